@@ -1,0 +1,27 @@
+"""loopviz: make Python's asyncio event loop visible.
+
+The public Python API is :func:`record`; everything heavier (Qt, the views) is imported lazily
+so ``import loopviz`` stays cheap inside a user's own program.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+__all__ = ["__version__", "record"]
+
+if TYPE_CHECKING:
+    from loopviz.instrument.recording import Recording
+
+
+def record(loop: Any = None, *, probes: bool = True) -> Recording:
+    """Instrument ``loop`` (default: the running loop) and record a trace.
+
+    Use as a context manager inside a coroutine, or call ``start()``/``stop()`` explicitly on a
+    loop that is not running yet; ``.trace`` gives the recorded :class:`loopviz.trace.Trace`.
+    With ``probes=False`` nothing of loopviz's own is scheduled on the loop.
+    """
+    from loopviz.instrument.recording import Recording
+
+    return Recording(loop, probes=probes)
