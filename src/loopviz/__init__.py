@@ -12,7 +12,7 @@ __version__ = "0.1.0"
 __all__ = ["__version__", "record"]
 
 if TYPE_CHECKING:
-    from loopviz.instrument.recording import Recording
+    from loopviz.recording import Recording
 
 
 def record(loop: Any = None, *, probes: bool = True) -> Recording:
@@ -22,6 +22,6 @@ def record(loop: Any = None, *, probes: bool = True) -> Recording:
     loop that is not running yet; ``.trace`` gives the recorded :class:`loopviz.trace.Trace`.
     With ``probes=False`` nothing of loopviz's own is scheduled on the loop.
     """
-    from loopviz.instrument.recording import Recording
+    from loopviz.recording import Recording
 
     return Recording(loop, probes=probes)

@@ -1,0 +1,138 @@
+"""Where is a task suspended, and on what? Answered by walking its ``cr_await`` chain once per
+suspension: the innermost frame of *user* code gives file:line, the innermost library frame
+names the primitive (``Queue.get``, ``Lock.acquire``...). Per-code-object caches keep it cheap.
+"""
+
+from __future__ import annotations
+
+import os
+import sysconfig
+import types
+from typing import Any
+
+import loopviz
+
+_COROUTINE = types.CoroutineType
+_GENERATOR = types.GeneratorType
+_LIB_DIRS = tuple(
+    os.path.normcase(os.path.realpath(p)) + os.sep
+    for p in {sysconfig.get_paths()[k] for k in ("stdlib", "platstdlib", "purelib", "platlib")}
+)
+_PKG_DIR = os.path.dirname(os.path.realpath(loopviz.__file__))
+# loopviz's own machinery is "library"; its demos are user code (that is what they teach).
+_OWN_DIRS = tuple(
+    os.path.join(_PKG_DIR, d) + os.sep
+    for d in ("instrument", "trace", "loop", "session", "ui", "export")
+)
+
+_user_cache: dict[types.CodeType, bool] = {}
+
+# Library coroutine (co_qualname) → (wait kind, label).
+PRIMITIVES: dict[str, tuple[str, str]] = {
+    "sleep": ("sleep", "asyncio.sleep"),
+    "Queue.get": ("queue", "Queue.get"),
+    "Queue.put": ("queue", "Queue.put"),
+    "Queue.join": ("queue", "Queue.join"),
+    "Lock.acquire": ("lock", "Lock.acquire"),
+    "Condition.wait": ("lock", "Condition.wait"),
+    "Semaphore.acquire": ("semaphore", "Semaphore.acquire"),
+    "BoundedSemaphore.acquire": ("semaphore", "Semaphore.acquire"),
+    "Event.wait": ("event", "Event.wait"),
+    "Barrier.wait": ("event", "Barrier.wait"),
+    "TaskGroup.__aexit__": ("task", "TaskGroup"),
+    "_wait": ("task", "asyncio.wait"),
+    "wait": ("task", "asyncio.wait"),
+    "wait_for": ("task", "wait_for"),
+    "to_thread": ("executor", "to_thread"),
+}
+
+
+def is_user_code(code: types.CodeType) -> bool:
+    """True for code outside the stdlib, site-packages and loopviz's machinery."""
+    cached = _user_cache.get(code)
+    if cached is None:
+        fn = code.co_filename
+        if fn.startswith("<") and fn != "<string>":
+            cached = False
+        else:
+            path = os.path.normcase(os.path.realpath(fn))
+            cached = not (path.startswith(_LIB_DIRS) or path.startswith(_OWN_DIRS))
+            if not cached and os.sep + "demos" + os.sep in path and path.startswith(_PKG_DIR):
+                cached = True
+        _user_cache[code] = cached
+    return cached
+
+
+def frames_of(coro: Any) -> list[types.FrameType]:
+    """The async stack of a suspended coroutine, outermost first (views ask; not hot)."""
+    out = []
+    while coro is not None:
+        frame = getattr(coro, "cr_frame", None) or getattr(coro, "gi_frame", None)
+        frame = frame or getattr(coro, "ag_frame", None)
+        if frame is None:
+            break
+        out.append(frame)
+        coro = (getattr(coro, "cr_await", None) or getattr(coro, "gi_yieldfrom", None)
+                or getattr(coro, "ag_await", None))
+    return out
+
+
+def walk(coro: Any) -> tuple[types.FrameType | None, types.FrameType | None]:
+    """(innermost user frame, innermost library frame) of a suspended coroutine chain."""
+    user = lib = None
+    user_cache = _user_cache
+    while True:
+        t = type(coro)
+        if t is _COROUTINE:
+            frame = coro.cr_frame
+            nxt = coro.cr_await
+        elif t is _GENERATOR:
+            frame = coro.gi_frame
+            nxt = coro.gi_yieldfrom
+        else:
+            frame = getattr(coro, "cr_frame", None)  # our proxy, or a foreign coroutine type
+            if frame is None:
+                break
+            nxt = getattr(coro, "cr_await", None)
+        if frame is None:
+            break
+        code = frame.f_code
+        u = user_cache.get(code)
+        if u is None:
+            u = is_user_code(code)
+        if u:
+            user = frame
+        else:
+            lib = frame
+        coro = nxt
+    return user, lib
+
+
+def describe_frame(frame: types.FrameType | None) -> tuple[str, int]:
+    if frame is None:
+        return "", 0
+    return frame.f_code.co_filename, frame.f_lineno
+
+
+def stack_lines(frames: list[types.FrameType]) -> list[str]:
+    return [f"{f.f_code.co_filename}:{f.f_lineno} in {f.f_code.co_qualname}" for f in frames]
+
+
+def current_stack_summary(frame: types.FrameType | None, limit: int = 30) -> list[str]:
+    """``file:line in function`` for a thread's stack, innermost last."""
+    out = []
+    while frame is not None and len(out) < limit:
+        out.append(f"{frame.f_code.co_filename}:{frame.f_lineno} in {frame.f_code.co_qualname}")
+        frame = frame.f_back
+    out.reverse()
+    return out
+
+
+def short_path(path: str) -> str:
+    """A path as a reader wants it in a label: relative to cwd when inside it."""
+    try:
+        rel = os.path.relpath(path)
+    except ValueError:
+        return path
+    return path if rel.startswith("..") else rel
+

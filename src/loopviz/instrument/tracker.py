@@ -1,0 +1,301 @@
+"""The Tracker instruments one event loop: a task factory that wraps every coroutine in a
+:class:`CoroutineProxy`, and thin hooks on the loop's scheduling methods that tell *when* a
+waiting task became ready, which futures are sleep timers or executor jobs, and how long plain
+callbacks ran.
+
+Hooks are instance attributes on the loop object (``call_soon``, ``call_later``, ``call_at``,
+``run_in_executor``); asyncio's own Task and Future look these up by attribute, so the same
+mechanism works on plain asyncio and on loopviz's Qt loop. ``uninstall`` puts back exactly what
+was there. Nothing here schedules anything on the loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import sys
+import threading
+import time
+import weakref
+from collections.abc import Callable
+from typing import Any
+
+from loopviz.instrument.proxy import CoroutineProxy, primitive_of
+from loopviz.instrument.sites import is_user_code
+from loopviz.trace.recorder import Recorder, TaskEntry
+
+_now = time.monotonic_ns
+_get_ident = threading.get_ident
+_Task = asyncio.Task
+_set_result_unless_cancelled = asyncio.futures._set_result_unless_cancelled  # type: ignore[attr-defined]
+_HOOKED = ("call_soon", "call_later", "call_at", "run_in_executor")
+
+
+class TaskListener:
+    """Optional hooks for rare task events (diagnostics subscribe here). Each fires on the loop
+    thread; a listener that raises is removed and reported on stderr, never breaking the loop."""
+
+    def task_created(self, task_id: int, task: asyncio.Task, coro: Any) -> None:
+        """After the factory created ``task`` (eager tasks may already have run a step)."""
+
+    def task_ended(self, task_id: int, outcome: str, exc: BaseException | None,
+                   task: asyncio.Task | None) -> None:
+        """When the task's coroutine returned or raised (its last step ended)."""
+
+
+def callable_name(fn: Any) -> str:
+    """A readable name for a callable: unwraps partials (``to_thread`` uses ``ctx.run``)."""
+    while isinstance(fn, functools.partial):
+        if fn.func.__class__.__name__ == "builtin_function_or_method" and fn.args:
+            fn = fn.args[0]  # partial(ctx.run, func, ...)
+        else:
+            fn = fn.func
+    return getattr(fn, "__qualname__", None) or getattr(fn, "__name__", None) or repr(fn)
+
+
+def _code_of(fn: Any) -> Any:
+    fn = getattr(fn, "__func__", fn)
+    return getattr(fn, "__code__", None)
+
+
+class _Timed:
+    """A plain callback wrapped so its run is recorded as a loop-lane segment."""
+
+    __slots__ = ("fn", "label", "tracker")
+
+    def __init__(self, fn: Callable[..., Any], tracker: Tracker) -> None:
+        self.fn = fn
+        self.tracker = tracker
+        self.label = callable_name(fn)
+
+    def __call__(self, *args: Any) -> Any:
+        start = _now()
+        try:
+            return self.fn(*args)
+        finally:
+            tr = self.tracker
+            tr.recorder.callbacks.append((tr.thread_of_step(), start, _now(), self.label))
+
+    def __repr__(self) -> str:
+        return repr(self.fn)
+
+
+class Tracker:
+    """Invariants: installed at most once at a time; while installed, every task the loop's
+    ``create_task`` makes is wrapped and registered in the recorder before its first step;
+    ``running`` is the id of the task whose step is on the stack (None between steps)."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, recorder: Recorder,
+                 *, time_callbacks: bool = True) -> None:
+        self.loop = loop
+        self.recorder = recorder
+        self.steps = recorder.steps
+        self.dues = recorder.dues
+        self.wakes = recorder.wakes
+        self.running: int | None = None
+        self.sleep_dues: dict[Any, int] = {}
+        self.executor_jobs: dict[Any, int] = {}
+        self.listeners: list[TaskListener] = []
+        self._sites: dict[tuple[Any, int, str, str], int] = {}
+        self._time_callbacks = time_callbacks
+        self._user_callable: dict[Any, bool] = {}
+        self._loop_ident: int | None = None
+        self._loop_tid = 0
+        self._saved: dict[str, Any] = {}
+        self._prev_factory: Any = None
+        self.installed = False
+
+    # ---- install / uninstall --------------------------------------------------------------
+    def install(self) -> None:
+        if self.installed:
+            raise RuntimeError("this tracker is already installed")
+        loop = self.loop
+        self._loop_ident = _get_ident()
+        self._loop_tid = self.recorder.thread_id(self._loop_ident, role="ui-loop")
+        self._saved = {name: loop.__dict__[name] for name in _HOOKED if name in loop.__dict__}
+        orig = {name: getattr(loop, name) for name in _HOOKED}
+        loop.call_soon = self._hook_call_soon(orig["call_soon"])  # type: ignore[method-assign]
+        loop.call_later = self._hook_timer(orig["call_later"])  # type: ignore[method-assign]
+        loop.call_at = self._hook_timer(orig["call_at"], absolute=True)  # type: ignore[method-assign]
+        loop.run_in_executor = self._hook_executor(orig["run_in_executor"])  # type: ignore[method-assign]
+        self._prev_factory = loop.get_task_factory()
+        loop.set_task_factory(self._factory)
+        self.installed = True
+
+    def uninstall(self) -> None:
+        if not self.installed:
+            return
+        loop = self.loop
+        for name in _HOOKED:
+            loop.__dict__.pop(name, None)
+        loop.__dict__.update(self._saved)
+        loop.set_task_factory(self._prev_factory)
+        self.sleep_dues.clear()
+        self.executor_jobs.clear()
+        self.installed = False
+
+    # ---- the task factory --------------------------------------------------------------------
+    def _factory(self, loop: asyncio.AbstractEventLoop, coro: Any, **kwargs: Any) -> asyncio.Task:
+        prev = self._prev_factory
+        if not asyncio.iscoroutine(coro) or isinstance(coro, CoroutineProxy):
+            return prev(loop, coro, **kwargs) if prev else _Task(coro, loop=loop, **kwargs)
+        rec = self.recorder
+        tid = rec.new_task_id()
+        file, line = _creation_site()
+        name = kwargs.get("name") or f"Task-{tid}"
+        entry = TaskEntry(str(name), getattr(coro, "__qualname__", type(coro).__name__),
+                          self.running, _now(), file, line)
+        rec.add_task(tid, entry)
+        proxy = CoroutineProxy(coro, tid, self)
+        task = prev(loop, proxy, **kwargs) if prev else _Task(proxy, loop=loop, **kwargs)
+        # 3.11 names the task after the factory returns: the entry reads the name lazily.
+        proxy.task = entry.task_ref = weakref.ref(task)
+        entry.name = task.get_name()
+        for listener in tuple(self.listeners):
+            self._notify(listener, "task_created", tid, task, coro)
+        return task
+
+    def task_ended(self, task_id: int, end: int, outcome: str, text: str | None,
+                   exc: BaseException, task: asyncio.Task | None) -> None:
+        entry = self.recorder.tasks.get(task_id)
+        if entry is not None and task is not None:
+            entry.name = task.get_name()  # 3.11 names tasks after the factory returns
+        self.recorder.end_task(task_id, end, outcome, text)
+        if self.listeners:
+            err = None if outcome != "exception" else exc
+            for listener in tuple(self.listeners):
+                self._notify(listener, "task_ended", task_id, outcome, err, task)
+
+    def _notify(self, listener: TaskListener, hook: str, *args: Any) -> None:
+        try:
+            getattr(listener, hook)(*args)
+        except Exception as exc:  # a broken listener must never break the loop it watches
+            self.listeners.remove(listener)
+            print(f"loopviz: listener {listener!r} disabled after {hook} raised {exc!r}",
+                  file=sys.stderr)
+
+    # ---- helpers the proxy calls --------------------------------------------------------------
+    def thread_of_step(self) -> int:
+        ident = _get_ident()
+        if ident == self._loop_ident:
+            return self._loop_tid
+        return self.recorder.thread_id(ident)
+
+    def site_for(self, code: Any, line: int, kind: str, label: str) -> int:
+        key = (code, line, kind, label)
+        sid = self._sites.get(key)
+        if sid is None:
+            sid = self._sites[key] = self.recorder.site_id(kind, code.co_filename, line, label)
+        return sid
+
+    def site(self, kind: str, file: str, line: int, label: str) -> int:
+        return self.recorder.site_id(kind, file, line, label)
+
+    def task_id_of(self, task: Any) -> int | None:
+        coro = task.get_coro() if hasattr(task, "get_coro") else None
+        return getattr(coro, "_id", None) if isinstance(coro, CoroutineProxy) else None
+
+    def classify_future(self, fut: Any, lib: Any) -> tuple[str, str, tuple[int, ...]]:
+        """(kind, label, awaited task ids) for a future a task yielded."""
+        if isinstance(fut, _Task):
+            tid = self.task_id_of(fut)
+            return "task", "await", (tid,) if tid is not None else ()
+        if type(fut).__name__ == "_GatheringFuture":
+            kids = getattr(fut, "_children", ())
+            return "task", "gather", self._ids(kids)
+        prim = primitive_of(lib)
+        if prim is None:
+            return "future", "future", ()
+        kind, label = prim
+        if kind != "task":
+            return kind, label, ()
+        local = lib.f_locals
+        if label == "TaskGroup":
+            group = local.get("self")
+            return kind, label, self._ids(getattr(group, "_tasks", ()))
+        return kind, label, self._ids(local.get("fs") or ([local["fut"]] if "fut" in local else ()))
+
+    def _ids(self, futures: Any) -> tuple[int, ...]:
+        out = []
+        for f in futures:
+            if isinstance(f, _Task):
+                tid = self.task_id_of(f)
+                if tid is not None:
+                    out.append(tid)
+        return tuple(out)
+
+    # ---- loop hooks ---------------------------------------------------------------------------
+    def _hook_call_soon(self, orig: Callable[..., Any]) -> Callable[..., Any]:
+        wakes_extend = self.wakes.extend
+        time_callbacks = self._time_callbacks
+
+        def call_soon(callback: Any, *args: Any, context: Any = None) -> Any:
+            owner = getattr(callback, "__self__", None)
+            if isinstance(owner, _Task):
+                if args:  # a wake-up: the awaited future completed, the task is ready now
+                    proxy = owner.get_coro()
+                    if type(proxy) is CoroutineProxy and proxy._waiting:
+                        proxy._waiting = False
+                        wakes_extend((proxy._id, _now()))
+            elif time_callbacks and self._is_user_callable(callback):
+                callback = _Timed(callback, self)
+            return orig(callback, *args, context=context)
+
+        return call_soon
+
+    def _hook_timer(self, orig: Callable[..., Any], *,
+                    absolute: bool = False) -> Callable[..., Any]:
+        loop = self.loop
+        sleep_dues = self.sleep_dues
+        time_callbacks = self._time_callbacks
+
+        def schedule(when: float, callback: Any, *args: Any, context: Any = None) -> Any:
+            if callback is _set_result_unless_cancelled and args:
+                due = when if absolute else loop.time() + when
+                sleep_dues[args[0]] = int(due * 1e9)
+            elif (time_callbacks and type(callback) is not _Timed
+                  and self._is_user_callable(callback)):
+                callback = _Timed(callback, self)
+            return orig(when, callback, *args, context=context)
+
+        return schedule
+
+    def _hook_executor(self, orig: Callable[..., Any]) -> Callable[..., Any]:
+        rec = self.recorder
+        jobs = self.executor_jobs
+
+        def run_in_executor(executor: Any, func: Any, *args: Any) -> Any:
+            jid = rec.new_job(self.running, callable_name(func))
+
+            def job(*a: Any) -> Any:
+                rec.job_started(jid)
+                try:
+                    return func(*a)
+                finally:
+                    rec.job_finished(jid)
+
+            fut = orig(executor, job, *args)
+            jobs[fut] = jid
+            return fut
+
+        return run_in_executor
+
+    def _is_user_callable(self, fn: Any) -> bool:
+        code = _code_of(fn)
+        if code is None:
+            return False
+        ok = self._user_callable.get(code)
+        if ok is None:
+            ok = self._user_callable[code] = is_user_code(code)
+        return ok
+
+
+def _creation_site() -> tuple[str, int]:
+    """file:line of the innermost user frame that asked for the task."""
+    frame = sys._getframe(2)
+    first = frame
+    while frame is not None:
+        if is_user_code(frame.f_code):
+            return frame.f_code.co_filename, frame.f_lineno
+        frame = frame.f_back
+    return (first.f_code.co_filename, first.f_lineno) if first else ("", 0)

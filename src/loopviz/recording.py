@@ -1,0 +1,81 @@
+"""``loopviz.record()``: instrument a loop, collect a trace, put everything back."""
+
+from __future__ import annotations
+
+import asyncio
+import platform
+import sys
+from pathlib import Path
+from typing import Any
+
+from loopviz import __version__
+from loopviz.instrument import Heartbeat, LagProbe, LoopTimerDriver, Tracker
+from loopviz.trace import Recorder, Trace
+
+
+class Recording:
+    """One recording of one loop. Invariant: between ``start()`` and ``stop()`` the loop is
+    instrumented; after ``stop()`` it is exactly as before and ``trace`` is final."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop | None = None, *, probes: bool = True,
+                 recorder: Recorder | None = None, meta: dict[str, Any] | None = None,
+                 heartbeat: bool = True) -> None:
+        self._loop = loop
+        self.probes = probes
+        self.recorder = recorder or Recorder()
+        self.recorder.meta.update({
+            "target": "", "variant": None, "python": sys.version.split()[0],
+            "platform": platform.platform(), "loop": "", "loopviz": __version__,
+            **(meta or {}),
+        })
+        self.heartbeat = Heartbeat(self.recorder) if probes else None
+        self._drive_heartbeat = heartbeat
+        self.tracker: Tracker | None = None
+        self._probes: list[Any] = []
+        self._trace: Trace | None = None
+
+    @property
+    def loop(self) -> asyncio.AbstractEventLoop:
+        if self._loop is None:
+            self._loop = asyncio.get_running_loop()
+        return self._loop
+
+    def start(self) -> Recording:
+        loop = self.loop
+        self.recorder.meta["loop"] = self.recorder.meta.get("loop") or type(loop).__name__
+        call_later = loop.call_later  # before the hooks: probes are not user callbacks
+        self.tracker = Tracker(loop, self.recorder)
+        self.tracker.install()
+        if self.probes:
+            self._probes.append(LagProbe(loop, self.recorder, call_later=call_later))
+            if self._drive_heartbeat and self.heartbeat is not None:
+                self._probes.append(LoopTimerDriver(loop, self.heartbeat, call_later=call_later))
+            for probe in self._probes:
+                probe.start()
+        return self
+
+    def stop(self) -> Trace:
+        for probe in self._probes:
+            probe.stop()
+        self._probes.clear()
+        if self.tracker is not None:
+            self.tracker.uninstall()
+        self.recorder.finished_ns = self.recorder.t0 + self.recorder.now()
+        self._trace = self.recorder.build()
+        return self._trace
+
+    @property
+    def trace(self) -> Trace:
+        """The final trace after ``stop()``; a snapshot of what is recorded so far before it."""
+        return self._trace if self._trace is not None else self.recorder.build()
+
+    def save(self, path: str | Path) -> Path:
+        from loopviz.export.native import save_trace
+
+        return save_trace(self.trace, path)
+
+    def __enter__(self) -> Recording:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

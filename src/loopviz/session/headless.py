@@ -1,0 +1,53 @@
+"""Headless runs: the same Session on a fresh loop (loopviz's Qt loop offscreen, or plain
+asyncio), closed afterwards. Used by ``loopviz run`` and the tests."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from typing import Any
+
+from loopviz.session.runner import RunResult, Session, SessionPlugin
+from loopviz.session.targets import Target
+
+
+def new_loop(kind: str = "qt", *, gui: bool = False) -> asyncio.AbstractEventLoop:
+    """A fresh event loop: ``qt`` (loopviz's Qt loop; offscreen unless a display is set up)
+    or ``asyncio``."""
+    if kind == "asyncio":
+        return asyncio.new_event_loop()
+    if kind != "qt":
+        raise ValueError(f"unknown loop {kind!r} (choose qt or asyncio)")
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from loopviz.loop import ensure_qt_app, new_event_loop
+
+    return new_event_loop(ensure_qt_app(gui=gui))
+
+
+def close_loop(loop: asyncio.AbstractEventLoop) -> None:
+    try:
+        loop.run_until_complete(loop.shutdown_asyncgens())
+        loop.run_until_complete(loop.shutdown_default_executor())
+    finally:
+        loop.close()
+
+
+def run_headless(target: Target, *, timeout: float | None = None, loop: str = "qt",
+                 plugins: list[SessionPlugin] | None = None, **session_kw: Any) -> RunResult:
+    """Run ``target`` to the end on a fresh loop and return its result (trace included)."""
+    needs_widgets = target.demo is not None and target.demo.needs_widgets
+    ev_loop = new_loop(loop, gui=needs_widgets)
+    plugins = list(plugins or [])
+    heartbeat_on_loop = True
+    if loop == "qt":
+        from loopviz.session.qt_heartbeat import QtHeartbeat
+
+        plugins.insert(0, QtHeartbeat())
+        heartbeat_on_loop = False
+    session = Session(target, timeout=timeout, plugins=plugins,
+                      loop_heartbeat=heartbeat_on_loop, **session_kw)
+    session.recorder.meta["loop"] = "loopviz-qt" if loop == "qt" else "asyncio"
+    try:
+        return ev_loop.run_until_complete(session.run())
+    finally:
+        close_loop(ev_loop)

@@ -1,0 +1,172 @@
+"""A Session is one run of one target: instrument the running loop, start ``main`` as a task,
+enforce the time limit by cancelling, contain whatever the target does wrong, and put the loop
+back as it was. The GUI and the headless CLI run the very same Session.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from loopviz.recording import Recording
+from loopviz.session.targets import Target
+from loopviz.trace import Finding, Recorder, Trace
+
+LEFTOVER_GRACE_S = 0.05
+LEFTOVER_CANCEL_WAIT_S = 2.0
+
+
+class ScriptExit(Exception):  # noqa: N818 - it is a result, not an error
+    """The target called ``sys.exit``: a result of the run, not a reason to quit loopviz."""
+
+    def __init__(self, code: object) -> None:
+        super().__init__(f"main called sys.exit({code!r})")
+        self.code = code
+
+
+class SessionPlugin(Protocol):
+    """Something that runs beside a session (heartbeat timer, watchdog, diagnostics).
+    ``start`` is called once instrumentation is installed, ``stop`` before it is removed."""
+
+    def start(self, session: Session) -> None: ...
+
+    def stop(self, session: Session) -> None: ...
+
+
+@dataclass
+class RunResult:
+    target: Target
+    trace: Trace
+    status: str  # finished | raised | cancelled | timeout | exited
+    error: str | None
+    findings: list[Finding] = field(default_factory=list)
+    value: Any = None
+
+    def summary(self) -> dict[str, Any]:
+        out = self.trace.summary()
+        out.update(target=self.target.id, variant=self.target.variant, status=self.status,
+                   error=self.error, findings=[f.text for f in self.findings])
+        return out
+
+
+async def _exit_guard(coro: Any) -> Any:
+    # SystemExit escaping a Task would stop the whole loop (and the app): turn it into a result.
+    try:
+        return await coro
+    except SystemExit as exc:
+        raise ScriptExit(exc.code) from None
+
+
+class Session:
+    """Invariants: instrumentation is installed only while :meth:`run` is active; the target's
+    main task is named ``main``; :meth:`cancel` may be called any time, any number of times."""
+
+    def __init__(self, target: Target, *, timeout: float | None = None, probes: bool = True,
+                 loop_heartbeat: bool = True, plugins: list[SessionPlugin] | None = None,
+                 recorder: Recorder | None = None) -> None:
+        self.target = target
+        self.timeout = timeout
+        self.recorder = recorder or Recorder()
+        self.recording = Recording(
+            None, probes=probes, recorder=self.recorder, heartbeat=loop_heartbeat,
+            meta={"target": target.id, "variant": target.variant,
+                  "source_file": target.source_file, "params": dict(target.params)},
+        )
+        self.plugins: list[SessionPlugin] = list(plugins or [])
+        self.main_task: asyncio.Task | None = None
+        self.result: RunResult | None = None
+        self._timed_out = False
+        self._cancel_requested = False
+        self.on_finished: list[Callable[[RunResult], None]] = []
+
+    @property
+    def running(self) -> bool:
+        return self.main_task is not None and self.result is None
+
+    def cancel(self) -> None:
+        """Cancel the target from outside, the way a CancellationToken would."""
+        self._cancel_requested = True
+        if self.main_task is not None and not self.main_task.done():
+            self.main_task.cancel("cancelled by the user")
+
+    def _on_timeout(self) -> None:
+        if self.main_task is not None and not self.main_task.done():
+            self._timed_out = True
+            self.main_task.cancel(f"time limit of {self.timeout:g} s reached")
+
+    async def run(self) -> RunResult:
+        loop = asyncio.get_running_loop()
+        before = asyncio.all_tasks(loop)
+        self.recording._loop = loop
+        self.recording.start()
+        for plugin in self.plugins:
+            plugin.start(self)
+        timer = None
+        try:
+            coro = self.target.make_main()
+            self.main_task = loop.create_task(_exit_guard(coro), name="main")
+            entry = self.recorder.tasks.get(max(self.recorder.tasks, default=0))
+            if entry is not None and entry.name == "main":
+                entry.coro = getattr(coro, "__qualname__", entry.coro)
+            if self.timeout:
+                timer = loop.call_later(self.timeout, self._on_timeout)
+            if self._cancel_requested:
+                self.main_task.cancel("cancelled by the user")
+            await asyncio.wait({self.main_task})
+            await self._settle_leftovers(loop, before)
+        finally:
+            if timer is not None:
+                timer.cancel()
+            for plugin in reversed(self.plugins):
+                try:
+                    plugin.stop(self)
+                except Exception as exc:  # a broken plugin must not lose the trace
+                    print(f"loopviz: {type(plugin).__name__}.stop failed: {exc!r}",
+                          file=sys.stderr)
+            trace = self.recording.stop()
+        self.result = self._result(trace)
+        for callback in self.on_finished:
+            callback(self.result)
+        return self.result
+
+    async def _settle_leftovers(self, loop: asyncio.AbstractEventLoop,
+                                before: set[asyncio.Task]) -> None:
+        """Tasks the target started and left behind get a moment, then are cancelled."""
+        current = asyncio.current_task()
+        left = {t for t in asyncio.all_tasks(loop) - before if t is not current}
+        if not left:
+            return
+        await asyncio.wait(left, timeout=LEFTOVER_GRACE_S)
+        left = {t for t in left if not t.done()}
+        for task in left:
+            task.cancel("loopviz: the target's main() returned; cleaning up its tasks")
+        if left:
+            await asyncio.wait(left, timeout=LEFTOVER_CANCEL_WAIT_S)
+
+    def _result(self, trace: Trace) -> RunResult:
+        task = self.main_task
+        status, error, value = "finished", None, None
+        if task is None or not task.done():
+            status, error = "cancelled", "main never finished"
+        elif task.cancelled():
+            status = "timeout" if self._timed_out else "cancelled"
+            error = (f"stopped at the time limit of {self.timeout:g} s" if self._timed_out
+                     else "cancelled by the user")
+        else:
+            exc = task.exception()
+            if isinstance(exc, ScriptExit):
+                status, error = "exited", str(exc)
+            elif exc is not None:
+                status = "raised"
+                error = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+            else:
+                value = task.result()
+        try:
+            findings = self.target.findings(trace)
+        except Exception as exc:  # a check that breaks must not lose the run
+            findings = [Finding(f"check failed: {type(exc).__name__}: {exc}", ok=False)]
+        return RunResult(self.target, trace, status, error, findings, value)

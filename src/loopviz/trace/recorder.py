@@ -1,0 +1,231 @@
+"""The Recorder: append-only, cheap to write from the hot path, safe to read from any thread.
+
+Invariants:
+- The *hot* buffers (``steps``, ``wakes``, ``dues``) are flat lists of ints appended only by the
+  thread running the instrumented loop, one record per ``+=`` of a tuple (a single C call, so a
+  reader never sees half a record). Every ``COMPACT_AT`` ints they are moved into ``array('q')``
+  columns under ``lock``; readers copy under the same lock, so they never see a record twice.
+- Times in the buffers are raw ``time.monotonic_ns()`` (the clock asyncio's ``loop.time()``
+  uses); they become "ns since start" only when a :class:`~loopviz.trace.model.Trace` is built.
+- Rare records (tasks, jobs, blocks, diagnostics, samples, callbacks) are appended under
+  ``lock`` from whichever thread sees them.
+"""
+
+from __future__ import annotations
+
+import datetime
+import sys
+import threading
+import time
+from array import array
+from dataclasses import dataclass
+from typing import Any
+
+from loopviz.trace.records import Block, Diagnostic
+
+STEP_STRIDE = 5  # task, start, end, thread, site (site < 0: the task finished in this step)
+WAKE_STRIDE = 2  # task, ready
+DUE_STRIDE = 3  # task, suspended_at (= that step's end), due
+COMPACT_AT = 1 << 14
+SITE_DONE = -1
+
+
+@dataclass(slots=True)
+class TaskEntry:
+    """Mutable while the task lives; frozen into a TaskInfo when a Trace is built."""
+
+    name: str
+    coro: str
+    parent: int | None
+    created: int
+    file: str
+    line: int
+    ended: int | None = None
+    outcome: str = "pending"
+    exception: str | None = None
+    task_ref: Any = None  # weakref to the live Task: its name may change after creation
+
+    def current_name(self) -> str:
+        task = self.task_ref() if self.task_ref is not None else None
+        if task is not None:
+            self.name = task.get_name()
+        return self.name
+
+
+@dataclass(slots=True)
+class JobEntry:
+    task: int | None
+    function: str
+    submitted: int
+    thread: int | None = None
+    start: int | None = None
+    end: int | None = None
+
+
+class _Column:
+    """A flat int buffer plus its compacted ``array('q')`` past."""
+
+    __slots__ = ("buf", "past", "stride")
+
+    def __init__(self, stride: int) -> None:
+        self.buf: list[int] = []
+        self.past = array("q")
+        self.stride = stride
+
+    def compact(self) -> None:
+        n = len(self.buf) - len(self.buf) % self.stride
+        self.past.extend(self.buf[:n])
+        del self.buf[:n]
+
+    def copy(self) -> array:
+        out = array("q", self.past)
+        buf = self.buf[:]
+        out.extend(buf[: len(buf) - len(buf) % self.stride])
+        return out
+
+    def nbytes(self) -> int:
+        return self.past.buffer_info()[1] * self.past.itemsize + sys.getsizeof(self.buf) + sum(
+            sys.getsizeof(v) for v in self.buf if not -5 <= v <= 256
+        )
+
+
+class Recorder:
+    def __init__(self, meta: dict[str, Any] | None = None) -> None:
+        self.t0 = time.monotonic_ns()
+        self.started_at = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
+        self.lock = threading.Lock()
+        self.meta: dict[str, Any] = dict(meta or {})
+        self._steps = _Column(STEP_STRIDE)
+        self._wakes = _Column(WAKE_STRIDE)
+        self._dues = _Column(DUE_STRIDE)
+        # Hot-path aliases: the instrumentation binds these lists once and appends to them.
+        self.steps = self._steps.buf
+        self.wakes = self._wakes.buf
+        self.dues = self._dues.buf
+        self.edges: list[tuple[int, int, tuple[int, ...]]] = []  # task, suspended_at, targets
+        self.sites: list[tuple[str, str, int, str]] = [("other", "", 0, "")]
+        self._site_ids: dict[tuple[str, str, int, str], int] = {self.sites[0]: 0}
+        self.tasks: dict[int, TaskEntry] = {}
+        self.threads: list[tuple[int, str, str]] = []  # (ident, name, role); index = thread id
+        self._thread_ids: dict[int, int] = {}
+        self.jobs: dict[int, JobEntry] = {}
+        self.callbacks: list[tuple[int, int, int, str]] = []  # thread, start, end, label
+        self.blocks: list[Block] = []  # already in ns since start
+        self.diagnostics: list[Diagnostic] = []  # already in ns since start
+        self.loop_lag: list[tuple[int, int]] = []  # (t, lag) raw monotonic t
+        self.ui_heartbeat: list[tuple[int, int]] = []
+        self.running_task: int | None = None  # the task in its step right now (watchdog reads)
+        self._next_task_id = 1
+        self._next_job_id = 1
+        self.finished_ns: int | None = None
+
+    # ---- identities -------------------------------------------------------------------
+    def new_task_id(self) -> int:
+        with self.lock:
+            tid = self._next_task_id
+            self._next_task_id += 1
+        return tid
+
+    def thread_id(self, ident: int | None = None, role: str | None = None) -> int:
+        """Small stable id for a thread; the first thread registered with role ui-loop is 0."""
+        ident = threading.get_ident() if ident is None else ident
+        tid = self._thread_ids.get(ident)
+        if tid is not None:
+            return tid
+        with self.lock:
+            tid = self._thread_ids.get(ident)
+            if tid is None:
+                name = next((t.name for t in threading.enumerate() if t.ident == ident), str(ident))
+                if role is None:
+                    role = "executor" if "worker" in name or "ThreadPool" in name else "other"
+                tid = len(self.threads)
+                self.threads.append((ident, name, role))
+                self._thread_ids[ident] = tid
+        return tid
+
+    def site_id(self, kind: str, file: str, line: int, label: str) -> int:
+        key = (kind, file, line, label)
+        sid = self._site_ids.get(key)
+        if sid is None:
+            with self.lock:
+                sid = self._site_ids.get(key)
+                if sid is None:
+                    sid = len(self.sites)
+                    self.sites.append(key)
+                    self._site_ids[key] = sid
+        return sid
+
+    # ---- hot path support ---------------------------------------------------------------
+    def compact(self) -> None:
+        """Move the hot buffers into compact columns (called by the writer thread)."""
+        with self.lock:
+            self._steps.compact()
+            self._wakes.compact()
+            self._dues.compact()
+
+    # ---- rare records ---------------------------------------------------------------------
+    def add_task(self, tid: int, entry: TaskEntry) -> None:
+        with self.lock:
+            self.tasks[tid] = entry
+
+    def end_task(self, tid: int, t: int, outcome: str, exception: str | None) -> None:
+        entry = self.tasks.get(tid)
+        if entry is not None and entry.ended is None:
+            entry.ended, entry.outcome, entry.exception = t, outcome, exception
+
+    def add_edges(self, task: int, suspended_at: int, targets: tuple[int, ...]) -> None:
+        self.edges.append((task, suspended_at, targets))
+
+    def new_job(self, task: int | None, function: str) -> int:
+        with self.lock:
+            jid = self._next_job_id
+            self._next_job_id += 1
+            self.jobs[jid] = JobEntry(task, function, time.monotonic_ns())
+        return jid
+
+    def job_started(self, jid: int) -> None:
+        job = self.jobs[jid]
+        job.thread = self.thread_id(role="executor")
+        job.start = time.monotonic_ns()
+
+    def job_finished(self, jid: int) -> None:
+        self.jobs[jid].end = time.monotonic_ns()
+
+    def add_callback(self, thread: int, start: int, end: int, label: str) -> None:
+        self.callbacks.append((thread, start, end, label))
+
+    def add_block(self, block: Block) -> None:
+        with self.lock:
+            self.blocks.append(block)
+
+    def add_diagnostic(self, diagnostic: Diagnostic) -> None:
+        with self.lock:
+            self.diagnostics.append(diagnostic)
+
+    def ns(self, monotonic_ns: int) -> int:
+        """Raw monotonic ns → ns since the trace started."""
+        return monotonic_ns - self.t0
+
+    def now(self) -> int:
+        return time.monotonic_ns() - self.t0
+
+    # ---- reading ----------------------------------------------------------------------------
+    def raw_columns(self) -> tuple[array, array, array]:
+        """Consistent copies of (steps, wakes, dues), raw monotonic times."""
+        with self.lock:
+            return self._steps.copy(), self._wakes.copy(), self._dues.copy()
+
+    def memory_bytes(self) -> int:
+        """Bytes held by the hot step/wake/due records (for the memory benchmark)."""
+        with self.lock:
+            return self._steps.nbytes() + self._wakes.nbytes() + self._dues.nbytes()
+
+    def step_count(self) -> int:
+        with self.lock:
+            return (len(self._steps.past) + len(self._steps.buf)) // STEP_STRIDE
+
+    def build(self):  # -> Trace (import cycle avoided)
+        """A consistent :class:`Trace` of everything recorded so far."""
+        from loopviz.trace.build import build_trace
+
+        return build_trace(self)

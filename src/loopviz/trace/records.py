@@ -1,0 +1,137 @@
+"""Immutable trace records: the vocabulary every other layer speaks.
+
+Times are integer nanoseconds since the trace started. Records mirror the native file format
+(docs/DESIGN.md) one to one, so saving is ``dataclasses.asdict`` and loading is ``Record(**d)``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+# What a suspended task waits on. "sleep" covers asyncio.sleep (delay 0 included), "task" an
+# await on other tasks (one, or the children of gather/TaskGroup/wait/as_completed).
+WAIT_KINDS: tuple[str, ...] = (
+    "sleep", "task", "future", "executor", "queue", "lock", "semaphore", "event", "other",
+)
+OUTCOMES: tuple[str, ...] = ("result", "exception", "cancelled", "pending")
+THREAD_ROLES: tuple[str, ...] = ("ui-loop", "executor", "other")
+DIAGNOSTIC_KINDS: tuple[str, ...] = (
+    "blocked-loop", "deadlock", "exception-never-retrieved", "never-awaited",
+    "wrong-thread-ui", "runaway-aborted", "task-collected-pending", "nested-run",
+)
+
+Outcome = Literal["result", "exception", "cancelled", "pending"]
+
+
+@dataclass(frozen=True, slots=True)
+class ThreadInfo:
+    id: int
+    name: str
+    role: str  # one of THREAD_ROLES
+
+
+@dataclass(frozen=True, slots=True)
+class TaskInfo:
+    """One asyncio task's life. ``file``/``line`` is where it was created."""
+
+    id: int
+    name: str
+    coro: str
+    parent: int | None
+    created_ns: int
+    ended_ns: int | None
+    outcome: str  # one of OUTCOMES
+    exception: str | None
+    file: str
+    line: int
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One ``send``/``throw`` into a task's coroutine: the task *runs* in [start_ns, end_ns]."""
+
+    task: int
+    start_ns: int
+    end_ns: int
+    thread: int
+
+
+@dataclass(frozen=True, slots=True)
+class Wait:
+    """A suspension between two steps of one task.
+
+    Invariant: ``start_ns <= ready_ns <= end_ns``; [start, ready) is *waiting*, [ready, end) is
+    *ready* (runnable, but the loop had not got to it yet). ``end_ns`` is None while the task is
+    still suspended (a live or unfinished trace).
+    """
+
+    task: int
+    start_ns: int
+    ready_ns: int | None
+    due_ns: int | None
+    end_ns: int | None
+    kind: str  # one of WAIT_KINDS
+    targets: tuple[int, ...]
+    label: str
+    file: str
+    line: int
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    """The UI/loop thread stuck in one place for longer than the watchdog threshold."""
+
+    thread: int
+    start_ns: int
+    end_ns: int
+    file: str
+    line: int
+    function: str
+    stack: tuple[str, ...] = ()
+    task: int | None = None
+    culprit: str = "user"  # "user" | "loopviz" | "qt" | "loop" | "unknown"
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    """An executor job (``to_thread``/``run_in_executor``); ``task`` is the awaiting task."""
+
+    thread: int | None
+    task: int | None
+    function: str
+    submitted_ns: int
+    start_ns: int | None
+    end_ns: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Callback:
+    """A plain loop callback (not a task step), or loopviz's own work (label ``loopviz: ...``)."""
+
+    thread: int
+    start_ns: int
+    end_ns: int
+    label: str
+
+
+@dataclass(frozen=True, slots=True)
+class Diagnostic:
+    t_ns: int
+    kind: str  # one of DIAGNOSTIC_KINDS
+    message: str
+    task: int | None = None
+    file: str = ""
+    line: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """A sentence a demo's ``check(trace)`` derives from the run, with the numbers it proved."""
+
+    text: str
+    ok: bool = True
+    data: dict[str, float] = field(default_factory=dict, hash=False, compare=False)
+
+    def __str__(self) -> str:
+        return self.text
