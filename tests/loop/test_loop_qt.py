@@ -78,7 +78,7 @@ def test_a_long_callback_chain_yields_to_qt_between_batches(qt_loop: QtEventLoop
 
     during = [n for n in qt_ticks if 1 <= n < 10_000]
     assert len(during) >= 2, qt_ticks[:10]
-    assert posted and 1 <= posted[0] < 10_000
+    assert posted and posted[0] < 10_000  # delivered before the chain ended
 
 
 def test_callbacks_do_not_reenter_from_a_nested_qt_event_loop(qt_loop: QtEventLoop) -> None:

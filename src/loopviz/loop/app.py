@@ -115,7 +115,7 @@ def handle_label(handle: asyncio.Handle) -> str:
 class _WakeTarget(Protocol):
     """What a :class:`LoopWaker` calls back, on the Qt thread."""
 
-    def _on_ready_wakeup(self) -> None: ...
+    def _run_batch(self) -> None: ...
     def _on_timer_wakeup(self) -> None: ...
     def _on_threadsafe_wakeup(self) -> None: ...
     def _on_app_about_to_quit(self) -> None: ...
@@ -160,7 +160,7 @@ class LoopWaker(QtCore.QObject):
     def _on_ready(self) -> None:
         target = self._target()
         if target is not None:
-            target._on_ready_wakeup()
+            target._run_batch()
 
     @QtCore.Slot()
     def _on_timer(self) -> None:

@@ -111,13 +111,18 @@ class QtEventLoop(DefaultExecutorMixin, _QasyncLoop):
         self, callback: _Callback, *args: Any, context: Context | None = None
     ) -> asyncio.Handle:
         """Append a Handle to the ready queue (FIFO), waking the Qt thread if it is idle."""
-        self._check_closed()
-        if self._debug:
+        if self._debug:  # asyncio's path, checks and source tracebacks included
+            self._check_closed()
             self._check_thread()
             self._check_callback(callback, "call_soon")
-        handle = self._call_soon(callback, args, context)
-        if handle._source_traceback:
-            del handle._source_traceback[-1]
+            handle = self._call_soon(callback, args, context)
+            if handle._source_traceback:
+                del handle._source_traceback[-1]
+        elif self._closed:
+            raise RuntimeError("Event loop is closed")
+        else:  # the hot path (every task step): BaseEventLoop._call_soon, inlined
+            handle = asyncio.Handle(callback, args, self, context)
+            self._ready.append(handle)
         if not self._wake_armed:
             self._arm_wakeup()
         return handle
@@ -136,8 +141,7 @@ class QtEventLoop(DefaultExecutorMixin, _QasyncLoop):
     def call_soon_threadsafe(
         self, callback: _Callback, *args: Any, context: Context | None = None
     ) -> asyncio.Handle:
-        """Like call_soon, from any thread: appends to ``_ready`` and wakes Qt with a queued
-        signal (coalesced while one is in flight)."""
+        """call_soon from any thread: append to ``_ready``, wake Qt with a queued signal."""
         self._check_closed()
         if self._debug:
             self._check_callback(callback, "call_soon_threadsafe")
@@ -160,9 +164,6 @@ class QtEventLoop(DefaultExecutorMixin, _QasyncLoop):
                 self._arm_wakeup()
 
     # -- wake-ups from Qt (LoopWaker calls these on the Qt thread) ------------------------------
-    def _on_ready_wakeup(self) -> None:
-        self._run_batch()
-
     def _on_timer_wakeup(self) -> None:
         self._timer_when = math.inf  # single-shot: it is no longer armed
         self._run_batch()
