@@ -1,15 +1,218 @@
-"""Command line entry point (filled in by the engine issue)."""
+"""``loopviz`` command line (docs/DESIGN.md "Command line").
+
+Exit codes: 0 the run finished (even if the target's main raised: that is a result), 2 bad
+usage or bad input, 1 loopviz itself failed. ``--version``, ``list`` and ``--help`` import no
+Qt; ``run`` and ``gui`` import it lazily.
+"""
 
 from __future__ import annotations
 
+import argparse
+import contextlib
+import json
+import os
 import sys
+from typing import Any, NoReturn
+
+from loopviz import __version__
+
+EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
+
+
+class UsageError(Exception):
+    """Bad usage or bad input: printed as one line, exit code 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:  # one clear line instead of usage + error
+        raise UsageError(f"{message} (see '{self.prog} --help')")
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="loopviz", description="Make Python's asyncio event loop visible.")
+    p.add_argument("--version", action="version", version=f"loopviz {__version__}")
+    sub = p.add_subparsers(dest="command", parser_class=_Parser)
+
+    gui = sub.add_parser("gui", help="the desktop app (the default)")
+    gui.add_argument("target", nargs="?", help="demo id or path to a .py with async def main()")
+    gui.add_argument("--variant", choices=("pitfall", "fixed", "default"))
+    gui.add_argument("--run", action="store_true", help="run the target at start")
+    gui.add_argument("--presentation", action="store_true", help="big fonts for a projector")
+    gui.add_argument("--open", dest="open_trace", metavar="TRACE", help="open a saved trace")
+    gui.add_argument("--screenshot", metavar="PNG", help="save the window after the run")
+    gui.add_argument("--quit-after-run", action="store_true")
+
+    lst = sub.add_parser("list", help="the demo catalogue")
+    lst.add_argument("--json", action="store_true")
+
+    run = sub.add_parser("run", help="run headless, print a summary, write trace files")
+    run.add_argument("target", help="demo id or path to a .py with async def main()")
+    run.add_argument("--variant", choices=("pitfall", "fixed", "default"))
+    run.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
+                     help="a demo parameter (repeatable)")
+    run.add_argument("--trace", metavar="OUT", help="write the native trace (.json or .json.gz)")
+    run.add_argument("--chrome-trace", metavar="OUT", help="write Chrome/Perfetto trace JSON")
+    run.add_argument("--timeout", type=float, metavar="SECONDS",
+                     help="cancel the target after this many seconds")
+    run.add_argument("--loop", choices=("qt", "asyncio"), default="qt")
+    run.add_argument("--json", action="store_true", help="print one JSON object")
+
+    exp = sub.add_parser("export", help="convert a saved trace")
+    exp.add_argument("trace", metavar="TRACE")
+    exp.add_argument("--chrome-trace", metavar="OUT", required=True)
+    return p
 
 
 def main(argv: list[str] | None = None) -> int:
-    from loopviz import __version__
+    try:
+        args = _parser().parse_args(sys.argv[1:] if argv is None else argv)
+        command = args.command or "gui"
+        if command == "list":
+            return _list(args.json)
+        if command == "run":
+            return _run(args)
+        if command == "export":
+            return _export(args.trace, args.chrome_trace)
+        return _gui(args)
+    except UsageError as exc:
+        print(f"loopviz: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:  # `loopviz run ... | head`: the reader left; not our failure
+        with contextlib.suppress(OSError):
+            sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - flushed at exit, then dropped
+        return EXIT_OK
 
-    args = sys.argv[1:] if argv is None else argv
-    if args == ["--version"]:
-        print(f"loopviz {__version__}")
-        return 0
-    return 1
+
+def _list(as_json: bool) -> int:
+    from loopviz.demos import all_demos
+
+    demos = all_demos()
+    if as_json:
+        print(json.dumps([{"id": d.id, "title": d.title, "category": d.category,
+                           "summary": d.summary, "variants": list(d.variants),
+                           "params": [p.name for p in d.params]} for d in demos], indent=2))
+        return EXIT_OK
+    category = None
+    for d in demos:
+        if d.category != category:
+            category = d.category
+            print(f"\n{category}")
+        variants = "" if d.variants == ("default",) else f"  [{'/'.join(d.variants)}]"
+        print(f"  {d.id:<24} {d.summary}{variants}")
+    return EXIT_OK
+
+
+def _params(pairs: list[str]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name:
+            raise UsageError(f"--param wants NAME=VALUE, not {pair!r}")
+        try:
+            out[name] = int(value)
+        except ValueError:
+            try:
+                out[name] = float(value)
+            except ValueError:
+                raise UsageError(f"--param {name}: {value!r} is not a number") from None
+    return out
+
+
+def _run(args: argparse.Namespace) -> int:
+    from loopviz.session import TargetError, resolve
+
+    if args.timeout is not None and args.timeout <= 0:
+        raise UsageError("--timeout must be a positive number of seconds")
+    try:
+        target = resolve(args.target, args.variant, _params(args.param))
+    except TargetError as exc:
+        raise UsageError(str(exc)) from None
+    from loopviz.session import run_headless
+
+    out = sys.stderr if args.json else sys.stdout
+    try:
+        with contextlib.redirect_stdout(out):
+            result = run_headless(target, timeout=args.timeout, loop=args.loop)
+    except Exception as exc:
+        print(f"loopviz: the run failed inside loopviz: {type(exc).__name__}: {exc}",
+              file=sys.stderr)
+        return EXIT_FAILED
+    try:
+        if args.trace:
+            from loopviz.export import save_trace
+
+            save_trace(result.trace, args.trace)
+        if args.chrome_trace:
+            from loopviz.export import save_chrome_trace
+
+            save_chrome_trace(result.trace, args.chrome_trace)
+    except OSError as exc:
+        raise UsageError(f"cannot write {exc.filename}: {exc.strerror}") from None
+    summary = result.summary()
+    if args.json:
+        print(json.dumps(summary, indent=2, default=str))
+    else:
+        print(format_summary(summary))
+    return EXIT_OK
+
+
+def _ms(ns: int) -> str:
+    return f"{ns / 1e6:.1f} ms" if ns < 1e9 else f"{ns / 1e9:.2f} s"
+
+
+def format_summary(s: dict[str, Any]) -> str:
+    """The human summary of ``loopviz run``: a few lines a terminal user reads at a glance."""
+    variant = f" ({s['variant']})" if s.get("variant") else ""
+    outcomes = ", ".join(f"{k} {v}" for k, v in sorted(s["outcomes"].items())) or "none"
+    block = (f"{_ms(s['longest_block_ns'])} at {s['longest_block_at']}"
+             if s["longest_block_ns"] else "none")
+    lines = [
+        f"{s['target']}{variant}: {s['status']} in {s['duration_ns'] / 1e9:.2f} s"
+        + (f" ({s['error']})" if s.get("error") else ""),
+        f"  tasks {s['tasks']} ({outcomes}) · max concurrency {s['max_concurrency']}"
+        f" · steps {s['steps']}",
+        f"  longest block {block} · loop lag p50 {_ms(s['loop_lag_p50_ns'])},"
+        f" p99 {_ms(s['loop_lag_p99_ns'])}",
+    ]
+    diags = s["diagnostics"]
+    lines.append(f"  diagnostics: {len(diags) or 'none'}")
+    lines += [f"    ! {d['kind']}: {d['message']}" for d in diags]
+    if s["findings"]:
+        lines.append("findings:")
+        lines += [f"  • {f}" for f in s["findings"]]
+    return "\n".join(lines)
+
+
+def _export(trace_path: str, out: str) -> int:
+    from loopviz.export import TraceFileError, load_trace, save_chrome_trace
+
+    try:
+        trace = load_trace(trace_path)
+    except TraceFileError as exc:
+        raise UsageError(str(exc)) from None
+    try:
+        save_chrome_trace(trace, out)
+    except OSError as exc:
+        raise UsageError(f"cannot write {out}: {exc.strerror}") from None
+    print(f"wrote {out}")
+    return EXIT_OK
+
+
+def _gui(args: argparse.Namespace) -> int:
+    if getattr(args, "target", None):
+        from loopviz.session import TargetError, resolve
+
+        try:
+            resolve(args.target, getattr(args, "variant", None))
+        except TargetError as exc:
+            raise UsageError(str(exc)) from None
+    from loopviz.ui.app import run_gui
+
+    return run_gui(
+        getattr(args, "target", None), variant=getattr(args, "variant", None),
+        run=getattr(args, "run", False), presentation=getattr(args, "presentation", False),
+        open_trace=getattr(args, "open_trace", None), screenshot=getattr(args, "screenshot", None),
+        quit_after_run=getattr(args, "quit_after_run", False),
+    )

@@ -1,0 +1,135 @@
+"""The command line contract (docs/DESIGN.md): exit codes, one-line errors, JSON shapes,
+and no Qt imported for --version, list and --help."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from loopviz.cli import main
+
+
+def loopviz(*args: str, timeout: float = 120) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "loopviz", *args], capture_output=True,
+                          text=True, timeout=timeout)
+
+
+@pytest.mark.parametrize("args", [["--version"], ["list"], ["list", "--json"], ["--help"]])
+def test_light_commands_import_no_qt(args):
+    code = ("import sys, runpy\n"
+            f"sys.argv = ['loopviz', *{args!r}]\n"
+            "try:\n    runpy.run_module('loopviz', run_name='__main__')\n"
+            "except SystemExit as e:\n    assert e.code in (0, None), e.code\n"
+            "bad = sorted(m for m in sys.modules if m.startswith(('PySide6', 'qasync')))\n"
+            "assert not bad, bad\n")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=60)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+
+
+def test_version_prints_the_package_version():
+    from loopviz import __version__
+
+    assert loopviz("--version").stdout.strip() == f"loopviz {__version__}"
+
+
+def test_list_json_has_the_contract_fields():
+    items = json.loads(loopviz("list", "--json").stdout)
+    assert items and all({"id", "title", "category", "summary", "variants"} <= set(i)
+                         for i in items)
+
+
+def test_run_prints_a_summary_and_writes_both_trace_files(tmp_path):
+    native, chrome = tmp_path / "t.loopviz.json.gz", tmp_path / "c.json"
+    proc = loopviz("run", "interleaving", "--trace", str(native), "--chrome-trace", str(chrome))
+    assert proc.returncode == 0, proc.stderr
+    assert "interleaving" in proc.stdout and "findings:" in proc.stdout
+    assert native.stat().st_size > 0
+    assert json.loads(chrome.read_text())["traceEvents"]
+
+
+def test_run_json_keeps_stdout_for_json_only(tmp_path):
+    script = tmp_path / "talky.py"
+    script.write_text("import asyncio\nasync def main():\n    print('hello from main')\n"
+                      "    await asyncio.sleep(0.01)\n")
+    proc = loopviz("run", str(script), "--json", "--loop", "asyncio")
+    assert proc.returncode == 0, proc.stderr
+    summary = json.loads(proc.stdout)
+    assert "hello from main" in proc.stderr
+    for key in ("target", "variant", "duration_ns", "tasks", "outcomes", "longest_block_ns",
+                "loop_lag_p50_ns", "loop_lag_p99_ns", "diagnostics", "findings"):
+        assert key in summary
+    assert summary["outcomes"] == {"result": 1}
+
+
+BAD_SCRIPTS = {
+    "syntax.py": ("async def main(:\n    pass\n", "syntax.py:1: syntax error"),
+    "nomain.py": ("x = 1\n", "defines no main()"),
+    "sync.py": ("def main():\n    pass\n", "main is not async"),
+    "exits.py": ("import sys\nsys.exit(3)\n", "called sys.exit(3)"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(BAD_SCRIPTS))
+def test_bad_scripts_get_one_line_and_exit_code_2(tmp_path, capsys, name):
+    source, message = BAD_SCRIPTS[name]
+    path = tmp_path / name
+    path.write_text(source)
+    assert main(["run", str(path), "--loop", "asyncio"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert message in err and len(err.splitlines()) == 1
+
+
+@pytest.mark.parametrize("args,message", [
+    (["run", "no-such-demo"], "unknown demo 'no-such-demo'"),
+    (["run", "missing/file.py"], "no such file"),
+    (["run", "interleaving", "--timeout", "-1"], "--timeout must be positive"),
+    (["run", "interleaving", "--param", "nonsense"], "NAME=VALUE"),
+    (["run", "interleaving", "--variant", "sideways"], "invalid choice"),
+    (["frobnicate"], "invalid choice"),
+])
+def test_bad_usage_gets_one_line_and_exit_code_2(capsys, args, message):
+    assert main(args) == 2
+    err = capsys.readouterr().err.strip()
+    assert message.replace("must be positive", "must be a positive") in err
+    assert len(err.splitlines()) == 1
+
+
+def test_a_main_that_raises_is_a_result_with_exit_code_0(tmp_path, capsys):
+    path = tmp_path / "raises.py"
+    path.write_text(textwrap.dedent("""
+        import asyncio
+        async def main():
+            await asyncio.sleep(0)
+            raise ValueError("broken on purpose")
+    """))
+    assert main(["run", str(path), "--loop", "asyncio"]) == 0
+    out = capsys.readouterr().out
+    assert "raised" in out and "ValueError: broken on purpose" in out
+
+
+def test_a_main_that_calls_sys_exit_is_contained(tmp_path, capsys):
+    path = tmp_path / "exit_in_main.py"
+    path.write_text("import sys\nasync def main():\n    sys.exit(4)\n")
+    assert main(["run", str(path), "--loop", "qt"]) == 0
+    assert "exited" in capsys.readouterr().out
+
+
+def test_timeout_cancels_a_main_that_waits_forever(tmp_path, capsys):
+    path = tmp_path / "forever.py"
+    path.write_text("import asyncio\nasync def main():\n    await asyncio.Event().wait()\n")
+    assert main(["run", str(path), "--timeout", "0.3", "--json", "--loop", "asyncio"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["status"] == "timeout" and summary["outcomes"] == {"cancelled": 1}
+
+
+def test_export_rejects_a_corrupt_trace_with_one_line(tmp_path, capsys):
+    bad = tmp_path / "bad.loopviz.json"
+    bad.write_text('{"format": "loopviz-trace", "version": 1, "meta": {}, "tasks": 3}')
+    assert main(["export", str(bad), "--chrome-trace", str(tmp_path / "c.json")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "corrupt trace" in err and len(err.splitlines()) == 1
