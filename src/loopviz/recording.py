@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from loopviz import __version__
-from loopviz.instrument import Heartbeat, LagProbe, LoopTimerDriver, Tracker
+from loopviz.instrument import Heartbeat, LagProbe, LoopTimerDriver, Tracker, report
 from loopviz.trace import Recorder, Trace
 
 
@@ -19,7 +19,7 @@ class Recording:
 
     def __init__(self, loop: asyncio.AbstractEventLoop | None = None, *, probes: bool = True,
                  recorder: Recorder | None = None, meta: dict[str, Any] | None = None,
-                 heartbeat: bool = True) -> None:
+                 heartbeat: bool = True, diagnostics: bool | None = None) -> None:
         self._loop = loop
         self.probes = probes
         self.recorder = recorder or Recorder()
@@ -33,6 +33,10 @@ class Recording:
         self.tracker: Tracker | None = None
         self._probes: list[Any] = []
         self._trace: Trace | None = None
+        # Watchdog, lost work, deadlock hooks (no runaway abort in a user's own program).
+        # Default: on with probes; a Session passes False and runs them as its plugins.
+        self.diagnostics = probes if diagnostics is None else diagnostics
+        self._diag_plugins: list[Any] = []
 
     @property
     def loop(self) -> asyncio.AbstractEventLoop:
@@ -52,9 +56,20 @@ class Recording:
                 self._probes.append(LoopTimerDriver(loop, self.heartbeat, call_later=call_later))
             for probe in self._probes:
                 probe.start()
+        report.register(self.recorder, self.tracker.loop_ident)
+        if self.diagnostics and loop.is_running():  # a loop not yet running has no pulse yet
+            from loopviz.session.plugins import default_instruments
+
+            self._diag_plugins = default_instruments()
+            for plugin in self._diag_plugins:
+                plugin.install(self)
         return self
 
     def stop(self) -> Trace:
+        for plugin in reversed(self._diag_plugins):
+            plugin.uninstall()
+        self._diag_plugins.clear()
+        report.unregister(self.recorder)
         for probe in self._probes:
             probe.stop()
         self._probes.clear()

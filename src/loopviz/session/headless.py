@@ -38,11 +38,17 @@ def close_loop(loop: asyncio.AbstractEventLoop) -> None:
 
 
 def run_headless(target: Target, *, timeout: float | None = None, loop: str = "qt",
-                 plugins: list[SessionPlugin] | None = None, **session_kw: Any) -> RunResult:
-    """Run ``target`` to the end on a fresh loop and return its result (trace included)."""
+                 plugins: list[SessionPlugin] | None = None, diagnostics: bool = True,
+                 **session_kw: Any) -> RunResult:
+    """Run ``target`` to the end on a fresh loop and return its result (trace included).
+    ``diagnostics`` adds :func:`loopviz.session.plugins.default_plugins` after ``plugins``."""
     needs_widgets = target.demo is not None and target.demo.needs_widgets
     ev_loop = new_loop(loop, gui=needs_widgets)
     plugins = list(plugins or [])
+    if diagnostics:
+        from loopviz.session.plugins import default_plugins
+
+        plugins += default_plugins(loop)
     heartbeat_on_loop = True
     if loop == "qt":
         from loopviz.session.qt_heartbeat import QtHeartbeat

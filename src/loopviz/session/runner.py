@@ -73,6 +73,7 @@ class Session:
         self.recorder = recorder or Recorder()
         self.recording = Recording(
             None, probes=probes, recorder=self.recorder, heartbeat=loop_heartbeat,
+            diagnostics=False,  # the session's plugins (session.plugins) bring them
             meta={"target": target.id, "variant": target.variant,
                   "source_file": target.source_file, "params": dict(target.params)},
         )

@@ -1,0 +1,182 @@
+"""Reporting diagnostics into whatever is recording right now.
+
+``Recording.start``/``stop`` register their recorder here (with the thread that runs its loop,
+the *UI thread*), so code that only sees a symptom (a Qt warning, our demo helpers, a warnings
+hook, a GC callback) can put a :class:`Diagnostic` into every active trace.
+
+Contract:
+- :func:`report_diagnostic` and :func:`check_ui_thread` are public (demos call them); their
+  signatures do not change.
+- :func:`emit` never blocks for long and never deadlocks: hooks may fire inside a garbage
+  collection that started while the recorder's lock was held by this very thread, so when the
+  lock cannot be taken promptly the record waits in a queue flushed by the next emit or by
+  :func:`unregister`.
+"""
+
+from __future__ import annotations
+
+import ast
+import linecache
+import os
+import sys
+import threading
+import types
+from dataclasses import dataclass
+
+from loopviz.instrument import sites
+from loopviz.trace.recorder import Recorder
+from loopviz.trace.records import Diagnostic
+
+_LOCK_WAIT_S = 0.05
+
+
+@dataclass(frozen=True, slots=True)
+class ActiveRecording:
+    recorder: Recorder
+    ui_ident: int  # the thread that runs the recorded loop
+
+
+_active: list[ActiveRecording] = []
+_deferred: list[tuple[Recorder, Diagnostic]] = []
+_user_files: dict[str, bool] = {}
+_callees: dict[tuple[str, int], str | None] = {}
+
+
+# ---- registry --------------------------------------------------------------------------------
+def register(recorder: Recorder, ui_ident: int | None = None) -> None:
+    """Make ``recorder`` a destination of reports (``Recording.start`` calls this)."""
+    ident = threading.get_ident() if ui_ident is None else ui_ident
+    _active.append(ActiveRecording(recorder, ident))
+
+
+def unregister(recorder: Recorder) -> None:
+    """Stop reporting to ``recorder``; anything still queued for it is written first."""
+    _flush()
+    for i in range(len(_active) - 1, -1, -1):
+        if _active[i].recorder is recorder:
+            del _active[i]
+            break
+
+
+def active() -> tuple[ActiveRecording, ...]:
+    return tuple(_active)
+
+
+def ui_ident_of(recorder: Recorder) -> int | None:
+    return next((a.ui_ident for a in _active if a.recorder is recorder), None)
+
+
+# ---- writing --------------------------------------------------------------------------------
+def emit(recorder: Recorder, diagnostic: Diagnostic) -> None:
+    """Append ``diagnostic`` to ``recorder`` (see the module contract about the lock)."""
+    if recorder.lock.acquire(timeout=_LOCK_WAIT_S):
+        try:
+            recorder.diagnostics.append(diagnostic)
+        finally:
+            recorder.lock.release()
+        if _deferred:
+            _flush()
+    else:
+        _deferred.append((recorder, diagnostic))
+
+
+def _flush() -> None:
+    while _deferred:
+        recorder, diagnostic = _deferred[0]
+        if not recorder.lock.acquire(timeout=_LOCK_WAIT_S):
+            return
+        try:
+            recorder.diagnostics.append(diagnostic)
+        finally:
+            recorder.lock.release()
+        del _deferred[0]
+
+
+def report_diagnostic(kind: str, message: str, *, file: str | None = None,
+                      line: int | None = None, task: int | None = None) -> None:
+    """Write a diagnostic to every active recording. ``file``/``line`` default to the caller's
+    innermost user frame; ``task`` defaults to the task running on that recording's UI thread
+    when called there."""
+    if file is None or line is None:
+        ufile, uline = caller_site(sys._getframe(1))
+        file = ufile if file is None else file
+        line = uline if line is None else line
+    me = threading.get_ident()
+    for rec in tuple(_active):
+        tid = task
+        if tid is None and me == rec.ui_ident:
+            tid = rec.recorder.running_task
+        emit(rec.recorder, Diagnostic(rec.recorder.now(), kind, message, tid, file, line))
+
+
+def check_ui_thread(what: str) -> bool:
+    """True on the UI thread. Elsewhere, report ``wrong-thread-ui`` naming ``what``, this
+    thread and the caller's line, and return False (the caller decides what to do)."""
+    me = threading.get_ident()
+    uis = {a.ui_ident for a in _active} or {threading.main_thread().ident}
+    if me in uis:
+        return True
+    file, line = caller_site(sys._getframe(1))
+    name = threading.current_thread().name
+    where = f" at {os.path.basename(file)}:{line}" if file else ""
+    report_diagnostic(
+        "wrong-thread-ui",
+        f"{what} touched from thread {name!r}, not the UI thread{where}; widgets belong to "
+        f"the UI thread (hand the update over with call_soon_threadsafe or a Qt signal)",
+        file=file, line=line)
+    return False
+
+
+# ---- where is "the user's" line -------------------------------------------------------------
+def is_user_file(filename: str) -> bool:
+    """The same rule as :func:`sites.is_user_code`, for a bare filename (tracebacks, origins)."""
+    ok = _user_files.get(filename)
+    if ok is None:
+        if filename.startswith("<") and filename != "<string>":
+            ok = False
+        else:
+            path = os.path.normcase(os.path.realpath(filename))
+            ok = not (path.startswith(sites._LIB_DIRS) or path.startswith(sites._OWN_DIRS))
+            if not ok and os.sep + "demos" + os.sep in path and path.startswith(sites._PKG_DIR):
+                ok = True
+        _user_files[filename] = ok
+    return ok
+
+
+def caller_site(frame: types.FrameType | None) -> tuple[str, int]:
+    """file:line of the innermost user frame at or above ``frame`` (else ``frame``'s own)."""
+    first = frame
+    while frame is not None:
+        if sites.is_user_code(frame.f_code):
+            return frame.f_code.co_filename, frame.f_lineno
+        frame = frame.f_back
+    return (first.f_code.co_filename, first.f_lineno) if first is not None else ("", 0)
+
+
+def callee_at(file: str, line: int) -> str | None:
+    """The outermost call written on ``file:line`` (``time.sleep``, ``fut.result``), read from
+    the source: a C function has no frame, so this is how a block names what it was doing."""
+    key = (file, line)
+    if key in _callees:
+        return _callees[key]
+    name = None
+    text = linecache.getline(file, line).strip()
+    if text.endswith(":"):
+        text += " pass"
+    try:
+        tree = ast.parse(text)
+    except SyntaxError:
+        tree = None
+    if tree is not None:
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call):
+                name = ast.unparse(node.func)
+                break
+    if name is not None and len(name) > 60:
+        name = name[:57] + "..."
+    _callees[key] = name
+    return name
+
+
+def where(file: str, line: int) -> str:
+    return f"{os.path.basename(file)}:{line}" if file else "an unknown line"

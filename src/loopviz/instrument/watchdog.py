@@ -1,0 +1,340 @@
+"""The watchdog: a daemon thread that explains every stall of the UI thread.
+
+The UI thread beats a :class:`~loopviz.instrument.probes.Heartbeat` (a 10 ms QTimer in the app,
+a loop timer elsewhere). The watchdog never touches the loop: every ``poll_s`` it reads
+``last_beat_ns``; once the beat is late it samples the UI thread's stack
+(``sys._current_frames()``), and when a heartbeat interval longer than ``threshold_s`` shows up
+in the recorder it records a :class:`Block` (start = the last beat before the stall, end = the
+first beat after it) attributed to the line most samples were on, plus a ``blocked-loop``
+diagnostic unless an observer (deadlock, runaway guard) claimed the stall with its own.
+
+A C call that holds the GIL (``sum(range(10**9))``) starves this thread, so Python-level
+sampling cannot see it: ``faulthandler.dump_traceback_later`` (a C thread that needs no GIL),
+re-armed about every ``rearm_s``, dumps the stacks into a temp file if we stop re-arming it,
+and that dump attributes the block instead. faulthandler has one timer per process: a second
+watchdog does without the backstop; at stop the timer is cancelled.
+
+Invariants: samples are keyed by the beat they follow, so a sample always belongs to the stall
+that started at that beat; a stall is reported once, when the heartbeat shows its end (or at
+``uninstall`` if the UI thread has not beaten since).
+"""
+
+from __future__ import annotations
+
+import faulthandler
+import os
+import re
+import sys
+import tempfile
+import threading
+import time
+import types
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from loopviz.instrument import sites
+from loopviz.instrument.report import callee_at, emit, is_user_file, where
+from loopviz.trace.records import Block, Diagnostic
+
+_now = time.monotonic_ns
+STARVED_NS = 250_000_000  # a tick gap this long: the watchdog itself could not run (GIL held)
+_backstop_lock = threading.Lock()  # faulthandler's later-dump timer is one per process
+_THREAD_HEADER = re.compile(r"^(?:Current thread|Thread) 0x([0-9a-f]+)", re.M)
+_DUMP_FRAME = re.compile(r'^\s*File "(.+)", line (\d+) in (.+)$', re.M)
+_PKG = sites._PKG_DIR + os.sep
+_LOOP_DIRS = (os.path.join(sites._PKG_DIR, "loop") + os.sep,)
+CULPRIT_LABEL = {"qt": "Qt", "loop": "the event loop's own machinery",
+                 "loopviz": "loopviz itself", "unknown": "code loopviz cannot see into"}
+
+
+@dataclass(frozen=True, slots=True)
+class Sample:
+    """One look at the stalled UI thread (raw monotonic ``t``)."""
+
+    t: int
+    file: str
+    line: int
+    function: str  # what the culprit line was calling (``time.sleep``), else its function
+    culprit: str  # user | qt | loop | loopviz | unknown
+    stack: tuple[str, ...]
+    task: int | None
+    code: types.CodeType | None  # the innermost user frame's code (what a guard may abort)
+    backstop: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Stall:
+    """The UI thread right now, as the watchdog sees it while its beat is late."""
+
+    start_ns: int  # raw monotonic: the last beat
+    late_ns: int
+    sample: Sample | None
+    watched: bool  # False if the watchdog itself was starved since its previous look
+
+
+class StallObserver(Protocol):
+    """Hooks called on the watchdog thread; one that raises is removed and reported."""
+
+    def stall_tick(self, watchdog: Watchdog, stall: Stall, frame: Any) -> None: ...
+
+    def stall_ended(self, watchdog: Watchdog, start_ns: int, block: Block) -> None: ...
+
+
+def category(filename: str) -> str:
+    """Who owns a non-user frame: qt, loop, loopviz or unknown."""
+    if is_user_file(filename):
+        return "user"
+    path = os.path.normcase(os.path.realpath(filename))
+    if "PySide6" in path or "shiboken" in path or "pyqtgraph" in path:
+        return "qt"
+    if (path.startswith(_LOOP_DIRS) or os.sep + "asyncio" + os.sep in path
+            or "qasync" in path or path.endswith("selectors.py")):
+        return "loop"
+    if path.startswith(_PKG):
+        return "loopviz"
+    return "unknown"
+
+
+def sample_frame(frame: Any, t: int, task: int | None) -> Sample | None:
+    """Attribute one stack (innermost ``frame``) to its innermost user line."""
+    if frame is None:
+        return None
+    inner = None  # the library frame the user frame called, if any
+    f = frame
+    while f is not None and not sites.is_user_code(f.f_code):
+        inner = f
+        f = f.f_back
+    stack = tuple(sites.current_stack_summary(frame))
+    if f is None:
+        code = frame.f_code
+        return Sample(t, code.co_filename, frame.f_lineno, code.co_qualname,
+                      category(code.co_filename), stack, task, None)
+    code = f.f_code
+    name = callee_at(code.co_filename, f.f_lineno)
+    if name is None:
+        name = inner.f_code.co_qualname if inner is not None else code.co_qualname
+    return Sample(t, code.co_filename, f.f_lineno, name, "user", stack, task, code)
+
+
+def parse_dump(text: str, ident: int, t: int, task: int | None) -> Sample | None:
+    """The UI thread's stack from a faulthandler dump (innermost first) → a Sample."""
+    heads = list(_THREAD_HEADER.finditer(text))
+    for i, head in enumerate(heads):
+        if int(head.group(1), 16) != ident:
+            continue
+        body = text[head.end(): heads[i + 1].start() if i + 1 < len(heads) else len(text)]
+        frames = [(f, int(n), fn.strip()) for f, n, fn in _DUMP_FRAME.findall(body)]
+        if not frames:
+            return None
+        stack = tuple(f"{f}:{n} in {fn}" for f, n, fn in reversed(frames))
+        for file, line, fn in frames:
+            if is_user_file(file):
+                return Sample(t, file, line, callee_at(file, line) or fn, "user", stack, task,
+                              None, backstop=True)
+        file, line, fn = frames[0]
+        return Sample(t, file, line, fn, category(file), stack, task, None, backstop=True)
+    return None
+
+
+class Watchdog:
+    """A SessionPlugin (``start``/``stop``) that can also be ``install``-ed on a Recording."""
+
+    def __init__(self, threshold_s: float = 0.05, *, poll_s: float = 0.005,
+                 sample_after_s: float | None = None, backstop: bool = True,
+                 rearm_s: float = 0.1) -> None:
+        self.threshold_s = threshold_s
+        self.poll_s = poll_s
+        # Sampling starts before the threshold so short blocks still get a few samples.
+        self.sample_after_s = threshold_s / 2 if sample_after_s is None else sample_after_s
+        self.backstop = backstop
+        self.rearm_s = rearm_s
+        self.observers: list[StallObserver] = []
+        self.stall: Stall | None = None  # the UI is stuck right now (the UI's countdown reads it)
+        self.blocks: list[Block] = []  # blocks this watchdog recorded (tests, the soak)
+        self.recorder: Any = None
+        self.heartbeat: Any = None
+        self.ui_ident = 0
+        self._thread: threading.Thread | None = None
+        self._stop = threading.Event()
+        self._claims: dict[int, str] = {}
+        self._samples: dict[int, list[Sample]] = {}
+        self._dumped: list[Sample] = []
+        self._dump_file: Any = None
+        self._armed_at = 0
+
+    # ---- lifecycle ------------------------------------------------------------------------
+    def start(self, session: Any) -> None:
+        self.install(session.recording)
+
+    def stop(self, session: Any) -> None:
+        self.uninstall()
+
+    def install(self, recording: Any) -> None:
+        """Watch the thread calling this (the UI thread); without a heartbeat, do nothing."""
+        if recording.heartbeat is None or self._thread is not None:
+            return
+        self.recorder, self.heartbeat = recording.recorder, recording.heartbeat
+        self.ui_ident = threading.get_ident()
+        self.recorder.thread_id(self.ui_ident, role="ui-loop")
+        self._since = _now()
+        self._hb_index = len(self.recorder.ui_heartbeat)
+        self._last_tick = self._since
+        if self.backstop and _backstop_lock.acquire(blocking=False):
+            # lives until uninstall: faulthandler writes into it from its own C thread
+            self._dump_file = tempfile.TemporaryFile(prefix="loopviz-backstop-")  # noqa: SIM115
+            self._arm(self._since)
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._run, name="loopviz-watchdog", daemon=True)
+        self._thread.start()
+
+    def uninstall(self) -> None:
+        if self._thread is None:
+            return
+        self._stop.set()
+        self._thread.join(timeout=2.0)
+        self._thread = None
+        try:
+            self._tick(final=True)
+        finally:
+            if self._dump_file is not None:
+                faulthandler.cancel_dump_traceback_later()
+                self._dump_file.close()
+                self._dump_file = None
+                _backstop_lock.release()
+            self.stall = None
+            self._samples.clear()
+            self._dumped.clear()
+            self._claims.clear()
+
+    def claim(self, start_ns: int, kind: str) -> None:
+        """An observer explains the stall that began at ``start_ns`` with its own diagnostic."""
+        self._claims[start_ns] = kind
+
+    # ---- the thread -----------------------------------------------------------------------
+    def _run(self) -> None:
+        while not self._stop.wait(self.poll_s):
+            try:
+                self._tick()
+            except Exception as exc:  # never take the app down; say so once and stop watching
+                print(f"loopviz: watchdog stopped after {exc!r}", file=sys.stderr)
+                return
+
+    def _tick(self, final: bool = False) -> None:
+        now = _now()
+        gap, self._last_tick = now - self._last_tick, now
+        if self._dump_file is not None:
+            self._read_dump()
+            if not final and now - self._armed_at >= self.rearm_s * 1e9:
+                self._arm(now)
+        self._scan_beats()
+        beat = self.heartbeat.last_beat_ns
+        late = now - beat
+        if final:
+            if late >= self.threshold_s * 1e9 and beat in self._samples:
+                self._finish(beat, now)
+            return
+        if late < self.sample_after_s * 1e9 or beat < self._since:
+            self.stall = None
+            return
+        frame = sys._current_frames().get(self.ui_ident)
+        sample = sample_frame(frame, now, self.recorder.running_task)
+        if sample is not None:
+            self._samples.setdefault(beat, []).append(sample)
+        self.stall = stall = Stall(beat, late, sample, gap < STARVED_NS)
+        if late >= self.threshold_s * 1e9:
+            for obs in tuple(self.observers):
+                self._notify(obs, "stall_tick", stall, frame)
+        del frame
+
+    def _scan_beats(self) -> None:
+        beats = self.recorder.ui_heartbeat
+        n = len(beats)
+        threshold = self.threshold_s * 1e9
+        last_end = None
+        while self._hb_index < n:
+            t, interval = beats[self._hb_index]
+            self._hb_index += 1
+            last_end = t
+            if interval >= threshold and t - interval >= self._since - 1_000_000:
+                self._finish(t - interval, t)
+        if last_end is not None:  # stalls shorter than the threshold: forget their samples
+            for beat in [b for b in self._samples if b < last_end]:
+                del self._samples[beat]
+            self._dumped = [s for s in self._dumped if s.t >= last_end]
+
+    def _finish(self, start: int, end: int) -> None:
+        samples = self._samples.pop(start, [])
+        dumped = [s for s in self._dumped if start <= s.t <= end]
+        self._dumped = [s for s in self._dumped if s not in dumped]
+        block, backstop = self._block(start, end, samples + dumped)
+        self.recorder.add_block(block)
+        self.blocks.append(block)
+        if self.stall is not None and self.stall.start_ns == start:
+            self.stall = None
+        for obs in tuple(self.observers):
+            self._notify(obs, "stall_ended", start, block)
+        if self._claims.pop(start, None) is None:
+            text = self.sentence(block)
+            if backstop:
+                text += " (a C call holding the GIL, caught by the faulthandler backstop)"
+            emit(self.recorder, Diagnostic(block.end_ns, "blocked-loop", text, block.task,
+                                           block.file, block.line))
+
+    def _block(self, start: int, end: int, samples: list[Sample]) -> tuple[Block, bool]:
+        """The block and whether only the backstop saw its culprit."""
+        rec = self.recorder
+        thread = rec.thread_id(self.ui_ident, role="ui-loop")
+        user = [s for s in samples if s.culprit == "user"]
+        pool = user or samples
+        if not pool:
+            return Block(thread, rec.ns(start), rec.ns(end), "", 0, "", (), None, "unknown"), False
+        counts = Counter((s.file, s.line, s.function) for s in pool)
+        (file, line, function), _ = counts.most_common(1)[0]
+        best = [s for s in pool if (s.file, s.line, s.function) == (file, line, function)]
+        tasks = Counter(s.task for s in best if s.task is not None)
+        task = tasks.most_common(1)[0][0] if tasks else None
+        return Block(thread, rec.ns(start), rec.ns(end), file, line, function, best[0].stack,
+                     task, best[0].culprit), all(s.backstop for s in best)
+
+    @staticmethod
+    def sentence(block: Block) -> str:
+        """``UI thread blocked 0.31 s by time.sleep at blocking.py:14``."""
+        secs = (block.end_ns - block.start_ns) / 1e9
+        if block.culprit == "user":
+            text = f"UI thread blocked {secs:.2f} s by {block.function} at " \
+                   f"{where(block.file, block.line)}"
+        elif block.file:
+            text = (f"UI thread blocked {secs:.2f} s inside {CULPRIT_LABEL[block.culprit]} "
+                    f"({block.function} at {where(block.file, block.line)})")
+        else:
+            text = f"UI thread blocked {secs:.2f} s; no sample caught where"
+        return text
+
+    # ---- the faulthandler backstop --------------------------------------------------------------
+    def _arm(self, now: int) -> None:
+        faulthandler.dump_traceback_later(self._dump_timeout_s(), repeat=False,
+                                          file=self._dump_file, exit=False)
+        self._armed_at = now
+
+    def _dump_timeout_s(self) -> float:
+        return self.rearm_s + max(self.sample_after_s, 0.05)
+
+    def _read_dump(self) -> None:
+        fd = self._dump_file.fileno()
+        if os.fstat(fd).st_size == 0:
+            return
+        text = os.pread(fd, 1 << 20, 0).decode("utf-8", "replace")
+        os.ftruncate(fd, 0)
+        os.lseek(fd, 0, os.SEEK_SET)
+        t = self._armed_at + int(self._dump_timeout_s() * 1e9)
+        sample = parse_dump(text, self.ui_ident, t, self.recorder.running_task)
+        if sample is not None:
+            self._dumped.append(sample)
+
+    def _notify(self, obs: Any, hook: str, *args: Any) -> None:
+        try:
+            getattr(obs, hook)(self, *args)
+        except Exception as exc:  # a broken observer must not stop the watchdog
+            self.observers.remove(obs)
+            print(f"loopviz: {obs!r} disabled after {hook} raised {exc!r}", file=sys.stderr)
