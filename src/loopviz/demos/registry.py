@@ -15,6 +15,8 @@ CATEGORIES: tuple[str, ...] = (
 # exposes DEMO (one) or DEMOS (a small family).
 _MODULES: tuple[str, ...] = (
     "interleaving",
+    # Control
+    "throttle",
 )
 
 _cache: list[Demo] | None = None
