@@ -16,6 +16,7 @@ CATEGORIES: tuple[str, ...] = (
 _MODULES: tuple[str, ...] = (
     "interleaving",
     # Control
+    "cancellation",
     "throttle",
 )
 
