@@ -15,8 +15,10 @@ CATEGORIES: tuple[str, ...] = (
 # exposes DEMO (one) or DEMOS (a small family).
 _MODULES: tuple[str, ...] = (
     "interleaving",
+    "sequential_vs_gather",
     # Control
     "cancellation",
+    "timeout",
     "throttle",
 )
 
