@@ -19,6 +19,7 @@ _MODULES: tuple[str, ...] = (
     "cancellation",
     "timeout",
     "throttle",
+    "async_lock",
 )
 
 _cache: list[Demo] | None = None
