@@ -15,6 +15,7 @@ CATEGORIES: tuple[str, ...] = (
 # exposes DEMO (one) or DEMOS (a small family).
 _MODULES: tuple[str, ...] = (
     "interleaving",
+    "sequential_vs_gather",
     # Control
     "cancellation",
     "timeout",
