@@ -1,0 +1,151 @@
+"""The desktop app's bootstrap: one QApplication, loopviz's Qt event loop on it, the window.
+
+The asyncio loop (``loopviz.loop``'s qasync-based ``QtEventLoop``) runs inside the
+application's ``exec()``: it *is* the UI thread, so a demo's coroutines share the thread with
+the window that draws them, exactly as in a Qt app written with async code.
+
+Contract (``loopviz`` and ``loopviz gui`` call :func:`run_gui`; see DESIGN.md "Command line"):
+exit code 0 when the app ran (and the run finished, whatever the target did), 2 for bad input
+(unknown demo, unreadable script or trace), 1 if loopviz itself failed. ``--screenshot`` saves
+the whole window after the run's final repaint; with ``--quit-after-run`` the app then exits.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from typing import Any
+
+from PySide6.QtCore import QCoreApplication, QTimer
+from PySide6.QtWidgets import QApplication
+
+from loopviz.ui.settings import APPLICATION, ORGANIZATION, AppSettings
+
+SETTLE_MS = 400  # after the run: let the final trace reach every view and repaint
+
+
+def ensure_app() -> QApplication:
+    """The process's QApplication (widgets need one, not a bare QGuiApplication)."""
+    app = QCoreApplication.instance()
+    if app is None:
+        app = QApplication(sys.argv[:1] or ["loopviz"])
+    if not isinstance(app, QApplication):
+        raise RuntimeError("loopviz's window needs a QApplication; another kind already exists")
+    app.setOrganizationName(ORGANIZATION)
+    app.setApplicationName(APPLICATION)
+    app.setApplicationDisplayName("loopviz")
+    return app
+
+
+def attach_loop(app: QApplication) -> asyncio.AbstractEventLoop:
+    """loopviz's Qt loop on ``app``, running from now on inside whoever runs ``exec()``."""
+    from loopviz.loop import ensure_qt_app
+    from loopviz.loop.qt_loop import QtEventLoop
+
+    assert ensure_qt_app(gui=True) is app
+    loop = QtEventLoop(app, already_running=True)
+    asyncio.set_event_loop(loop)
+    return loop
+
+
+def close_loop(loop: asyncio.AbstractEventLoop) -> None:
+    """Stop and close a loop made by :func:`attach_loop` (leftover tasks are cancelled)."""
+    pending = [t for t in asyncio.all_tasks(loop) if not t.done()]
+    for task in pending:
+        task.cancel()
+    if loop.is_running():
+        loop._cleanup_running()  # type: ignore[attr-defined]  # already_running: no exec left
+    asyncio.set_event_loop(None)
+    loop.close()
+
+
+def make_window(loop: asyncio.AbstractEventLoop, settings: AppSettings | None = None) -> Any:
+    """The main window with the app's theme applied and followed."""
+    from loopviz.ui.main_window import MainWindow
+    from loopviz.ui.theme import ThemeWatcher
+
+    app = QApplication.instance()
+    watcher = getattr(app, "loopviz_theme", None)
+    if watcher is None:
+        watcher = ThemeWatcher(app)
+        app.loopviz_theme = watcher  # type: ignore[attr-defined]
+    window = MainWindow(loop, settings)
+    window.set_theme(watcher.theme)
+    watcher.changed.connect(window.set_theme)
+    return window
+
+
+def _fail(message: str, code: int = 2) -> int:
+    print(f"loopviz: {message}", file=sys.stderr)
+    return code
+
+
+def run_gui(target: str | None = None, *, variant: str | None = None, run: bool = False,
+            presentation: bool = False, open_trace: str | None = None,
+            screenshot: str | None = None, quit_after_run: bool = False) -> int:
+    """Open the desktop app; the exit code follows DESIGN.md's command-line contract."""
+    from loopviz.export.native import TraceFileError, load_trace
+    from loopviz.session import TargetError, resolve
+
+    if target is not None:
+        try:
+            resolve(target, variant)  # bad input is reported before any window appears
+        except TargetError as exc:
+            return _fail(str(exc))
+    if open_trace is not None:
+        try:
+            load_trace(open_trace)
+        except (TraceFileError, OSError) as exc:
+            return _fail(str(exc))
+    if run and target is None and open_trace is None:
+        run = False  # nothing chosen: run the remembered demo only when asked by name
+
+    app = ensure_app()
+    loop = attach_loop(app)
+    exit_code = [0]
+    try:
+        window = make_window(loop)
+        if target is not None:
+            window.select_target(target, variant)
+        if open_trace is not None:
+            window.open_trace(open_trace)
+        window.set_presentation(presentation or False)
+        window.show()
+
+        def finish(_result: object = None) -> None:
+            if _result is None and run:
+                exit_code[0] = 1  # loopviz failed during the run
+            if screenshot:
+                try:
+                    window.save_screenshot(screenshot)
+                except OSError as exc:
+                    print(f"loopviz: {exc}", file=sys.stderr)
+                    exit_code[0] = 1
+            if quit_after_run:
+                window.close()
+                app.quit()
+
+        def after_run(result: object) -> None:
+            QTimer.singleShot(SETTLE_MS, lambda: finish(result))
+
+        if run and target is not None:
+            window.runFinished.connect(after_run)
+            QTimer.singleShot(0, lambda: window.run() or after_run(None))
+        elif screenshot or quit_after_run:
+            QTimer.singleShot(SETTLE_MS, finish)
+        app.exec()
+    except Exception as exc:  # loopviz itself broke: say so in one line, exit 1
+        return _fail(f"{type(exc).__name__}: {exc}", 1)
+    finally:
+        close_loop(loop)
+    return exit_code[0]
+
+
+def main() -> int:  # pragma: no cover - a convenience for `python -m loopviz.ui.app`
+    os.environ.setdefault("QT_QPA_PLATFORM", "xcb" if os.environ.get("DISPLAY") else "offscreen")
+    return run_gui(sys.argv[1] if len(sys.argv) > 1 else None, run=len(sys.argv) > 1)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,125 @@
+"""The bridge between a running session and the views: poll, build, hand over, account.
+
+A QTimer on the UI thread polls the session's Recorder at ~30 Hz. When something changed it
+builds a fresh, consistent Trace (``recorder.build()``) and emits ``traceUpdated(trace)``; the
+views' slots run synchronously inside that emit, so the whole update is timed as one piece of
+loopviz's own work and recorded on the UI lane as a callback labelled ``loopviz: repaint``.
+The window's paint passes are recorded the same way (:meth:`record_own`), so users see the
+tool's share of their UI thread next to their program's.
+
+Invariants:
+- Nothing here runs while the UI thread is blocked (it is a UI-thread timer); the first tick
+  after a block builds the whole trace again, so the views fill the gap with what was recorded.
+- The poll interval adapts: it is never shorter than ``interval_ms`` and long enough that the
+  last tick's cost plus the paint time since then stays under ``max_share`` of the interval.
+  The visualiser's share of the UI thread is therefore bounded by construction.
+- ``loopviz:`` callbacks are recorded only between ``attach`` and ``finish``/``detach``.
+"""
+
+from __future__ import annotations
+
+import time
+
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from loopviz.trace import Recorder, Trace
+
+OWN_LABEL = "loopviz: repaint"
+UI_THREAD = 0  # the first thread registered with role ui-loop (Recorder.thread_id)
+
+
+def fingerprint(recorder: Recorder, own_callbacks: int) -> tuple[int, ...]:
+    """Cheap counts that change whenever the recorder learned something the views show.
+
+    The bridge's own callbacks are left out: recording them must not count as news.
+    """
+    return (recorder.step_count(), len(recorder.tasks), len(recorder.blocks),
+            len(recorder.diagnostics), len(recorder.jobs), len(recorder.loop_lag),
+            len(recorder.ui_heartbeat), len(recorder.callbacks) - own_callbacks,
+            sum(1 for t in list(recorder.tasks.values()) if t.ended is not None))
+
+
+class TraceBridge(QObject):
+    """Feeds ``traceUpdated`` from one recorder at a time."""
+
+    traceUpdated = Signal(object)  # Trace
+
+    def __init__(self, parent: QObject | None = None, *, interval_ms: int = 33,
+                 max_share: float = 0.04) -> None:
+        super().__init__(parent)
+        self.interval_ms = interval_ms
+        self.max_share = max_share
+        self.recorder: Recorder | None = None
+        self.trace: Trace | None = None
+        self._timer = QTimer(self)
+        self._timer.setInterval(interval_ms)
+        self._timer.timeout.connect(self.poll)
+        self._seen: tuple[int, ...] = ()
+        self._own = 0  # callbacks this bridge added to the recorder
+        self._paint_ns = 0  # paint time recorded since the last tick
+        self.ticks = 0  # polls that built and emitted a trace
+        self.skipped = 0  # polls that found nothing new
+        self.own_ns = 0  # all loopviz work recorded for the current recorder
+
+    @property
+    def live(self) -> bool:
+        return self.recorder is not None
+
+    def attach(self, recorder: Recorder) -> None:
+        """Start following ``recorder`` (a new run)."""
+        self.recorder = recorder
+        self.trace = None
+        self._seen = ()
+        self._own = self._paint_ns = self.ticks = self.skipped = self.own_ns = 0
+        self._timer.setInterval(self.interval_ms)
+        self._timer.start()
+
+    def detach(self) -> None:
+        self._timer.stop()
+        self.recorder = None
+
+    def finish(self, trace: Trace) -> None:
+        """The run ended: stop polling and show its final trace (not recorded: it is final)."""
+        self.detach()
+        self.show(trace)
+
+    def show(self, trace: Trace | None) -> None:
+        """Hand a trace (a final or loaded one) to the views, outside any live run."""
+        self.trace = trace
+        self.traceUpdated.emit(trace)
+
+    def record_own(self, start_ns: int, end_ns: int, label: str = OWN_LABEL) -> None:
+        """Record loopviz's work on the UI thread in [start_ns, end_ns] (raw monotonic ns)."""
+        recorder = self.recorder
+        if recorder is None or end_ns <= start_ns:
+            return
+        recorder.add_callback(UI_THREAD, start_ns, end_ns, label)
+        self._own += 1
+        self._paint_ns += end_ns - start_ns
+        self.own_ns += end_ns - start_ns
+
+    def poll(self) -> bool:
+        """One tick: build and emit if the recorder changed; True if it did."""
+        recorder = self.recorder
+        if recorder is None:
+            return False
+        start = time.monotonic_ns()
+        seen = fingerprint(recorder, self._own)
+        if seen == self._seen:
+            self.skipped += 1
+            return False
+        self._seen = seen
+        trace = recorder.build()
+        self.trace = trace
+        self.traceUpdated.emit(trace)
+        end = time.monotonic_ns()
+        self.ticks += 1
+        paint_ns, self._paint_ns = self._paint_ns, 0
+        self.record_own(start, end)
+        self._paint_ns = 0
+        cost_ms = (end - start + paint_ns) / 1e6
+        self._timer.setInterval(max(self.interval_ms, round(cost_ms / self.max_share)))
+        return True
+
+    def current_interval_ms(self) -> int:
+        return self._timer.interval()

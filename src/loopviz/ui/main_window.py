@@ -1,0 +1,409 @@
+"""The main window: demo browser and explanation on the left, the timeline with the
+responsiveness chart below it in the middle (most of the room), code and findings on the right.
+
+The window wires parts that do not know each other: the browser picks a target, the controls
+give its variant and knobs, :class:`RunController` runs it on the UI thread's loop,
+:class:`TraceBridge` feeds every view from the recorder, and the views report clicks back
+(task selected, time clicked, finding activated). A saved trace opens in the same views,
+read-only. Invariant: ``self.trace`` is the trace every view currently shows.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+from typing import Any
+
+from PySide6.QtCore import QEvent, Qt, QTimer, Signal
+from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QSplitter, QWidget
+
+from loopviz.demos import Demo, all_demos, get_demo
+from loopviz.session import RunResult, Session, TargetError, general_findings, resolve
+from loopviz.trace import Finding, Trace
+from loopviz.ui import files
+from loopviz.ui.actions import WindowActions
+from loopviz.ui.bridge import TraceBridge
+from loopviz.ui.browser import DemoBrowser
+from loopviz.ui.code_view import CodeView, code_marks
+from loopviz.ui.controls import ParamControls
+from loopviz.ui.explain import ExplanationView
+from loopviz.ui.findings import FindingsPanel, fmt_duration, summary_line
+from loopviz.ui.responsiveness import PulseIndicator, ResponsivenessChart
+from loopviz.ui.runs import RunController
+from loopviz.ui.settings import AppSettings
+from loopviz.ui.theme import LIGHT, PRESENTATION_SCALE, Theme
+
+try:
+    from loopviz.ui.timeline.view import TimelineView
+except ImportError:  # the timeline widget has not landed yet
+    from loopviz.ui.placeholder import PlaceholderTimeline as TimelineView
+
+_SPLITTERS = ("main", "left", "center", "right")
+_DEFAULT_SIZES = {"main": [270, 930, 420], "left": [420, 380], "center": [620, 200],
+                  "right": [480, 320]}
+
+
+class MainWindow(QMainWindow):
+    runFinished = Signal(object)  # RunResult | None (None: loopviz failed)
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, settings: AppSettings | None = None,
+                 demos: list[Demo] | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("loopviz")
+        self.loop = loop
+        self.settings = settings or AppSettings()
+        self.theme: Theme = LIGHT
+        self.presentation = False
+        self.trace: Trace | None = None
+        self.findings: list[Finding] = []
+        self.status: tuple[str, str | None] | None = None
+        self.selected_task: int | None = None
+        self.spec: str | None = None
+        self.read_only_path: str | None = None
+        self._run_started = 0.0
+
+        self.actions = WindowActions(self)
+        self.browser = DemoBrowser(demos if demos is not None else all_demos())
+        self.explanation = ExplanationView()
+        self.controls = ParamControls()
+        self.timeline = TimelineView()
+        self.chart = ResponsivenessChart()
+        self.code = CodeView()
+        self.findings_panel = FindingsPanel()
+        self.pulse = PulseIndicator()
+        self.clock = QLabel("  0.00 s")
+        self.clock.setMinimumWidth(self.clock.fontMetrics().horizontalAdvance("  000.00 s"))
+        self.summary_label = QLabel()
+        self.bridge = TraceBridge(self)
+        self.runs = RunController(loop, self)
+        self.file_actions = files.FileActions(self, self.settings)
+        self._build_layout()
+        self._connect()
+        self._restore()
+
+    # ---- construction ----------------------------------------------------------------------
+    def _build_layout(self) -> None:
+        self.actions.build_menus(self)
+        self.actions.build_toolbar(self, self.controls, self.pulse, self.clock)
+        self.splitters: dict[str, QSplitter] = {}
+        left = self._splitter("left", Qt.Orientation.Vertical, self.browser, self.explanation)
+        center = self._splitter("center", Qt.Orientation.Vertical, self.timeline, self.chart)
+        right = self._splitter("right", Qt.Orientation.Vertical, self.code, self.findings_panel)
+        main = self._splitter("main", Qt.Orientation.Horizontal, left, center, right)
+        main.setStretchFactor(1, 1)
+        center.setStretchFactor(0, 1)
+        self.setCentralWidget(main)
+        self.statusBar().addPermanentWidget(self.summary_label)
+        link = getattr(self.timeline, "view_box", None)
+        self.chart.link_x(link() if callable(link) else link)
+
+    def _splitter(self, name: str, orientation: Qt.Orientation, *widgets: QWidget) -> QSplitter:
+        splitter = QSplitter(orientation)
+        splitter.setObjectName(f"splitter-{name}")
+        splitter.setChildrenCollapsible(False)
+        for widget in widgets:
+            splitter.addWidget(widget)
+        self.splitters[name] = splitter
+        return splitter
+
+    def _connect(self) -> None:
+        a = self.actions
+        a.run.triggered.connect(self.run)
+        a.cancel.triggered.connect(self.cancel)
+        a.open_script.triggered.connect(lambda: self.open_script())
+        a.open_trace.triggered.connect(lambda: self.open_trace())
+        a.save_trace.triggered.connect(lambda: self._status(
+            self.file_actions.save_trace(self.trace)))
+        a.export_chrome.triggered.connect(lambda: self._status(
+            self.file_actions.export_chrome(self.trace)))
+        a.export_png.triggered.connect(lambda: self._status(
+            self.file_actions.export_image(self.timeline, "png", self.trace)))
+        a.export_svg.triggered.connect(lambda: self._status(
+            self.file_actions.export_image(self.timeline, "svg", self.trace)))
+        a.screenshot.triggered.connect(self._ask_screenshot)
+        a.quit.triggered.connect(self.close)
+        a.presentation.toggled.connect(self.set_presentation)
+        a.follow_live.toggled.connect(self._set_follow_live)
+        if hasattr(self.timeline, "followLiveChanged"):
+            self.timeline.followLiveChanged.connect(a.follow_live.setChecked)
+        self.browser.targetSelected.connect(self.select_target)
+        self.browser.openScriptRequested.connect(lambda: self.open_script())
+        self.controls.variant_switch.changed.connect(self._variant_changed)
+        self.bridge.traceUpdated.connect(self._show_trace)
+        self.runs.finished.connect(self._run_finished)
+        self.runs.failed.connect(self._run_failed)
+        self.timeline.taskSelected.connect(self._task_selected)
+        self.findings_panel.entryActivated.connect(self._jump_to)
+        self._clock_timer = QTimer(self)
+        self._clock_timer.setInterval(100)
+        self._clock_timer.timeout.connect(self._tick_clock)
+
+    def _restore(self) -> None:
+        s = self.settings
+        if (geometry := s.geometry()) is not None:
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1600, 950)
+        if (state := s.window_state()) is not None:
+            self.restoreState(state)
+        for name in _SPLITTERS:
+            sizes = s.splitter_sizes(name)
+            ok = len(sizes) == self.splitters[name].count() and all(x > 0 for x in sizes)
+            self.splitters[name].setSizes(sizes if ok else _DEFAULT_SIZES[name])
+        last = s.last_demo()
+        if last is None or not self.browser.select(last):
+            first = next(iter(self.browser.visible_specs()), None)
+            if first is not None:
+                self.browser.select(first)
+
+    def save_layout(self) -> None:
+        s = self.settings
+        s.set_geometry(self.saveGeometry())
+        s.set_window_state(self.saveState())
+        for name, splitter in self.splitters.items():
+            s.set_splitter_sizes(name, splitter.sizes())
+        s.sync()
+
+    # ---- selection -------------------------------------------------------------------------
+    def select_target(self, spec: str, variant: str | None = None) -> None:
+        """Show a demo (by id) or a script (by path): explanation, controls, source."""
+        self.spec = spec
+        try:
+            demo: Demo | None = get_demo(spec)
+        except KeyError:
+            demo = None
+        if self.browser.current() != spec:
+            if demo is None:
+                self.browser.add_script(spec)
+            else:
+                self.browser.select(spec)
+        if demo is not None:
+            chosen = variant or self.settings.last_variant()
+            self.controls.set_demo(demo, chosen if chosen in demo.variants else None)
+            self.explanation.show_demo(demo, self.controls.variant())
+            self.code.show_source(demo.source_file())
+            self.settings.set_last_demo(spec)
+        else:
+            self.controls.set_demo(None)
+            self.explanation.show_script(spec)
+            self.code.show_source(os.path.abspath(spec))
+        self._update_marks()
+
+    def _variant_changed(self, variant: str) -> None:
+        self.settings.set_last_variant(variant)
+        demo = self.controls.demo
+        if demo is not None:
+            self.explanation.show_demo(demo, variant)
+
+    def open_script(self, path: str | None = None) -> bool:
+        path = path or files.ask_open_path(self, "Open script", files.SCRIPT_FILTER,
+                                           self.settings.last_dir("script"))
+        if not path:
+            return False
+        try:
+            resolve(path)  # loads it once: a syntax error or missing main is reported now
+        except TargetError as exc:
+            files.show_error(self, "Open script", str(exc))
+            return False
+        self.settings.set_last_dir("script", os.path.dirname(os.path.abspath(path)))
+        self.select_target(path)
+        return True
+
+    # ---- runs ------------------------------------------------------------------------------
+    def run(self) -> Session | None:
+        if self.runs.running:
+            return None
+        spec = self.spec or self.browser.current()
+        if spec is None:
+            self._status("Choose a demo or open a script first.")
+            return None
+        demo = self.controls.demo
+        try:
+            target = resolve(spec, self.controls.variant() if demo else None,
+                             self.controls.values() if demo else None)
+        except TargetError as exc:
+            files.show_error(self, "Run", str(exc))
+            return None
+        session = self.runs.start(target, timeout=self.settings.run_timeout_s())
+        if session is None:
+            return None
+        self.read_only_path = None
+        self.findings, self.status, self.selected_task = [], None, None
+        self.setWindowTitle(f"loopviz — {target.title}")
+        self.actions.set_running(True)
+        self.controls.set_enabled_for_run(True)
+        self.timeline.set_live(True)
+        self._run_started = time.monotonic()
+        self._clock_timer.start()
+        self.bridge.attach(session.recorder)
+        self._status(f"Running {target.title}…")
+        return session
+
+    def cancel(self) -> None:
+        if self.runs.cancel():
+            self._status("Cancelling…")
+
+    def _run_finished(self, result: RunResult) -> None:
+        self._end_run()
+        self.findings = list(result.findings)
+        self.status = (result.status, result.error)
+        self.bridge.finish(result.trace)
+        words = {"finished": "Finished", "raised": "main raised", "cancelled": "Cancelled",
+                 "timeout": "Stopped at the time limit", "exited": "main called sys.exit"}
+        detail = f": {result.error}" if result.error and result.status != "cancelled" else ""
+        self._status(f"{words.get(result.status, result.status)}{detail} "
+                     f"({fmt_duration(result.trace.duration_ns)})")
+        self.runFinished.emit(result)
+
+    def _run_failed(self, message: str) -> None:
+        self._end_run()
+        self.bridge.detach()
+        files.show_error(self, "Run", message)
+        self.runFinished.emit(None)
+
+    def _end_run(self) -> None:
+        self._clock_timer.stop()
+        self._tick_clock()
+        self.actions.set_running(False)
+        self.controls.set_enabled_for_run(False)
+        self.timeline.set_live(False)
+
+    def _tick_clock(self) -> None:
+        elapsed = (time.monotonic() - self._run_started) if self._run_started else 0.0
+        if self.trace is not None and not self.runs.running:
+            elapsed = self.trace.duration_ns / 1e9
+        self.clock.setText(f"  {elapsed:.2f} s")
+
+    # ---- trace files -----------------------------------------------------------------------
+    def open_trace(self, path: str | None = None) -> bool:
+        if self.runs.running:
+            self._status("Cancel the running demo before opening a trace.")
+            return False
+        loaded = self.file_actions.open_trace(path)
+        if loaded is None:
+            return False
+        trace, path = loaded
+        self.read_only_path = path
+        self.selected_task = None
+        self.status = None
+        self.findings = self._findings_for(trace)
+        self.explanation.show_trace(path, trace.meta)
+        source = trace.meta.get("source_file")
+        if isinstance(source, str) and source:
+            self.code.show_source(source)
+        self.setWindowTitle(f"loopviz — {os.path.basename(path)} (read-only)")
+        self.bridge.show(trace)
+        self._status(f"Opened {path} (read-only)")
+        return True
+
+    @staticmethod
+    def _findings_for(trace: Trace) -> list[Finding]:
+        """What the demo's check says about a saved run (general findings for scripts)."""
+        try:
+            demo = get_demo(str(trace.meta.get("target", "")))
+            params = trace.meta.get("params") or {}
+            return demo.findings(trace, trace.meta.get("variant"), **params)
+        except Exception:
+            return general_findings(trace)
+
+    # ---- showing ---------------------------------------------------------------------------
+    def _show_trace(self, trace: Trace | None) -> None:
+        """Every view gets the same trace (live ticks, final, or loaded)."""
+        self.trace = trace
+        self.timeline.set_trace(trace)
+        self.chart.set_trace(trace)
+        live = self.runs.running
+        self.findings_panel.show_trace(trace, [] if live else self.findings,
+                                       None if live else self.status)
+        self._update_marks()
+        self.summary_label.setText(summary_line(trace))
+        if not live:
+            self._tick_clock()
+
+    def _update_marks(self) -> None:
+        self.code.set_marks(code_marks(self.trace, self.code.source_file, self.selected_task))
+
+    def _task_selected(self, task_id: int) -> None:
+        self.selected_task = task_id if task_id >= 0 else None
+        self._update_marks()
+        if self.code.marks.current:
+            self.code.scroll_to_line(self.code.marks.current)
+        if self.trace is not None and self.selected_task is not None:
+            try:
+                info = self.trace.task(task_id)
+            except KeyError:
+                return
+            self._status(f"{info.name}: {info.coro} — {info.outcome}")
+
+    def _jump_to(self, t_s: float, file: str, line: int) -> None:
+        self.timeline.set_cursor_time(t_s)
+        if line and file:
+            from loopviz.ui.code_view import same_file
+
+            if not same_file(file, self.code.source_file) and os.path.exists(file):
+                self.code.show_source(file)
+                self._update_marks()
+            self.code.scroll_to_line(line)
+
+    def set_theme(self, theme: Theme) -> None:
+        self.theme = theme
+        for view in (self.chart, self.code, self.findings_panel):
+            view.set_theme(theme)
+        self.pulse.color = self.palette().highlight().color()
+        self.findings_panel.show_trace(self.trace, self.findings, self.status)
+
+    def set_presentation(self, on: bool) -> None:
+        self.presentation = on
+        if self.actions.presentation.isChecked() != on:
+            self.actions.presentation.setChecked(on)
+            return  # the toggled signal calls back in
+        app = QApplication.instance()
+        watcher = getattr(app, "loopviz_theme", None)
+        if watcher is not None:
+            watcher.set_presentation(on)
+        self.timeline.set_presentation(on)
+        self.chart.set_presentation(on)
+        self.code.set_font_scale(PRESENTATION_SCALE if on else 1.0)
+        self.settings.set_presentation(on)
+
+    def _set_follow_live(self, on: bool) -> None:
+        follow = getattr(self.timeline, "set_follow_live", None)
+        if follow is not None:
+            follow(on)
+
+    def _status(self, message: str | None) -> None:
+        if message:
+            self.statusBar().showMessage(message)
+
+    # ---- screenshots -----------------------------------------------------------------------
+    def save_screenshot(self, path: str) -> str:
+        """The whole window as PNG, after pending repaints."""
+        QApplication.processEvents()
+        self.repaint()
+        if not self.grab().save(path):
+            raise OSError(f"could not write {path}")
+        return path
+
+    def _ask_screenshot(self) -> None:
+        path = files.ask_save_path(self, "Save window as PNG", files.PNG_FILTER, "loopviz.png")
+        if path:
+            try:
+                self._status(f"Saved {self.save_screenshot(path)}")
+            except OSError as exc:
+                files.show_error(self, "Screenshot", str(exc))
+
+    # ---- Qt overrides ------------------------------------------------------------------------
+    def event(self, event: QEvent) -> bool:
+        if event.type() != QEvent.Type.UpdateRequest or not self.bridge.live:
+            return super().event(event)
+        start = time.monotonic_ns()  # the whole window's paint pass: loopviz's own work
+        handled = super().event(event)
+        self.bridge.record_own(start, time.monotonic_ns())
+        return handled
+
+    def closeEvent(self, event: Any) -> None:
+        self.save_layout()
+        self.runs.shutdown()
+        self.bridge.detach()
+        super().closeEvent(event)

@@ -1,0 +1,175 @@
+"""Responsiveness: how the UI thread and the loop felt, on the timeline's time axis.
+
+``ResponsivenessChart`` plots the UI heartbeat interval and the loop lag (ms, from
+``trace.ui_heartbeat`` / ``trace.loop_lag``) against time in seconds, with every freeze
+(``trace.blocks``) shaded red; ``link_x`` ties its x range to the timeline's view box so both
+zoom and pan together. ``PulseIndicator`` is the most direct picture of a blocked UI thread: a
+dot bouncing from a UI-thread timer, which stops dead while the thread is stuck.
+
+What to plot is :func:`responsiveness_series`, a pure function of the trace (tests call it).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QRectF, QSize, Qt, QTimer
+from PySide6.QtGui import QColor, QPainter, QPen
+from PySide6.QtWidgets import QWidget
+
+from loopviz.trace import Trace
+from loopviz.ui.theme import LIGHT, Theme, scaled
+
+
+@dataclass(frozen=True)
+class Series:
+    """Columns for the chart: times in s, values in ms; freezes as (start s, end s)."""
+
+    heartbeat_t: np.ndarray
+    heartbeat_ms: np.ndarray
+    lag_t: np.ndarray
+    lag_ms: np.ndarray
+    freezes: tuple[tuple[float, float], ...]
+
+
+def responsiveness_series(trace: Trace) -> Series:
+    hb = np.asarray(trace.ui_heartbeat, dtype=np.float64).reshape(-1, 2)
+    lag = np.asarray(trace.loop_lag, dtype=np.float64).reshape(-1, 2)
+    return Series(hb[:, 0] / 1e9, hb[:, 1] / 1e6, lag[:, 0] / 1e9, lag[:, 1] / 1e6,
+                  tuple((b.start_ns / 1e9, b.end_ns / 1e9) for b in trace.blocks))
+
+
+class ResponsivenessChart(pg.PlotWidget):
+    """Invariant: the curves and shaded regions show the last trace given to ``set_trace``."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.theme: Theme = LIGHT
+        self.presentation = False
+        item = self.getPlotItem()
+        item.setMenuEnabled(False)
+        item.hideButtons()
+        item.showGrid(x=True, y=True, alpha=0.25)
+        item.setLabel("left", "ms")
+        self.legend = item.addLegend(offset=(8, 4), colCount=2)
+        self.heartbeat_curve = item.plot([], [], name="UI heartbeat interval", stepMode=None)
+        self.lag_curve = item.plot([], [], name="loop lag")
+        self._regions: list[pg.LinearRegionItem] = []
+        self._seen: tuple[int, int, int] = (-1, -1, -1)
+        self.series: Series | None = None
+        self.getViewBox().setMouseEnabled(x=True, y=False)
+        self.getViewBox().enableAutoRange(axis="y")
+        self.apply_style()
+
+    def link_x(self, view_box: pg.ViewBox | None) -> None:
+        """Share the x axis (seconds) with the timeline's view box."""
+        if view_box is not None:
+            self.getPlotItem().setXLink(view_box)
+
+    def apply_style(self) -> None:
+        t = self.theme
+        width = scaled(1.5, self.presentation)
+        self.setBackground(t.chart_background)
+        for axis in ("left", "bottom"):
+            ax = self.getPlotItem().getAxis(axis)
+            ax.setPen(t.chart_foreground)
+            ax.setTextPen(t.chart_foreground)
+        self.heartbeat_curve.setPen(pg.mkPen(t.heartbeat, width=width))
+        self.lag_curve.setPen(pg.mkPen(t.lag, width=width, style=Qt.PenStyle.DashLine))
+        self.legend.setLabelTextColor(t.chart_foreground)
+        for region in self._regions:
+            region.setBrush(pg.mkBrush(t.freeze))
+
+    def set_theme(self, theme: Theme) -> None:
+        self.theme = theme
+        self.apply_style()
+
+    def set_presentation(self, on: bool) -> None:
+        self.presentation = on
+        self.apply_style()
+
+    def set_trace(self, trace: Trace | None) -> None:
+        if trace is None:
+            self.heartbeat_curve.setData([], [])
+            self.lag_curve.setData([], [])
+            self._set_freezes(())
+            self._seen = (-1, -1, -1)
+            self.series = None
+            return
+        seen = (len(trace.ui_heartbeat), len(trace.loop_lag), len(trace.blocks))
+        if seen == self._seen:
+            return  # nothing new to draw: the cheap path of a live run between samples
+        self._seen = seen
+        self.series = s = responsiveness_series(trace)
+        self.heartbeat_curve.setData(s.heartbeat_t, s.heartbeat_ms)
+        self.lag_curve.setData(s.lag_t, s.lag_ms)
+        self._set_freezes(s.freezes)
+
+    def _set_freezes(self, freezes: tuple[tuple[float, float], ...]) -> None:
+        while len(self._regions) > len(freezes):
+            self.removeItem(self._regions.pop())
+        while len(self._regions) < len(freezes):
+            region = pg.LinearRegionItem(movable=False, brush=pg.mkBrush(self.theme.freeze),
+                                         pen=pg.mkPen(None))
+            region.setZValue(-10)
+            self.addItem(region)
+            self._regions.append(region)
+        for region, (start, end) in zip(self._regions, freezes, strict=True):
+            region.setRegion((start, end))
+
+    def freeze_regions(self) -> list[tuple[float, float]]:
+        return [tuple(r.getRegion()) for r in self._regions]
+
+
+class PulseIndicator(QWidget):
+    """A dot bouncing left and right, moved by a UI-thread QTimer: it only moves while the UI
+    thread is free. ``stalled_for()`` says how long since it last moved (tests, status)."""
+
+    PERIOD_S = 1.2
+
+    def __init__(self, parent: QWidget | None = None, interval_ms: int = 33) -> None:
+        super().__init__(parent)
+        self.setToolTip("Moves while the UI thread is free; stops when something blocks it.")
+        self._phase = 0.0
+        self._last_tick = time.monotonic()
+        self.color = QColor("#0072b2")
+        self._timer = QTimer(self)
+        self._timer.setInterval(interval_ms)
+        self._timer.timeout.connect(self._tick)
+        self._timer.start()
+        self.setMinimumSize(self.sizeHint())
+
+    def sizeHint(self) -> QSize:
+        h = max(16, self.fontMetrics().height())
+        return QSize(h * 4, h)
+
+    def stalled_for(self) -> float:
+        return time.monotonic() - self._last_tick
+
+    def phase(self) -> float:
+        return self._phase
+
+    def _tick(self) -> None:
+        now = time.monotonic()
+        self._phase = (self._phase + (now - self._last_tick) / self.PERIOD_S) % 1.0
+        self._last_tick = now
+        self.update()
+
+    def paintEvent(self, event: object) -> None:
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        r = self.rect()
+        d = r.height() * 0.7
+        track = QPen(self.palette().mid().color(), max(1.0, d / 8))
+        painter.setPen(track)
+        y = r.center().y()
+        painter.drawLine(int(d / 2), y, int(r.width() - d / 2), y)
+        x = (r.width() - d) * (0.5 - 0.5 * math.cos(2 * math.pi * self._phase))
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(self.color)
+        painter.drawEllipse(QRectF(x, (r.height() - d) / 2, d, d))
+        painter.end()

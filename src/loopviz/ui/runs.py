@@ -1,0 +1,95 @@
+"""Starting, cancelling and finishing runs from the window, on the UI thread's own loop.
+
+A run is a :class:`loopviz.session.Session` whose ``run()`` coroutine becomes a task on the
+qasync-based loop that *is* the UI thread: the program being watched shares the thread with the
+window, exactly as a Qt app's async code would. The controller only starts and stops; the
+bridge feeds the views; the window decides what to show.
+
+Invariants: at most one session runs at a time; ``finished`` is emitted exactly once per
+started run, with its RunResult, or ``failed`` with a one-line message if loopviz itself broke
+(the target's own errors are results, never failures).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import traceback
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+
+from loopviz.session import RunResult, Session, SessionPlugin, Target
+from loopviz.session.qt_heartbeat import QtHeartbeat
+
+
+def session_plugins() -> list[SessionPlugin]:
+    """The UI heartbeat from a QTimer, plus the diagnostics (watchdog etc.) when available."""
+    plugins: list[Any] = [QtHeartbeat()]
+    try:
+        from loopviz.session.plugins import default_plugins
+    except ImportError:
+        try:
+            from loopviz.instrument.watchdog import Watchdog
+        except ImportError:
+            return plugins
+        plugins.append(Watchdog())
+    else:
+        plugins += list(default_plugins("qt"))
+    return plugins
+
+
+class RunController(QObject):
+    started = Signal(object)  # Session
+    finished = Signal(object)  # RunResult
+    failed = Signal(str)
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.loop = loop
+        self.session: Session | None = None
+        self.task: asyncio.Task[RunResult] | None = None
+        self.result: RunResult | None = None
+
+    @property
+    def running(self) -> bool:
+        return self.task is not None and not self.task.done()
+
+    def start(self, target: Target, *, timeout: float | None = 60.0) -> Session | None:
+        """Start ``target``; None if a run is already in flight."""
+        if self.running:
+            return None
+        session = Session(target, timeout=timeout, plugins=session_plugins(),
+                          loop_heartbeat=False)
+        session.recorder.meta["loop"] = "loopviz-qt"
+        self.session = session
+        self.result = None
+        # Created before the session installs its task factory: the runner is not traced.
+        self.task = self.loop.create_task(session.run(), name="loopviz: session")
+        self.task.add_done_callback(self._done)
+        self.started.emit(session)
+        return session
+
+    def cancel(self) -> bool:
+        """Cancel the running target the way a CancellationToken would; False if idle."""
+        if not self.running or self.session is None:
+            return False
+        self.session.cancel()
+        return True
+
+    def _done(self, task: asyncio.Task[RunResult]) -> None:
+        if task.cancelled():
+            self.failed.emit("the run was stopped before it could finish")
+            return
+        exc = task.exception()
+        if exc is not None:
+            line = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+            self.failed.emit(f"loopviz failed during the run: {line.splitlines()[-1]}")
+            return
+        self.result = task.result()
+        self.finished.emit(self.result)
+
+    def shutdown(self) -> None:
+        """Cancel whatever runs (the window is closing)."""
+        self.cancel()
+        if self.task is not None and not self.task.done():
+            self.task.cancel()
