@@ -227,4 +227,4 @@ def test_headless_run_creates_the_right_application(gui: bool) -> None:
         [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60
     )
     assert done.returncode == 0, done.stderr
-    assert done.stdout.split() == ["42", "QGuiApplication" if gui else "QCoreApplication"]
+    assert done.stdout.split() == ["42", "QApplication" if gui else "QCoreApplication"]

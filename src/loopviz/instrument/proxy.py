@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import asyncio
 import collections.abc
+import threading
 import time
+import types
 from typing import TYPE_CHECKING, Any
 
-from loopviz.instrument.sites import PRIMITIVES, walk
+from loopviz.instrument.sites import PRIMITIVES, _user_cache, is_user_code, walk
 from loopviz.trace.recorder import COMPACT_AT, SITE_DONE
 
 if TYPE_CHECKING:
@@ -24,6 +26,9 @@ if TYPE_CHECKING:
 _now = time.monotonic_ns
 _CancelledError = asyncio.CancelledError
 _Task = asyncio.Task
+_user_get = _user_cache.get
+_COROUTINE = types.CoroutineType
+_get_ident = threading.get_ident
 
 
 def _exc_text(exc: BaseException) -> str:
@@ -35,58 +40,88 @@ class CoroutineProxy(collections.abc.Coroutine):
     """Invariant: ``_waiting`` is True only between a suspension on a future and the moment
     that future schedules the task's wake-up (the tracker's ``call_soon`` hook clears it)."""
 
-    __slots__ = ("__weakref__", "_coro", "_id", "_tracker", "_waiting", "task")
+    __slots__ = ("__weakref__", "_coro", "_extend", "_id", "_ident", "_rec", "_sleep0",
+                 "_steps", "_tid", "_tracker", "_waiting", "task")
 
     def __init__(self, coro: Any, task_id: int, tracker: Tracker) -> None:
         self._coro = coro
         self._id = task_id
         self._tracker = tracker
+        self._rec = tracker.recorder
+        self._steps = tracker.steps
+        self._extend = tracker.steps.extend
+        self._sleep0 = tracker.sleep0_sites
+        self._ident = tracker.loop_ident
+        self._tid = tracker.loop_tid
         self._waiting = False
         self.task: Any = None  # weakref to the Task, set by the factory
 
     # ---- the two calls a Task makes -----------------------------------------------------
     def send(self, value: Any) -> Any:
-        tr = self._tracker
+        rec = self._rec
+        prev = rec.running_task
+        rec.running_task = self._id
         start = _now()
-        prev = tr.running
-        tr.running = self._id
-        tr.recorder.running_task = self._id
         try:
             yielded = self._coro.send(value)
         except BaseException as exc:
+            rec.running_task = prev
             self._finished(start, exc)
             raise
-        finally:
-            tr.running = prev
-            tr.recorder.running_task = prev
         end = _now()
-        site = self._suspended(yielded, end)
-        steps = tr.steps
-        steps += (self._id, start, end, tr.thread_of_step(), site)
-        if len(steps) > COMPACT_AT:
-            tr.recorder.compact()
+        rec.running_task = prev
+        if yielded is None:
+            # asyncio.sleep(0), the hottest path, inlined: walk only the user frames, reading
+            # user-ness from cr_code (touching a short-lived library coroutine's cr_frame would
+            # materialise a frame object), and key the site cache code id → f_lasti.
+            coro = self._coro
+            user = None
+            while type(coro) is _COROUTINE:
+                ok = _user_get(id(coro.cr_code))
+                if ok is None:
+                    ok = is_user_code(coro.cr_code)
+                if not ok:
+                    break
+                user = coro
+                coro = coro.cr_await
+            site = None
+            if user is not None:
+                frame = user.cr_frame
+                by_lasti = self._sleep0.get(id(user.cr_code))
+                if by_lasti is not None:
+                    site = by_lasti.get(frame.f_lasti)
+                if site is None:
+                    site = self._tracker.sleep0_site(user.cr_code, frame.f_lasti, frame.f_lineno)
+            else:
+                site = self._suspended_on(None, end)
+        else:
+            site = self._suspended_on(yielded, end)
+        if _get_ident() == self._ident:
+            self._extend((self._id, start, end, self._tid, site))
+        else:
+            self._extend((self._id, start, end, self._tracker.thread_of_step(), site))
+        if len(self._steps) > COMPACT_AT:
+            rec.compact()
         return yielded
 
     def throw(self, typ: Any, val: Any = None, tb: Any = None) -> Any:
-        tr = self._tracker
+        rec = self._rec
+        prev = rec.running_task
+        rec.running_task = self._id
         start = _now()
-        prev = tr.running
-        tr.running = self._id
-        tr.recorder.running_task = self._id
         try:
             if val is None and tb is None:
                 yielded = self._coro.throw(typ)
             else:  # legacy signature, still forwarded faithfully
                 yielded = self._coro.throw(typ, val, tb)
         except BaseException as exc:
+            rec.running_task = prev
             self._finished(start, exc)
             raise
-        finally:
-            tr.running = prev
-            tr.recorder.running_task = prev
         end = _now()
-        site = self._suspended(yielded, end)
-        tr.steps.extend((self._id, start, end, tr.thread_of_step(), site))
+        rec.running_task = prev
+        site = self._suspended_on(yielded, end)
+        self._extend((self._id, start, end, self._tracker.thread_of_step(), site))
         return yielded
 
     def close(self) -> None:
@@ -99,7 +134,7 @@ class CoroutineProxy(collections.abc.Coroutine):
     def _finished(self, start: int, exc: BaseException) -> None:
         tr = self._tracker
         end = _now()
-        tr.steps.extend((self._id, start, end, tr.thread_of_step(), SITE_DONE))
+        self._extend((self._id, start, end, tr.thread_of_step(), SITE_DONE))
         task = self.task() if self.task is not None else None
         if isinstance(exc, StopIteration):
             # A Task that was asked to cancel turns a normal return into a cancellation.
@@ -111,7 +146,7 @@ class CoroutineProxy(collections.abc.Coroutine):
             outcome, text = "exception", _exc_text(exc)
         tr.task_ended(self._id, end, outcome, text, exc, task)
 
-    def _suspended(self, yielded: Any, end: int) -> int:
+    def _suspended_on(self, yielded: Any, end: int) -> int:
         """Classify what the task now waits on; returns the site id of the suspension."""
         tr = self._tracker
         user, lib = walk(self._coro)

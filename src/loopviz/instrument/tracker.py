@@ -16,6 +16,7 @@ import functools
 import sys
 import threading
 import time
+import types
 import weakref
 from collections.abc import Callable
 from typing import Any
@@ -92,17 +93,18 @@ class Tracker:
         self.steps = recorder.steps
         self.dues = recorder.dues
         self.wakes = recorder.wakes
-        self.running: int | None = None
         self.sleep_dues: dict[Any, int] = {}
         self.executor_jobs: dict[Any, int] = {}
         self.listeners: list[TaskListener] = []
         self._sites: dict[tuple[Any, int, str, str], int] = {}
+        self._codes: dict[int, Any] = {}
+        self.sleep0_sites: dict[Any, dict[int, int]] = {}  # code → f_lasti → site id
         self._time_callbacks = time_callbacks
-        self._user_callable: dict[Any, bool] = {}
-        self._loop_ident: int | None = None
-        self._loop_tid = 0
+        self.loop_ident: int | None = None
+        self.loop_tid = 0
         self._saved: dict[str, Any] = {}
         self._prev_factory: Any = None
+        self._native_hook = False
         self.installed = False
 
     # ---- install / uninstall --------------------------------------------------------------
@@ -110,11 +112,17 @@ class Tracker:
         if self.installed:
             raise RuntimeError("this tracker is already installed")
         loop = self.loop
-        self._loop_ident = _get_ident()
-        self._loop_tid = self.recorder.thread_id(self._loop_ident, role="ui-loop")
+        self.loop_ident = _get_ident()
+        self.loop_tid = self.recorder.thread_id(self.loop_ident, role="ui-loop")
         self._saved = {name: loop.__dict__[name] for name in _HOOKED if name in loop.__dict__}
         orig = {name: getattr(loop, name) for name in _HOOKED}
-        loop.call_soon = self._hook_call_soon(orig["call_soon"])  # type: ignore[method-assign]
+        if "schedule_hook" in dir(type(loop)) and "call_soon" not in loop.__dict__:
+            # loopviz's own loop calls us from its call_soon: no Python wrapper per step.
+            self._native_hook = True
+            loop.schedule_hook = self._on_schedule  # type: ignore[attr-defined]
+        else:
+            self._native_hook = False
+            loop.call_soon = self._hook_call_soon(orig["call_soon"])  # type: ignore[method-assign]
         loop.call_later = self._hook_timer(orig["call_later"])  # type: ignore[method-assign]
         loop.call_at = self._hook_timer(orig["call_at"], absolute=True)  # type: ignore[method-assign]
         loop.run_in_executor = self._hook_executor(orig["run_in_executor"])  # type: ignore[method-assign]
@@ -126,6 +134,9 @@ class Tracker:
         if not self.installed:
             return
         loop = self.loop
+        if self._native_hook:
+            loop.schedule_hook = None  # type: ignore[attr-defined]
+            loop.__dict__.pop("schedule_hook", None)
         for name in _HOOKED:
             loop.__dict__.pop(name, None)
         loop.__dict__.update(self._saved)
@@ -142,15 +153,16 @@ class Tracker:
         rec = self.recorder
         tid = rec.new_task_id()
         file, line = _creation_site()
-        name = kwargs.get("name") or f"Task-{tid}"
-        entry = TaskEntry(str(name), getattr(coro, "__qualname__", type(coro).__name__),
-                          self.running, _now(), file, line)
-        rec.add_task(tid, entry)
+        name = kwargs.get("name")
+        entry = TaskEntry("" if name is None else str(name),
+                          getattr(coro, "__qualname__", type(coro).__name__),
+                          rec.running_task, _now(), file, line)
+        rec.tasks[tid] = entry  # one dict store: atomic under the GIL, readers copy it whole
         proxy = CoroutineProxy(coro, tid, self)
         task = prev(loop, proxy, **kwargs) if prev else _Task(proxy, loop=loop, **kwargs)
-        # 3.11 names the task after the factory returns: the entry reads the name lazily.
+        # 3.11 names the task after the factory returns: the entry reads the name lazily
+        # (at the task's end, or from the live task when a trace is built).
         proxy.task = entry.task_ref = weakref.ref(task)
-        entry.name = task.get_name()
         for listener in tuple(self.listeners):
             self._notify(listener, "task_created", tid, task, coro)
         return task
@@ -177,12 +189,18 @@ class Tracker:
     # ---- helpers the proxy calls --------------------------------------------------------------
     def thread_of_step(self) -> int:
         ident = _get_ident()
-        if ident == self._loop_ident:
-            return self._loop_tid
+        if ident == self.loop_ident:
+            return self.loop_tid
         return self.recorder.thread_id(ident)
 
+    def sleep0_site(self, code: Any, lasti: int, line: int) -> int:
+        sid = self.site_for(code, line, "sleep", "asyncio.sleep(0)")
+        self.sleep0_sites.setdefault(id(code), {})[lasti] = sid  # code kept alive by _sites
+        return sid
+
     def site_for(self, code: Any, line: int, kind: str, label: str) -> int:
-        key = (code, line, kind, label)
+        key = (id(code), line, kind, label)
+        self._codes.setdefault(id(code), code)  # keeps ids in the keys from being reused
         sid = self._sites.get(key)
         if sid is None:
             sid = self._sites[key] = self.recorder.site_id(kind, code.co_filename, line, label)
@@ -225,20 +243,28 @@ class Tracker:
         return tuple(out)
 
     # ---- loop hooks ---------------------------------------------------------------------------
+    def _on_schedule(self, callback: Any, args: tuple[Any, ...]) -> Any:
+        """Every scheduled callback that is not a bare task step passes here: a task's wake-up
+        (the awaited future completed: the task is *ready* now) or a plain callback to time."""
+        owner = getattr(callback, "__self__", None)
+        if isinstance(owner, _Task):
+            if args:
+                proxy = owner.get_coro()
+                if type(proxy) is CoroutineProxy and proxy._waiting:
+                    proxy._waiting = False
+                    self.wakes.extend((proxy._id, _now()))
+        elif self._time_callbacks and self._is_user_callable(callback):
+            return _Timed(callback, self)
+        return callback
+
     def _hook_call_soon(self, orig: Callable[..., Any]) -> Callable[..., Any]:
-        wakes_extend = self.wakes.extend
-        time_callbacks = self._time_callbacks
+        """The same as :meth:`_on_schedule`, as a ``call_soon`` wrapper for foreign loops."""
+        on_schedule = self._on_schedule
+        py_callables = (types.FunctionType, types.MethodType, functools.partial)
 
         def call_soon(callback: Any, *args: Any, context: Any = None) -> Any:
-            owner = getattr(callback, "__self__", None)
-            if isinstance(owner, _Task):
-                if args:  # a wake-up: the awaited future completed, the task is ready now
-                    proxy = owner.get_coro()
-                    if type(proxy) is CoroutineProxy and proxy._waiting:
-                        proxy._waiting = False
-                        wakes_extend((proxy._id, _now()))
-            elif time_callbacks and self._is_user_callable(callback):
-                callback = _Timed(callback, self)
+            if args or type(callback) in py_callables:
+                callback = on_schedule(callback, args)
             return orig(callback, *args, context=context)
 
         return call_soon
@@ -265,7 +291,7 @@ class Tracker:
         jobs = self.executor_jobs
 
         def run_in_executor(executor: Any, func: Any, *args: Any) -> Any:
-            jid = rec.new_job(self.running, callable_name(func))
+            jid = rec.new_job(self.recorder.running_task, callable_name(func))
 
             def job(*a: Any) -> Any:
                 rec.job_started(jid)
@@ -282,12 +308,7 @@ class Tracker:
 
     def _is_user_callable(self, fn: Any) -> bool:
         code = _code_of(fn)
-        if code is None:
-            return False
-        ok = self._user_callable.get(code)
-        if ok is None:
-            ok = self._user_callable[code] = is_user_code(code)
-        return ok
+        return code is not None and is_user_code(code)
 
 
 def _creation_site() -> tuple[str, int]:

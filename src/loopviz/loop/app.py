@@ -26,7 +26,7 @@ from collections.abc import Callable, Coroutine, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
-from PySide6 import QtCore, QtGui
+from PySide6 import QtCore
 
 if TYPE_CHECKING:
     from .qt_loop import QtEventLoop
@@ -48,16 +48,21 @@ _app_ref: QtCore.QCoreApplication | None = None  # PySide must not collect an ap
 def ensure_qt_app(gui: bool = False) -> QtCore.QCoreApplication:
     """The existing QCoreApplication (of whatever class), or a new one.
 
-    A new one is a ``QGuiApplication`` when ``gui`` is true (it needs a platform plugin: set
-    ``QT_QPA_PLATFORM=offscreen`` on a headless machine), else a ``QCoreApplication``, which
-    needs none. An existing instance is returned as it is, even if ``gui`` asks for more: Qt
-    allows one application object per process.
+    A new one is a ``QApplication`` when ``gui`` is true (widgets need it; it needs a platform
+    plugin: set ``QT_QPA_PLATFORM=offscreen`` on a headless machine), else a
+    ``QCoreApplication``, which needs none. An existing instance is returned as it is, even
+    if ``gui`` asks for more: Qt allows one application object per process.
     """
     global _app_ref
     app = QtCore.QCoreApplication.instance()
     if app is None:
         argv = sys.argv[:1] or ["loopviz"]
-        app = QtGui.QGuiApplication(argv) if gui else QtCore.QCoreApplication(argv)
+        if gui:
+            from PySide6.QtWidgets import QApplication
+
+            app = QApplication(argv)
+        else:
+            app = QtCore.QCoreApplication(argv)
         _app_ref = app
     return app
 

@@ -11,12 +11,14 @@ qasync does well (socket notifiers, ``run_forever`` on the application's ``exec(
 from __future__ import annotations
 
 import asyncio
+import functools
 import heapq
 import logging
 import math
 import sys
 import threading
 import time
+import types
 from collections.abc import Callable
 from contextvars import Context
 from typing import Any
@@ -36,6 +38,9 @@ __all__ = ["DEFAULT_BATCH_BUDGET", "QtEventLoop"]
 _asyncio_logger = logging.getLogger("asyncio")  # where asyncio reports slow callbacks
 _base = asyncio.BaseEventLoop
 _Callback = Callable[..., object]
+# Callbacks the schedule hook needs to see without arguments: Python-level callables (a
+# task's own step is a C wrapper object and carries no arguments: it never goes to the hook).
+_PY_CALLABLES = (types.FunctionType, types.MethodType, functools.partial)
 
 DEFAULT_BATCH_BUDGET = 0.008
 """Seconds of callbacks per batch before Qt gets the thread back (half a 60 Hz frame)."""
@@ -59,6 +64,12 @@ class QtEventLoop(DefaultExecutorMixin, _QasyncLoop):
       so instance-level patches see it; thread-safe and I/O-internal paths append to ``_ready``
       directly, exactly where asyncio's own loop does.
     """
+
+    schedule_hook: Callable[[_Callback, tuple[Any, ...]], _Callback] | None = None
+    """Set by loopviz's instrumentation (never by user code): sees each ``call_soon`` that is
+    not a bare task step (wake-ups carry the completed future; plain callbacks are Python
+    functions) and returns the callback to schedule. ``None`` costs one attribute read; this is
+    what lets instrumentation skip a Python-level ``call_soon`` wrapper on this loop."""
 
     def __init__(
         self,
@@ -121,6 +132,9 @@ class QtEventLoop(DefaultExecutorMixin, _QasyncLoop):
         elif self._closed:
             raise RuntimeError("Event loop is closed")
         else:  # the hot path (every task step): BaseEventLoop._call_soon, inlined
+            hook = self.schedule_hook
+            if hook is not None and (args or type(callback) in _PY_CALLABLES):
+                callback = hook(callback, args)
             handle = asyncio.Handle(callback, args, self, context)
             self._ready.append(handle)
         if not self._wake_armed:

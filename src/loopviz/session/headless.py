@@ -21,11 +21,6 @@ def new_loop(kind: str = "qt", *, gui: bool = False) -> asyncio.AbstractEventLoo
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from loopviz.loop import ensure_qt_app, new_event_loop
 
-    if gui:  # demos with real widgets need a QApplication, not just a QGuiApplication
-        from PySide6.QtWidgets import QApplication
-
-        if QApplication.instance() is None:
-            QApplication([])
     return new_event_loop(ensure_qt_app(gui=gui))
 
 

@@ -14,6 +14,7 @@ Invariants:
 from __future__ import annotations
 
 import datetime
+import itertools
 import sys
 import threading
 import time
@@ -49,7 +50,7 @@ class TaskEntry:
         task = self.task_ref() if self.task_ref is not None else None
         if task is not None:
             self.name = task.get_name()
-        return self.name
+        return self.name or "Task"
 
 
 @dataclass(slots=True)
@@ -73,9 +74,14 @@ class _Column:
         self.stride = stride
 
     def compact(self) -> None:
-        n = len(self.buf) - len(self.buf) % self.stride
-        self.past.extend(self.buf[:n])
-        del self.buf[:n]
+        buf = self.buf
+        if len(buf) % self.stride == 0:  # the usual case: whole records only, no slice copy
+            self.past.extend(buf)
+            buf.clear()
+        else:
+            n = len(buf) - len(buf) % self.stride
+            self.past.extend(buf[:n])
+            del buf[:n]
 
     def copy(self) -> array:
         out = array("q", self.past)
@@ -115,16 +121,13 @@ class Recorder:
         self.loop_lag: list[tuple[int, int]] = []  # (t, lag) raw monotonic t
         self.ui_heartbeat: list[tuple[int, int]] = []
         self.running_task: int | None = None  # the task in its step right now (watchdog reads)
-        self._next_task_id = 1
+        self._task_ids = itertools.count(1)
         self._next_job_id = 1
         self.finished_ns: int | None = None
 
     # ---- identities -------------------------------------------------------------------
     def new_task_id(self) -> int:
-        with self.lock:
-            tid = self._next_task_id
-            self._next_task_id += 1
-        return tid
+        return next(self._task_ids)  # itertools.count: atomic under the GIL, no lock needed
 
     def thread_id(self, ident: int | None = None, role: str | None = None) -> int:
         """Small stable id for a thread; the first thread registered with role ui-loop is 0."""
