@@ -15,6 +15,7 @@ CATEGORIES: tuple[str, ...] = (
 # exposes DEMO (one) or DEMOS (a small family).
 _MODULES: tuple[str, ...] = (
     "interleaving",
+    "state_machine",
     "sequential_vs_gather",
     # Control
     "cancellation",

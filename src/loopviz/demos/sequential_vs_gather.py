@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 
-from loopviz.demos.base import FIXED, PITFALL, Demo, Param, Question
+from loopviz.demos.base import PITFALL, Demo, Param, Question
 from loopviz.trace import Finding, Trace
 from loopviz.trace.model import max_overlap
 
