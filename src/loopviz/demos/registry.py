@@ -17,6 +17,19 @@ _MODULES: tuple[str, ...] = (
     "interleaving",
     "state_machine",
     "sequential_vs_gather",
+    # Pitfalls
+    "blocking_sleep",
+    "deadlock",
+    "async_in_name_only",
+    "fire_and_forget",
+    "missing_await",
+    "over_async",
+    # Threads and the UI thread
+    "offload_cpu",
+    "threads_for_waiting",
+    "starvation",
+    "ui_context",
+    "wrong_thread_ui",
     # Control
     "cancellation",
     "timeout",
