@@ -49,7 +49,7 @@ def span(w: Wait, trace: Trace) -> tuple[int, int]:
 
 def secs(ns: float) -> str:
     """Nanoseconds as a human figure: '0.42 s', or '35 ms' below a tenth of a second."""
-    return f"{ns / 1e9:.2f} s" if abs(ns) >= 1e8 else f"{ns / 1e6:.0f} ms"
+    return f"{ns / 1e9:.2f} s" if abs(ns) >= 9.95e7 else f"{ns / 1e6:.0f} ms"
 
 
 def typical(values: list[int]) -> float:

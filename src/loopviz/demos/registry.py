@@ -35,6 +35,7 @@ _MODULES: tuple[str, ...] = (
     "timeout",
     "throttle",
     "async_lock",
+    "retry_backoff",
 )
 
 _cache: list[Demo] | None = None
