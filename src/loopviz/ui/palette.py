@@ -1,0 +1,165 @@
+"""State colours: what running, ready, waiting (by kind), blocked... look like in every view.
+
+One table so the timeline, its legend, the code view and the exports agree. Colours come from the
+Okabe–Ito set (distinguishable with the common colour-vision deficiencies); the waiting kinds are
+light tints that also differ by *pattern* (Qt brush hatches), so they never rely on hue alone.
+Light and dark variants keep the same hues: only the tints are mixed towards the background.
+
+Keys (``STATE_KEYS``): ``running``, ``ready``, ``wait:<kind>`` for every ``WAIT_KINDS`` entry,
+``blocked``, ``job`` (executor work on a worker lane), ``callback`` (a plain loop callback),
+``loopviz`` (the visualiser's own work: neutral grey). Outcomes: ``result``, ``exception``,
+``cancelled``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from loopviz.trace.records import WAIT_KINDS
+
+if TYPE_CHECKING:  # the tables are pure data: the Qt-free timeline layout imports STATE_KEYS
+    from PySide6.QtGui import QBrush, QPalette
+
+# Okabe & Ito (2008), "Color Universal Design".
+ORANGE, SKY, GREEN, YELLOW = "#e69f00", "#56b4e9", "#009e73", "#f0e442"
+BLUE, VERMILLION, PURPLE, GREY = "#0072b2", "#d55e00", "#cc79a7", "#999999"
+
+STATE_KEYS: tuple[str, ...] = (
+    "running", "ready", *(f"wait:{k}" for k in WAIT_KINDS), "blocked", "job", "callback",
+    "loopviz",
+)
+OUTCOME_GLYPHS: dict[str, str] = {"result": "✓", "exception": "✗", "cancelled": "⊘"}
+
+# (base hue, pattern) per waiting kind: the fill is a tint of the hue, the hatch the hue itself.
+_WAIT_LOOK: dict[str, tuple[str, str]] = {
+    "sleep": (SKY, "solid"),
+    "task": (SKY, "bdiag"),
+    "future": (PURPLE, "fdiag"),
+    "executor": (GREEN, "diagcross"),
+    "queue": (YELLOW, "hor"),
+    "lock": (BLUE, "cross"),
+    "semaphore": (BLUE, "ver"),
+    "event": (PURPLE, "dots"),
+    "other": (GREY, "dots"),
+}
+_LABELS: dict[str, str] = {
+    "running": "running", "ready": "ready (waiting for the loop)", "blocked": "blocked",
+    "job": "executor job", "callback": "loop callback", "loopviz": "loopviz (own work)",
+}
+# Pattern name -> Qt.BrushStyle member name.
+_QT_PATTERNS: dict[str, str] = {
+    "solid": "SolidPattern", "bdiag": "BDiagPattern", "fdiag": "FDiagPattern",
+    "diagcross": "DiagCrossPattern", "hor": "HorPattern", "ver": "VerPattern",
+    "cross": "CrossPattern", "dots": "Dense6Pattern",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class StateStyle:
+    """How one state is painted: ``fill`` everywhere, then ``hatch`` drawn over it with
+    ``pattern`` unless the pattern is ``solid``."""
+
+    key: str
+    label: str
+    fill: str
+    hatch: str
+    pattern: str
+
+
+@dataclass(frozen=True, slots=True)
+class Palette:
+    """Every colour the timeline paints, for one of light or dark."""
+
+    dark: bool
+    background: str
+    foreground: str
+    muted: str  # secondary text, lane separators
+    stripe: str  # every other lane's background
+    selection: str  # the selected lane's band
+    arrow: str
+    now: str
+    cursor: str
+    states: dict[str, StateStyle]
+    outcomes: dict[str, str]
+
+    def style(self, key: str) -> StateStyle:
+        return self.states[key]
+
+
+def mix(a: str, b: str, t: float) -> str:
+    """``a`` moved towards ``b`` by ``t`` (0 = a, 1 = b), as ``#rrggbb``."""
+    ra, rb = _rgb(a), _rgb(b)
+    return "#" + "".join(f"{round(x + (y - x) * t):02x}" for x, y in zip(ra, rb, strict=True))
+
+
+def _rgb(colour: str) -> tuple[int, int, int]:
+    h = colour.lstrip("#")
+    return int(h[0:2], 16), int(h[2:4], 16), int(h[4:6], 16)
+
+
+def state_key(state: str, kind: str = "") -> str:
+    """The palette key of a trace state (``Segment.state`` plus its wait ``kind``)."""
+    return f"wait:{kind or 'other'}" if state == "waiting" else state
+
+
+def make_palette(dark: bool) -> Palette:
+    bg = "#1e1f22" if dark else "#ffffff"
+    fg = "#e6e6e6" if dark else "#1a1a1a"
+    tint = 0.55 if dark else 0.62  # how far a waiting fill moves towards the background
+    states: dict[str, StateStyle] = {
+        "running": StateStyle("running", _LABELS["running"], SKY if dark else BLUE,
+                              SKY if dark else BLUE, "solid"),
+        "ready": StateStyle("ready", _LABELS["ready"], ORANGE, ORANGE, "solid"),
+    }
+    for kind, (hue, pattern) in _WAIT_LOOK.items():
+        hatch = mix(hue, fg, 0.25) if dark else mix(hue, "#000000", 0.15)
+        states[f"wait:{kind}"] = StateStyle(f"wait:{kind}", f"waiting: {kind}",
+                                            mix(hue, bg, tint), hatch, pattern)
+    states["blocked"] = StateStyle("blocked", _LABELS["blocked"], VERMILLION, VERMILLION, "solid")
+    states["job"] = StateStyle("job", _LABELS["job"], GREEN, GREEN, "solid")
+    states["callback"] = StateStyle("callback", _LABELS["callback"], PURPLE, PURPLE, "solid")
+    grey = "#7d7d7d" if dark else "#a6a6a6"
+    states["loopviz"] = StateStyle("loopviz", _LABELS["loopviz"], grey, grey, "solid")
+    return Palette(
+        dark=dark, background=bg, foreground=fg,
+        muted="#8a8d93" if dark else "#6b6b6b",
+        stripe="#25272b" if dark else "#f4f6f8",
+        selection="#3a4a63" if dark else "#dbe8f7",
+        arrow="#d0d0d0" if dark else "#333333",
+        now=VERMILLION, cursor=YELLOW if dark else "#000000",
+        states=states,
+        outcomes={"result": GREEN if not dark else "#33c29a", "exception": VERMILLION,
+                  "cancelled": "#b0b0b0" if dark else "#555555"},
+    )
+
+
+LIGHT = make_palette(False)
+DARK = make_palette(True)
+
+
+def palette_for(qpalette: QPalette | None = None) -> Palette:
+    """The palette matching a Qt palette (default: the application's): dark when its window
+    colour is dark, so the timeline follows the system like every other view."""
+    from PySide6.QtGui import QGuiApplication, QPalette
+
+    if qpalette is None:
+        app = QGuiApplication.instance()
+        qpalette = app.palette() if isinstance(app, QGuiApplication) else QPalette()
+    return DARK if qpalette.color(QPalette.ColorRole.Window).lightness() < 128 else LIGHT
+
+
+def fill_brush(style: StateStyle) -> QBrush:
+    from PySide6.QtGui import QBrush, QColor
+
+    return QBrush(QColor(style.fill))
+
+
+def hatch_brush(style: StateStyle) -> QBrush | None:
+    """The pattern drawn over the fill, or None for solid states."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtGui import QBrush, QColor
+
+    if style.pattern == "solid":
+        return None
+    return QBrush(QColor(style.hatch), getattr(Qt.BrushStyle, _QT_PATTERNS[style.pattern]))

@@ -1,0 +1,80 @@
+"""Words for what is under the mouse: the hover tooltip of a timeline segment (pure, no Qt)."""
+
+from __future__ import annotations
+
+import os
+
+from loopviz.trace import Trace
+from loopviz.ui.timeline.layout import RECORD_KIND, Hit
+
+
+def fmt_duration(seconds: float) -> str:
+    """A duration people read at a glance: 1.02 s, 35.4 ms, 120 µs."""
+    s = abs(seconds)
+    if s >= 1:
+        return f"{seconds:.2f} s"
+    if s >= 1e-3:
+        return f"{seconds * 1e3:.3g} ms"
+    return f"{seconds * 1e6:.3g} µs"
+
+
+def _where(file: str, line: int) -> str:
+    return f"{os.path.basename(file)}:{line}" if file else ""
+
+
+def _task_line(trace: Trace, task_id: int | None) -> list[str]:
+    if task_id is None:
+        return []
+    try:
+        t = trace.task(task_id)
+    except KeyError:
+        return [f"task {task_id}"]
+    out = [f"task {t.name}  ·  coroutine {t.coro}()"]
+    if t.ended_ns is not None:
+        life = fmt_duration((t.ended_ns - t.created_ns) / 1e9)
+        result = t.outcome + (f": {t.exception}" if t.exception else "")
+        out.append(f"ended {result} after {life}")
+    return out
+
+
+def describe(trace: Trace, hit: Hit) -> str:
+    """Multi-line text for a hit: task, coroutine, state, wait label, file:line, durations."""
+    lane = hit.lane
+    head = lane.label if lane.kind == "thread" else ""
+    if hit.state is None:
+        lines = [head] if head else _task_line(trace, lane.ident)
+        return "\n".join(lines)
+    kind = RECORD_KIND[hit.state]
+    rec = getattr(trace, kind)[hit.ref]
+    dur = fmt_duration(hit.x1 - hit.x0)
+    lines = [head] if head else []
+    if kind == "steps":
+        if lane.kind == "thread":
+            lines += _task_line(trace, rec.task)
+        else:
+            lines += _task_line(trace, lane.ident)
+        lines.append(f"running a step for {dur}")
+    elif kind == "waits":
+        lines += _task_line(trace, rec.task)
+        if hit.state == "ready":
+            lines.append(f"ready: woken, waited {dur} for the loop")
+        else:
+            lines.append(f"waiting ({rec.kind}) for {dur}")
+        lines.append(f"on {rec.label}" if rec.label else "")
+        if rec.due_ns is not None and rec.end_ns is not None and rec.end_ns > rec.due_ns:
+            lines.append(f"resumed {fmt_duration((rec.end_ns - rec.due_ns) / 1e9)} after due")
+        lines.append(f"suspended at {_where(rec.file, rec.line)}")
+    elif kind == "blocks":
+        lines.append(f"BLOCKED for {dur} in {rec.function}() at {_where(rec.file, rec.line)}")
+        if lane.kind == "task":
+            lines = _task_line(trace, lane.ident) + lines
+    elif kind == "jobs":
+        lines.append(f"executor job {rec.function} for {dur}")
+        if rec.start_ns is not None:
+            queued = (rec.start_ns - rec.submitted_ns) / 1e9
+            lines.append(f"queued {fmt_duration(queued)} before a worker took it")
+        lines += [f"for {line}" for line in _task_line(trace, rec.task)[:1]]
+    else:
+        own = " (loopviz's own work)" if hit.state == "loopviz" else ""
+        lines.append(f"callback {rec.label}{own} for {dur}")
+    return "\n".join(line for line in lines if line)

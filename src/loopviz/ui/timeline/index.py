@@ -1,0 +1,145 @@
+"""SegmentIndex: every closed segment of a timeline, found by time window in O(log n + visible).
+
+Pure numpy, no Qt. A segment is (x0, x1) in seconds, a lane *key* (stable for the life of the
+model; rows are mapped later, so collapsing or inserting lanes never touches these arrays), a
+state code (an index into ``loopviz.ui.palette.STATE_KEYS``) and ``ref`` (the index of the record
+it came from, so hover can describe it).
+
+Why buckets by duration: ``searchsorted`` on x0 finds segments that *start* before the window's
+end; the ones that start before the window but reach into it need a look-back of the longest
+duration. One long wait (``main`` waiting on a gather for the whole run) would make that
+look-back the whole trace. So segments live in runs by duration level (x16 per level), each
+sorted by x0 with its own longest duration: the look-back of a level only reaches segments of
+that scale, and a query costs a few ``searchsorted`` per level plus the visible ones.
+
+Invariants: within a run, ``x0[:n]`` is sorted ascending and ``maxdur >= x1 - x0`` for every
+entry; ``count`` is the total over all runs. Appends are amortised O(chunk) when the chunk starts
+at or after the run's last x0 (live traces), and O(n log n) (a stable re-sort) otherwise.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+LEVEL_LOG2 = 4  # a duration level spans a factor of 16
+MIN_DURATION = 1e-9
+
+
+@dataclass(frozen=True, slots=True)
+class Segments:
+    """A batch of segments as parallel arrays (all the same length)."""
+
+    x0: np.ndarray  # float64 seconds
+    x1: np.ndarray  # float64 seconds
+    key: np.ndarray  # int32 lane key
+    state: np.ndarray  # int16 state code
+    ref: np.ndarray  # int64 record index
+
+    def __len__(self) -> int:
+        return len(self.x0)
+
+    @classmethod
+    def empty(cls) -> Segments:
+        return cls(np.empty(0), np.empty(0), np.empty(0, np.int32), np.empty(0, np.int16),
+                   np.empty(0, np.int64))
+
+    @classmethod
+    def of(cls, x0: object, x1: object, key: object, state: object, ref: object) -> Segments:
+        return cls(np.asarray(x0, np.float64), np.asarray(x1, np.float64),
+                   np.asarray(key, np.int32), np.asarray(state, np.int16),
+                   np.asarray(ref, np.int64))
+
+    def take(self, sel: np.ndarray | slice) -> Segments:
+        return Segments(self.x0[sel], self.x1[sel], self.key[sel], self.state[sel], self.ref[sel])
+
+    @staticmethod
+    def concat(parts: list[Segments]) -> Segments:
+        parts = [p for p in parts if len(p)]
+        if not parts:
+            return Segments.empty()
+        if len(parts) == 1:
+            return parts[0]
+        return Segments(*(np.concatenate([getattr(p, f) for p in parts])
+                          for f in ("x0", "x1", "key", "state", "ref")))
+
+
+class _Run:
+    """Growable x0-sorted columns of one duration level (capacity doubles on demand)."""
+
+    __slots__ = ("cols", "maxdur", "n")
+
+    def __init__(self) -> None:
+        self.cols = Segments.empty()
+        self.n = 0
+        self.maxdur = 0.0
+
+    def view(self) -> Segments:
+        return self.cols.take(slice(0, self.n))
+
+    def append(self, seg: Segments) -> None:
+        m = len(seg)
+        order = np.argsort(seg.x0, kind="stable")
+        seg = seg.take(order)
+        self.maxdur = max(self.maxdur, float(np.max(seg.x1 - seg.x0)))
+        in_order = self.n == 0 or seg.x0[0] >= self.cols.x0[self.n - 1]
+        if self.n + m > len(self.cols):
+            cap = max(1024, 2 * (self.n + m))
+            old = self.view()
+            self.cols = Segments(np.empty(cap), np.empty(cap), np.empty(cap, np.int32),
+                                 np.empty(cap, np.int16), np.empty(cap, np.int64))
+            self._write(0, old)
+        if in_order:
+            self._write(self.n, seg)
+            self.n += m
+            return
+        merged = Segments.concat([self.view(), seg])
+        self._write(0, merged.take(np.argsort(merged.x0, kind="stable")))
+        self.n += m
+
+    def _write(self, at: int, seg: Segments) -> None:
+        end = at + len(seg)
+        for f in ("x0", "x1", "key", "state", "ref"):
+            getattr(self.cols, f)[at:end] = getattr(seg, f)
+
+    def query(self, xmin: float, xmax: float) -> Segments:
+        x0 = self.cols.x0[: self.n]
+        lo = int(np.searchsorted(x0, xmin - self.maxdur, "left"))
+        hi = int(np.searchsorted(x0, xmax, "right"))
+        if hi <= lo:
+            return Segments.empty()
+        part = self.cols.take(slice(lo, hi))
+        keep = part.x1 >= xmin
+        return part if keep.all() else part.take(keep)
+
+
+def duration_level(x0: np.ndarray, x1: np.ndarray) -> np.ndarray:
+    """The bucket of each segment: floor(log2(duration) / LEVEL_LOG2)."""
+    dur = np.maximum(x1 - x0, MIN_DURATION)
+    return (np.floor(np.log2(dur)) // LEVEL_LOG2).astype(np.int16)
+
+
+class SegmentIndex:
+    """Closed segments, queryable by time window (see the module docstring)."""
+
+    def __init__(self) -> None:
+        self._runs: dict[int, _Run] = {}
+        self.count = 0
+
+    def append(self, seg: Segments) -> None:
+        if not len(seg):
+            return
+        levels = duration_level(seg.x0, seg.x1)
+        for level in np.unique(levels):
+            self._runs.setdefault(int(level), _Run()).append(seg.take(levels == level))
+        self.count += len(seg)
+
+    def query(self, xmin: float, xmax: float) -> Segments:
+        """Every segment with ``x0 <= xmax`` and ``x1 >= xmin`` (in no particular order)."""
+        return Segments.concat([run.query(xmin, xmax) for run in self._runs.values()])
+
+    def all(self) -> Segments:
+        """Every segment, sorted by x0 (tests and exports; not for the paint path)."""
+        seg = Segments.concat([run.view() for run in self._runs.values()])
+        return seg.take(np.argsort(seg.x0, kind="stable"))

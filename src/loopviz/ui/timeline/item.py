@@ -1,0 +1,251 @@
+"""TimelineItem: the one pyqtgraph GraphicsObject that paints every lane (STYLE.md #6, #7).
+
+Data coordinates: x in seconds, y in rows (row r spans [r, r + 1); the view inverts y so row 0
+is on top). ``paint`` asks the model for the segments overlapping the visible window only, moves
+them to device pixels with numpy (so sub-pixel segments still show and hatches stay aligned to
+the screen), merges segments that share a pixel, and issues one ``drawRects`` per colour with
+antialiasing off. Above ``RASTER_THRESHOLD`` visible segments it paints a per-pixel raster
+instead (hatches are dropped there: at that density a pixel holds many segments anyway).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+
+import numpy as np
+import pyqtgraph as pg
+from pyqtgraph.Qt import internals
+from PySide6.QtCore import QLineF, QPointF, QRectF, Qt
+from PySide6.QtGui import QBrush, QColor, QFont, QImage, QPainter, QPen, QPixmap, QPolygonF
+
+from loopviz.ui.palette import LIGHT, OUTCOME_GLYPHS, STATE_KEYS, Palette, fill_brush, hatch_brush
+from loopviz.ui.timeline.layout import OUTCOME_CODES, TimelineModel
+from loopviz.ui.timeline.raster import (
+    DRAW_ORDER,
+    RASTER_THRESHOLD,
+    merge_subpixel,
+    rasterize,
+    to_pixels,
+)
+
+BAR = 0.16  # empty fraction of a row above and below its bar
+
+
+class TimelineItem(pg.GraphicsObject):
+    """Paints a :class:`TimelineModel`. Call ``refresh()`` after the model changed.
+
+    Invariant: ``boundingRect()`` covers every row and the whole trace duration (plus room for
+    the outcome glyphs after the last end), so pyqtgraph's culling and auto-range see it all.
+    """
+
+    def __init__(self, model: TimelineModel) -> None:
+        super().__init__()
+        self.model = model
+        self.palette: Palette = LIGHT
+        self.scale = 1.0  # presentation multiplier for strokes and glyphs
+        self.selected_key: int | None = None
+        self.raster_threshold = RASTER_THRESHOLD
+        self.last_paint_s = 0.0
+        self.last_mode = ""  # "vector" | "raster" (what the last paint used; benchmarks)
+        self._bounds = QRectF(0, 0, 1, 1)
+        self._rects = internals.PrimitiveArray(QRectF, 4)
+        self._brushes: dict[int, tuple[QBrush, QBrush | None]] = {}
+        self._glyphs: dict[tuple[int, int], QPixmap] = {}
+        self.set_palette(LIGHT)
+
+    # ---- data ------------------------------------------------------------------------------
+    def refresh(self) -> None:
+        """The model changed: new bounds, repaint, tell the view (STYLE.md #7)."""
+        end = max(self.model.now, 1e-3)
+        bounds = QRectF(0.0, 0.0, end * 1.02, max(len(self.model.rows), 1))
+        if bounds != self._bounds:
+            self.prepareGeometryChange()
+            self._bounds = bounds
+            self.informViewBoundsChanged()
+        self.update()
+
+    def set_palette(self, palette: Palette) -> None:
+        self.palette = palette
+        self._brushes = {i: (fill_brush(palette.style(k)), hatch_brush(palette.style(k)))
+                         for i, k in enumerate(STATE_KEYS)}
+        self._glyphs.clear()
+        self.update()
+
+    def set_scale(self, scale: float) -> None:
+        self.scale = scale
+        self._glyphs.clear()
+        self.update()
+
+    def boundingRect(self) -> QRectF:
+        return QRectF(self._bounds)
+
+    def dataBounds(self, axis: int, frac: float = 1.0, orthoRange: object = None) -> tuple:  # noqa: N803 (pyqtgraph name)
+        r = self._bounds
+        return (r.left(), r.right()) if axis == 0 else (r.top(), r.bottom())
+
+    # ---- painting --------------------------------------------------------------------------
+    def paint(self, p: QPainter, *args: object) -> None:
+        t_start = time.perf_counter()
+        view = self.viewRect()
+        if view is None or not len(self.model.rows):
+            return
+        t = p.transform()
+        sx, sy, ox, oy = t.m11(), t.m22(), t.dx(), t.dy()
+        if sx <= 0:
+            return
+        xmin, xmax = view.left(), view.right()
+        ymin, ymax = min(view.top(), view.bottom()), max(view.top(), view.bottom())
+        rmin, rmax = max(0, math.floor(ymin)), min(len(self.model.rows) - 1, math.ceil(ymax))
+        width = max(1, math.ceil((xmax - xmin) * sx))
+        base = xmin * sx + ox  # device x of xmin
+        p.save()
+        try:
+            p.resetTransform()
+            p.setRenderHint(QPainter.RenderHint.Antialiasing, False)
+            p.setPen(Qt.PenStyle.NoPen)
+            self._paint_lanes(p, rmin, rmax, base, width, sy, oy)
+            seg, rows = self.model.visible(xmin, xmax, rmin, rmax)
+            if len(seg):
+                p0, p1 = to_pixels(seg.x0, seg.x1, xmin, sx, width)
+                if len(seg) > self.raster_threshold:
+                    self.last_mode = "raster"
+                    self._paint_raster(p, p0, p1, rows, seg.state, rmin, rmax, base, width,
+                                       sy, oy)
+                else:
+                    self.last_mode = "vector"
+                    self._paint_vector(p, p0, p1, rows, seg.state, base, width, sy, oy)
+            self._paint_arrows(p, xmin, xmax, rmin, rmax, sx, ox, sy, oy)
+            self._paint_markers(p, xmin, xmax, rmin, rmax, sx, ox, sy, oy)
+        finally:
+            p.restore()
+        self.last_paint_s = time.perf_counter() - t_start
+
+    def _row_band(self, rows: np.ndarray | int, sy: float, oy: float,
+                  pad: float = BAR) -> tuple[np.ndarray, float]:
+        """Device top of each row's bar and the bar's height."""
+        a = (np.asarray(rows, np.float64) + pad) * sy + oy
+        b = (np.asarray(rows, np.float64) + 1 - pad) * sy + oy
+        return np.minimum(a, b), float(abs(sy) * (1 - 2 * pad))
+
+    def _paint_lanes(self, p: QPainter, rmin: int, rmax: int, base: float, width: int,
+                     sy: float, oy: float) -> None:
+        pal = self.palette
+        stripe, sel = QColor(pal.stripe), QColor(pal.selection)
+        tops, h = self._row_band(np.arange(rmin, rmax + 1), sy, oy, pad=0.0)
+        for r, top in zip(range(rmin, rmax + 1), tops, strict=True):
+            lane = self.model.rows[r]
+            if lane.key == self.selected_key:
+                p.fillRect(QRectF(base, top, width, h), sel)
+            elif r % 2:
+                p.fillRect(QRectF(base, top, width, h), stripe)
+        n_threads = sum(1 for lane in self.model.rows if lane.kind == "thread")
+        if 0 < n_threads < len(self.model.rows) and rmin <= n_threads <= rmax + 1:
+            y = n_threads * sy + oy
+            p.fillRect(QRectF(base, y - self.scale, width, 2 * self.scale), QColor(pal.muted))
+
+    def _fill(self, p: QPainter, p0: np.ndarray, p1: np.ndarray, tops: np.ndarray, h: float,
+              base: float, brushes: tuple[QBrush, QBrush | None]) -> None:
+        n = len(p0)
+        self._rects.resize(n)
+        arr = self._rects.ndarray()
+        arr[:, 0] = base + p0
+        arr[:, 1] = tops
+        arr[:, 2] = p1 - p0
+        arr[:, 3] = h
+        for brush in brushes:
+            if brush is not None:
+                p.setBrush(brush)
+                p.drawRects(*self._rects.drawargs())
+
+    def _paint_vector(self, p: QPainter, p0: np.ndarray, p1: np.ndarray, rows: np.ndarray,
+                      states: np.ndarray, base: float, width: int, sy: float, oy: float) -> None:
+        for code in DRAW_ORDER:
+            sel = states == code
+            if not sel.any():
+                continue
+            a, b, r = merge_subpixel(p0[sel], p1[sel], rows[sel], width)
+            tops, h = self._row_band(r, sy, oy)
+            self._fill(p, a, b, tops, h, base, self._brushes[code])
+
+    def _paint_raster(self, p: QPainter, p0: np.ndarray, p1: np.ndarray, rows: np.ndarray,
+                      states: np.ndarray, rmin: int, rmax: int, base: float, width: int,
+                      sy: float, oy: float) -> None:
+        n_rows = rmax - rmin + 1
+        grid = rasterize(p0, p1, rows, states, rmin, n_rows, width)
+        lut = np.zeros(len(STATE_KEYS) + 1, np.uint32)  # index -1 (last): transparent
+        for i, key in enumerate(STATE_KEYS):
+            lut[i] = QColor(self.palette.style(key).fill).rgba()
+        pixels = np.ascontiguousarray(lut[grid])
+        image = QImage(pixels.data, width, n_rows, width * 4, QImage.Format.Format_ARGB32)
+        tops, h = self._row_band(np.arange(rmin, rmax + 1), sy, oy)
+        for i, top in enumerate(tops):
+            p.drawImage(QRectF(base, top, width, h), image, QRectF(0, i, width, 1))
+
+    def _paint_arrows(self, p: QPainter, xmin: float, xmax: float, rmin: int, rmax: int,
+                      sx: float, ox: float, sy: float, oy: float) -> None:
+        arrows = self.model.arrows
+        if not len(arrows):
+            return
+        vis = arrows[(arrows[:, 0] >= xmin) & (arrows[:, 0] <= xmax)]
+        if not len(vis):
+            return
+        src = self.model.row_of_key[vis[:, 1].astype(np.int64)]
+        dst = self.model.row_of_key[vis[:, 2].astype(np.int64)]
+        ok = (src >= 0) & (dst >= 0) & (src != dst) & \
+            (np.minimum(src, dst) <= rmax) & (np.maximum(src, dst) >= rmin)
+        if not ok.any() or ok.sum() > 5000:
+            return
+        x = vis[ok, 0] * sx + ox
+        src, dst = src[ok].astype(np.float64), dst[ok].astype(np.float64)
+        down = dst > src
+        y0 = (src + np.where(down, 1 - BAR, BAR)) * sy + oy
+        y1 = (dst + np.where(down, BAR, 1 - BAR)) * sy + oy
+        p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        colour = QColor(self.palette.arrow)
+        p.setPen(QPen(colour, 1.4 * self.scale))
+        p.drawLines([QLineF(a, b, a, c) for a, b, c in zip(x, y0, y1, strict=True)])
+        if len(x) <= 2000:
+            p.setPen(Qt.PenStyle.NoPen)
+            p.setBrush(colour)
+            s = 4.0 * self.scale
+            for a, c, d in zip(x, y1, down, strict=True):
+                tip = s if d else -s  # the head points along the arrow, into the target lane
+                p.drawPolygon(QPolygonF([QPointF(a, c), QPointF(a - s, c - 1.8 * tip),
+                                         QPointF(a + s, c - 1.8 * tip)]))
+        p.setRenderHint(QPainter.RenderHint.Antialiasing, False)
+
+    def _glyph(self, outcome: int, size: int) -> QPixmap:
+        cached = self._glyphs.get((outcome, size))
+        if cached is not None:
+            return cached
+        pix = QPixmap(size, size)
+        pix.fill(Qt.GlobalColor.transparent)
+        gp = QPainter(pix)
+        gp.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        gp.setRenderHint(QPainter.RenderHint.TextAntialiasing, True)
+        font = QFont()
+        font.setPixelSize(size)
+        font.setBold(True)
+        gp.setFont(font)
+        name = OUTCOME_CODES[outcome]
+        gp.setPen(QColor(self.palette.outcomes[name]))
+        gp.drawText(QRectF(0, 0, size, size), Qt.AlignmentFlag.AlignCenter, OUTCOME_GLYPHS[name])
+        gp.end()
+        self._glyphs[(outcome, size)] = pix
+        return pix
+
+    def _paint_markers(self, p: QPainter, xmin: float, xmax: float, rmin: int, rmax: int,
+                       sx: float, ox: float, sy: float, oy: float) -> None:
+        m = self.model.markers
+        if not len(m):
+            return
+        m = m[(m[:, 0] >= xmin - 0.05 * (xmax - xmin)) & (m[:, 0] <= xmax)]
+        rows = self.model.row_of_key[m[:, 1].astype(np.int64)]
+        ok = (rows >= rmin) & (rows <= rmax)
+        if not ok.any() or ok.sum() > 3000:
+            return
+        size = int(min(max(abs(sy) * 0.8, 9), 40))
+        for x, r, code in zip(m[ok, 0], rows[ok], m[ok, 2].astype(int), strict=True):
+            top = min(r * sy + oy, (r + 1) * sy + oy) + (abs(sy) - size) / 2
+            p.drawPixmap(QPointF(x * sx + ox + 2 * self.scale, top), self._glyph(code, size))

@@ -1,0 +1,397 @@
+"""What the timeline draws, as numpy: lanes, segments by state, outcome markers, await arrows.
+
+Pure (no Qt): built from a :class:`~loopviz.trace.Trace`, unit-tested without a window; the
+GraphicsObject in ``item.py`` only paints what this hands it.
+
+Lanes: one per thread that did anything (the UI/loop thread first, then each executor worker,
+then other threads), then one per task in tree order (children under their parent, by creation).
+Each lane has a *key* that never changes while the model lives; collapsing a parent or a new task
+only changes ``row_of_key`` (key -> row, -1 when hidden), never the segment arrays.
+
+Segments follow ``Trace.segments`` semantics on task lanes (running steps; a wait split into
+*waiting* [start, ready) and *ready* [ready, end); an open wait runs to "now"), plus a *blocked*
+segment where a block names its task. Thread lanes carry the steps that ran on them (running),
+plain callbacks (``callback``; labels starting "loopviz" are the visualiser's own: ``loopviz``),
+blocks (``blocked``) and executor jobs (``job``).
+
+Live runs: the bridge hands a new Trace ~30 times a second. ``update`` appends what is new when
+the trace extends the previous one (same run, every kind's earlier records unchanged) and
+rebuilds otherwise. Closed records go into the :class:`SegmentIndex` once; records still open
+(waits not yet resumed, jobs not yet finished) are re-checked each update and kept in a small
+side table whose open ends are "now".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from loopviz.trace import Trace
+from loopviz.trace.records import Wait
+from loopviz.ui.palette import STATE_KEYS
+from loopviz.ui.timeline.index import SegmentIndex, Segments
+
+STATE_CODE: dict[str, int] = {k: i for i, k in enumerate(STATE_KEYS)}
+OUTCOME_CODES: tuple[str, ...] = ("result", "exception", "cancelled")
+# Which record list a segment's ``ref`` points into, by state.
+RECORD_KIND: dict[str, str] = {
+    "running": "steps", "ready": "waits", "blocked": "blocks", "job": "jobs",
+    "callback": "callbacks", "loopviz": "callbacks",
+    **{k: "waits" for k in STATE_KEYS if k.startswith("wait:")},
+}
+_RUN, _READY, _BLOCKED = STATE_CODE["running"], STATE_CODE["ready"], STATE_CODE["blocked"]
+_JOB, _CALLBACK, _OWN = STATE_CODE["job"], STATE_CODE["callback"], STATE_CODE["loopviz"]
+
+
+@dataclass(frozen=True, slots=True)
+class Lane:
+    """One horizontal lane: a thread or a task. ``ident`` is the thread or task id."""
+
+    key: int
+    kind: str  # "thread" | "task"
+    ident: int
+    label: str
+    depth: int = 0
+    has_children: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """What is under a point: a lane, and the segment there if any."""
+
+    lane: Lane
+    state: str | None = None
+    ref: int = -1
+    x0: float = 0.0
+    x1: float = 0.0
+
+
+def order_lanes(trace: Trace, used_threads: set[int], key: Any) -> list[Lane]:
+    """Thread lanes (UI first, then workers, then others) followed by task lanes in tree order.
+    ``key(kind, ident)`` gives each lane its stable key."""
+    lanes: list[Lane] = []
+    ui = trace.ui_thread()
+    threads = [t for t in trace.threads if t.id == ui or t.id in used_threads]
+    rank = {"ui-loop": 0, "executor": 1}
+    worker = 0
+    for t in sorted(threads, key=lambda t: (rank.get(t.role, 2), t.id)):
+        if t.role == "ui-loop":
+            label = "UI thread"
+        elif t.role == "executor":
+            worker += 1
+            label = f"worker-{worker}"
+        else:
+            label = t.name
+        lanes.append(Lane(key("thread", t.id), "thread", t.id, label))
+    ids = {t.id for t in trace.tasks}
+    children: dict[int | None, list[Any]] = {}
+    for t in trace.tasks:
+        children.setdefault(t.parent if t.parent in ids else None, []).append(t)
+    stack = [(t, 0) for t in reversed(children.get(None, []))]
+    while stack:
+        t, depth = stack.pop()
+        kids = children.get(t.id, [])
+        lanes.append(Lane(key("task", t.id), "task", t.id, t.name, depth, bool(kids)))
+        stack.extend((c, depth + 1) for c in reversed(kids))
+    return lanes
+
+
+def visible_lanes(lanes: list[Lane], collapsed: set[int]) -> list[Lane]:
+    """``lanes`` without the descendants of collapsed tasks (the collapsed task stays)."""
+    out: list[Lane] = []
+    hide_below: int | None = None
+    for lane in lanes:
+        if hide_below is not None:
+            if lane.kind == "task" and lane.depth > hide_below:
+                continue
+            hide_below = None
+        out.append(lane)
+        if lane.kind == "task" and lane.ident in collapsed and lane.has_children:
+            hide_below = lane.depth
+    return out
+
+
+@dataclass
+class _Cursor:
+    """How far each record list has been consumed, to tell an extension from a new trace."""
+
+    n: dict[str, int] = field(default_factory=dict)
+    last: dict[str, Any] = field(default_factory=dict)  # identity of the last record consumed
+    open_waits: dict[int, tuple[int | None, int | None]] = field(default_factory=dict)
+    open_jobs: dict[int, tuple[int | None, int | None]] = field(default_factory=dict)
+    pending_tasks: dict[int, str] = field(default_factory=dict)  # index -> name last seen
+
+
+def _identity(kind: str, rec: Any) -> Any:
+    """What must not change about a record once consumed (open ones do change their ends)."""
+    if kind == "waits":
+        return (rec.task, rec.start_ns)
+    if kind == "jobs":
+        return (rec.submitted_ns, rec.function, rec.task)
+    if kind == "tasks":
+        return rec.id
+    return rec
+
+
+class TimelineModel:
+    """Lanes and segments of one trace; ``update`` with each newer trace of the same run.
+
+    Invariants: ``index`` holds exactly the segments of every closed record consumed so far;
+    ``_open`` holds those of records still open, with NaN as "now"; ``row_of_key[lane.key]`` is
+    the lane's row in ``rows`` or -1 when it is collapsed away.
+    """
+
+    def __init__(self) -> None:
+        self._reset(None)
+        self.collapsed: set[int] = set()
+
+    # ---- building --------------------------------------------------------------------------
+    def _reset(self, trace: Trace | None) -> None:
+        self.trace: Trace | None = trace
+        self.index = SegmentIndex()
+        self.now = 0.0
+        self.lanes: list[Lane] = []
+        self.rows: list[Lane] = []
+        self.row_of_key = np.empty(0, np.int32)
+        self._keys: dict[tuple[str, int], int] = {}
+        self._used_threads: set[int] = set()
+        self._open: dict[tuple[str, int], list[tuple[float, float, int, int, int]]] = {}
+        self._open_segs = Segments.empty()
+        self._cur = _Cursor()
+        self._markers: list[tuple[float, int, int, int]] = []  # x, key, outcome, task
+        self._arrows: list[tuple[float, int, int]] = []  # x, from key, to key
+        self.markers = np.empty((0, 4))
+        self.arrows = np.empty((0, 3))
+
+    def key(self, kind: str, ident: int) -> int:
+        return self._keys.setdefault((kind, ident), len(self._keys))
+
+    def update(self, trace: Trace | None) -> bool:
+        """Take a newer trace. Returns True if it was appended, False if rebuilt."""
+        if trace is self.trace and trace is not None:
+            return True
+        appended = trace is not None and self._extends(trace)
+        if not appended:
+            self._reset(trace)
+        self.trace = trace
+        if trace is None:
+            return False
+        self.now = trace.duration_ns / 1e9
+        self._consume(trace)
+        return appended
+
+    def _extends(self, trace: Trace) -> bool:
+        old = self.trace
+        if old is None or old.meta.get("started_at") != trace.meta.get("started_at") or \
+                old.meta.get("target") != trace.meta.get("target"):
+            return False
+        for kind, n in self._cur.n.items():
+            recs = getattr(trace, kind)
+            if len(recs) < n or (n and _identity(kind, recs[n - 1]) != self._cur.last[kind]):
+                return False
+        waits, jobs = trace.waits, trace.jobs
+        old_w, old_j = old.waits, old.jobs
+        return all(_identity("waits", waits[i]) == _identity("waits", old_w[i])
+                   for i in self._cur.open_waits) and \
+            all(_identity("jobs", jobs[i]) == _identity("jobs", old_j[i])
+                for i in self._cur.open_jobs)
+
+    def _consume(self, trace: Trace) -> None:
+        cur = self._cur
+        out: list[tuple[float, float, int, int, int]] = []
+        lanes_dirty = self._consume_tasks(trace)
+        n_threads = len(self._used_threads)
+        self._consume_steps(trace, out)
+        self._consume_waits(trace, out)
+        self._consume_jobs(trace, out)
+        for i in range(cur.n.get("callbacks", 0), len(trace.callbacks)):
+            c = trace.callbacks[i]
+            state = _OWN if c.label.startswith("loopviz") else _CALLBACK
+            out.append((c.start_ns / 1e9, c.end_ns / 1e9, self._thread_key(c.thread), state, i))
+        for i in range(cur.n.get("blocks", 0), len(trace.blocks)):
+            b = trace.blocks[i]
+            x0, x1 = b.start_ns / 1e9, b.end_ns / 1e9
+            out.append((x0, x1, self._thread_key(b.thread), _BLOCKED, i))
+            if b.task is not None:
+                out.append((x0, x1, self.key("task", b.task), _BLOCKED, i))
+        for kind in ("steps", "waits", "jobs", "callbacks", "blocks", "tasks"):
+            recs = getattr(trace, kind)
+            cur.n[kind] = len(recs)
+            if recs:
+                cur.last[kind] = _identity(kind, recs[-1])
+        if out:
+            self.index.append(Segments.of(*zip(*out, strict=True)))
+        if lanes_dirty or len(self._used_threads) != n_threads or not self.lanes or \
+                len(self.row_of_key) < len(self._keys):
+            self.lanes = order_lanes(trace, self._used_threads, self.key)
+            self.set_collapsed(self.collapsed)
+        self.markers = np.array(self._markers, dtype=np.float64).reshape(-1, 4)
+        self.arrows = np.array(self._arrows, dtype=np.float64).reshape(-1, 3)
+
+    def _thread_key(self, thread: int) -> int:
+        self._used_threads.add(thread)
+        return self.key("thread", thread)
+
+    def _consume_tasks(self, trace: Trace) -> bool:
+        cur, tasks = self._cur, trace.tasks
+        dirty = len(tasks) != cur.n.get("tasks", 0)
+        fresh = range(cur.n.get("tasks", 0), len(tasks))
+        for i in [*cur.pending_tasks, *fresh]:
+            t = tasks[i]
+            if cur.pending_tasks.get(i, t.name) != t.name:
+                dirty = True  # renamed while it ran (Task.set_name)
+            if t.ended_ns is None:
+                cur.pending_tasks[i] = t.name
+                continue
+            cur.pending_tasks.pop(i, None)
+            if t.outcome in OUTCOME_CODES:
+                self._markers.append((t.ended_ns / 1e9, self.key("task", t.id),
+                                      OUTCOME_CODES.index(t.outcome), t.id))
+        return dirty
+
+    def _consume_steps(self, trace: Trace, out: list) -> None:
+        for i in range(self._cur.n.get("steps", 0), len(trace.steps)):
+            s = trace.steps[i]
+            x0, x1 = s.start_ns / 1e9, s.end_ns / 1e9
+            out.append((x0, x1, self.key("task", s.task), _RUN, i))
+            out.append((x0, x1, self._thread_key(s.thread), _RUN, i))
+
+    def _consume_waits(self, trace: Trace, out: list) -> None:
+        cur, waits = self._cur, trace.waits
+        changed = False
+        for i, seen in list(cur.open_waits.items()):
+            w = waits[i]
+            if (w.ready_ns, w.end_ns) != seen:
+                del cur.open_waits[i]
+                self._open.pop(("w", i), None)
+                self._wait_segments(i, w, out)
+                changed = True
+        for i in range(cur.n.get("waits", 0), len(waits)):
+            w = waits[i]
+            src = self.key("task", w.task)
+            for target in w.targets:
+                self._arrows.append((w.start_ns / 1e9, src, self.key("task", target)))
+            changed |= self._wait_segments(i, w, out)
+        if changed:
+            self._rebuild_open()
+
+    def _wait_segments(self, i: int, w: Wait, out: list) -> bool:
+        """Emit a wait's segments: into ``out`` if it is closed, else into the open table."""
+        key = self.key("task", w.task)
+        waiting = STATE_CODE[f"wait:{w.kind}"] if f"wait:{w.kind}" in STATE_CODE else \
+            STATE_CODE["wait:other"]
+        start = w.start_ns / 1e9
+        if w.end_ns is not None:
+            end = w.end_ns / 1e9
+            ready = w.ready_ns / 1e9 if w.ready_ns is not None else end
+            if ready > start:
+                out.append((start, ready, key, waiting, i))
+            if end > ready:
+                out.append((ready, end, key, _READY, i))
+            return False
+        self._cur.open_waits[i] = (w.ready_ns, w.end_ns)
+        if w.ready_ns is None:
+            self._open[("w", i)] = [(start, np.nan, key, waiting, i)]
+        else:
+            ready = w.ready_ns / 1e9
+            self._open[("w", i)] = [(start, ready, key, waiting, i),
+                                    (ready, np.nan, key, _READY, i)]
+        return True
+
+    def _consume_jobs(self, trace: Trace, out: list) -> None:
+        cur, jobs = self._cur, trace.jobs
+        todo = [i for i, seen in cur.open_jobs.items()
+                if (jobs[i].start_ns, jobs[i].end_ns) != seen]
+        todo += range(cur.n.get("jobs", 0), len(jobs))
+        for i in todo:
+            j = jobs[i]
+            self._open.pop(("j", i), None)
+            cur.open_jobs.pop(i, None)
+            if j.start_ns is not None and j.end_ns is not None and j.thread is not None:
+                out.append((j.start_ns / 1e9, j.end_ns / 1e9, self._thread_key(j.thread), _JOB, i))
+                continue
+            cur.open_jobs[i] = (j.start_ns, j.end_ns)
+            if j.start_ns is not None and j.thread is not None:
+                self._open[("j", i)] = [(j.start_ns / 1e9, np.nan, self._thread_key(j.thread),
+                                         _JOB, i)]
+        if todo:
+            self._rebuild_open()
+
+    def _rebuild_open(self) -> None:
+        rows = [seg for segs in self._open.values() for seg in segs]
+        self._open_segs = Segments.of(*zip(*rows, strict=True)) if rows else Segments.empty()
+
+    # ---- rows and collapse -----------------------------------------------------------------
+    def set_collapsed(self, collapsed: set[int]) -> None:
+        """Hide the lanes of the descendants of these task ids."""
+        self.collapsed = set(collapsed)
+        self.rows = visible_lanes(self.lanes, self.collapsed)
+        self.row_of_key = np.full(max(len(self._keys), 1), -1, np.int32)
+        for r, lane in enumerate(self.rows):
+            self.row_of_key[lane.key] = r
+
+    def toggle_collapsed(self, task_id: int) -> None:
+        self.set_collapsed(self.collapsed ^ {task_id})
+
+    def row_of(self, kind: str, ident: int) -> int:
+        key = self._keys.get((kind, ident))
+        return -1 if key is None or key >= len(self.row_of_key) else int(self.row_of_key[key])
+
+    # ---- queries (what the item paints) ----------------------------------------------------
+    @property
+    def segment_count(self) -> int:
+        return self.index.count + len(self._open_segs)
+
+    def open_segments(self) -> Segments:
+        seg = self._open_segs
+        if not len(seg):
+            return seg
+        return Segments(seg.x0, np.where(np.isnan(seg.x1), max(self.now, 0.0), seg.x1), seg.key,
+                        seg.state, seg.ref)
+
+    def visible(self, xmin: float, xmax: float, rmin: float = -np.inf,
+                rmax: float = np.inf) -> tuple[Segments, np.ndarray]:
+        """Segments overlapping [xmin, xmax] on rows in [rmin, rmax], and their rows."""
+        seg = self.index.query(xmin, xmax)
+        live = self.open_segments()
+        if len(live):
+            seg = Segments.concat([seg, live.take((live.x0 <= xmax) & (live.x1 >= xmin))])
+        rows = self.row_of_key[seg.key] if len(seg) else np.empty(0, np.int32)
+        keep = (rows >= 0) & (rows >= rmin) & (rows <= rmax)
+        if keep.all():
+            return seg, rows
+        return seg.take(keep), rows[keep]
+
+    def columns(self, state: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(x0, x1, row) of one state's visible-lane segments, sorted by x0."""
+        seg = Segments.concat([self.index.all(), self.open_segments()])
+        seg = seg.take(seg.state == STATE_CODE[state])
+        rows = self.row_of_key[seg.key] if len(seg) else np.empty(0, np.int32)
+        seg, rows = seg.take(rows >= 0), rows[rows >= 0]
+        order = np.argsort(seg.x0, kind="stable")
+        return seg.x0[order], seg.x1[order], rows[order]
+
+    def hit(self, row: int, x: float, tolerance: float = 0.0) -> Hit | None:
+        """The lane at ``row`` and the segment under ``x`` there (within ``tolerance``
+        seconds), preferring the state drawn on top: blocked, running, then the rest."""
+        if not 0 <= row < len(self.rows):
+            return None
+        lane = self.rows[row]
+        seg, _ = self.visible(x - tolerance, x + tolerance, row, row)
+        if not len(seg):
+            return Hit(lane)
+        inside = (seg.x0 <= x) & (seg.x1 >= x)
+        pool = np.flatnonzero(inside) if inside.any() else np.arange(len(seg))
+        dist = np.maximum(seg.x0[pool] - x, x - seg.x1[pool]).clip(0)
+        rank = np.where(seg.state[pool] == _BLOCKED, 0, np.where(seg.state[pool] == _RUN, 1, 2))
+        best = pool[np.lexsort((dist, rank))[0]]
+        return Hit(lane, STATE_KEYS[int(seg.state[best])], int(seg.ref[best]),
+                   float(seg.x0[best]), float(seg.x1[best]))
+
+    def task_span(self, task_id: int) -> tuple[float, float]:
+        """A task's life in seconds (creation to end, or to now while it runs)."""
+        assert self.trace is not None
+        start, end = self.trace.lifetime(task_id)
+        return start / 1e9, end / 1e9
