@@ -37,8 +37,7 @@ def check(trace: Trace, variant: str) -> list[Finding]:
     if variant == PITFALL:
         if never:
             d = never[0]
-            out.append(Finding(f"never-awaited reported at {ev.where(d.file, d.line)}: "
-                               f"{d.message}",
+            out.append(Finding(d.message,
                                ok=ev.same_file(d.file, call_file) and d.line == call_line,
                                data={"never_awaited": len(never), "line": d.line}))
         else:
