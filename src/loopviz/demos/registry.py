@@ -36,6 +36,7 @@ _MODULES: tuple[str, ...] = (
     "throttle",
     "async_lock",
     "retry_backoff",
+    "periodic_worker",
 )
 
 _cache: list[Demo] | None = None
