@@ -17,6 +17,8 @@ _MODULES: tuple[str, ...] = (
     "interleaving",
     "state_machine",
     "sequential_vs_gather",
+    "first_completed",
+    "gather_errors",
     # Pitfalls
     "blocking_sleep",
     "deadlock",
