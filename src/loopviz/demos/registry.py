@@ -39,6 +39,7 @@ _MODULES: tuple[str, ...] = (
     "async_lock",
     "retry_backoff",
     "periodic_worker",
+    "context_vars",
 )
 
 _cache: list[Demo] | None = None
