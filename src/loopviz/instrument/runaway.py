@@ -128,7 +128,7 @@ class RunawayGuard:
         if blind_since is not None and now - blind_since < BLIND_SETTLE_NS:
             watchdog.claim(start, "blocked-loop")  # stall_ended says why it was not aborted
             return
-        sample = stall.sample
+        sample = watchdog.culprit_of(start)
         if not self.can_abort or sample is None or sample.code is None:
             return
         if self._target is not None and self._target.start_ns == start and \

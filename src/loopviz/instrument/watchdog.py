@@ -177,13 +177,16 @@ class Watchdog:
         self.recorder, self.heartbeat = recording.recorder, recording.heartbeat
         self.ui_ident = threading.get_ident()
         self.recorder.thread_id(self.ui_ident, role="ui-loop")
-        self._since = _now()
+        now = _now()
+        # A stall may begin right after the heartbeat's start (the target's first step), before
+        # this install: count from that beat, unless it is stale.
+        self._since = max(min(now, self.heartbeat.last_beat_ns), now - 200_000_000)
         self._hb_index = len(self.recorder.ui_heartbeat)
-        self._last_tick = self._since
+        self._last_tick = now
         if self.backstop and _backstop_lock.acquire(blocking=False):
             # lives until uninstall: faulthandler writes into it from its own C thread
             self._dump_file = tempfile.TemporaryFile(prefix="loopviz-backstop-")  # noqa: SIM115
-            self._arm(self._since)
+            self._arm(now)
         self._stop.clear()
         self._thread = threading.Thread(target=self._run, name="loopviz-watchdog", daemon=True)
         self._thread.start()
@@ -206,6 +209,15 @@ class Watchdog:
             self._samples.clear()
             self._dumped.clear()
             self._claims.clear()
+
+    def culprit_of(self, start_ns: int) -> Sample | None:
+        """The most sampled user line of the stall that began at ``start_ns`` so far."""
+        samples = [s for s in self._samples.get(start_ns, ()) if s.code is not None]
+        if not samples:
+            return None
+        counts = Counter((s.file, s.line) for s in samples)
+        key = counts.most_common(1)[0][0]
+        return next(s for s in reversed(samples) if (s.file, s.line) == key)
 
     def claim(self, start_ns: int, kind: str) -> None:
         """An observer explains the stall that began at ``start_ns`` with its own diagnostic."""
@@ -256,7 +268,7 @@ class Watchdog:
             t, interval = beats[self._hb_index]
             self._hb_index += 1
             last_end = t
-            if interval >= threshold and t - interval >= self._since - 1_000_000:
+            if interval >= threshold and t - interval >= self._since:
                 self._finish(t - interval, t)
         if last_end is not None:  # stalls shorter than the threshold: forget their samples
             for beat in [b for b in self._samples if b < last_end]:
@@ -295,7 +307,7 @@ class Watchdog:
         tasks = Counter(s.task for s in best if s.task is not None)
         task = tasks.most_common(1)[0][0] if tasks else None
         return Block(thread, rec.ns(start), rec.ns(end), file, line, function, best[0].stack,
-                     task, best[0].culprit), all(s.backstop for s in best)
+                     task, best[0].culprit), any(s.backstop for s in best)
 
     @staticmethod
     def sentence(block: Block) -> str:

@@ -1,0 +1,40 @@
+"""The watchdog: blocks attributed to their line, on the Qt loop and on plain asyncio."""
+
+from __future__ import annotations
+
+import os
+
+from tests.diagnostics.conftest import culprit_line, kinds, program, run_program
+
+
+def test_blocking_sleep_is_attributed_to_its_line(loop_kind: str) -> None:
+    result = run_program("sleep_block", loop=loop_kind)
+    assert kinds(result) == ["blocked-loop"]
+    [block] = result.trace.blocks
+    secs = (block.end_ns - block.start_ns) / 1e9
+    assert 0.29 <= secs < 0.6
+    assert (os.path.basename(block.file), block.line) == ("sleep_block.py",
+                                                          culprit_line("sleep_block"))
+    assert block.function == "time.sleep" and block.culprit == "user"
+    assert block.task is not None
+    [diag] = result.trace.diagnostics
+    assert diag.line == block.line
+    assert diag.message.startswith("UI thread blocked 0.")
+    assert f"by time.sleep at sleep_block.py:{block.line}" in diag.message
+    assert result.summary()["longest_block_at"] == f"{program('sleep_block')}:{block.line}"
+
+
+def test_c_call_holding_the_gil_is_caught_by_the_backstop() -> None:
+    result = run_program("c_call_block")
+    assert kinds(result) == ["blocked-loop"]
+    [block] = result.trace.blocks
+    assert block.line == culprit_line("c_call_block")
+    assert block.function == "sum"
+    assert "faulthandler backstop" in result.trace.diagnostics[0].message
+
+
+def test_clean_program_produces_no_diagnostics_and_no_blocks(loop_kind: str) -> None:
+    result = run_program("clean", loop=loop_kind)
+    assert result.status == "finished"
+    assert kinds(result) == []
+    assert not result.trace.blocks

@@ -1,0 +1,31 @@
+"""Widgets touched off the UI thread: our helper's check and Qt's own warnings."""
+
+from __future__ import annotations
+
+import os
+
+from loopviz.instrument.report import check_ui_thread
+from tests.diagnostics.conftest import culprit_line, kinds, run_program
+
+
+def test_check_ui_thread_reports_the_worker_thread_and_line(loop_kind: str) -> None:
+    result = run_program("wrong_thread", loop=loop_kind)
+    assert result.value == (True, False)
+    assert kinds(result) == ["wrong-thread-ui"]
+    [diag] = result.trace.diagnostics
+    assert diag.line == culprit_line("wrong_thread")
+    assert os.path.basename(diag.file) == "wrong_thread.py"
+    assert "label.setText" in diag.message
+    assert "from thread '" in diag.message and "MainThread" not in diag.message
+
+
+def test_qt_warning_about_another_thread_becomes_a_diagnostic() -> None:
+    result = run_program("wrong_thread_qt")
+    assert kinds(result) == ["wrong-thread-ui"]
+    [diag] = result.trace.diagnostics
+    assert diag.line == culprit_line("wrong_thread_qt")
+    assert "different thread" in diag.message
+
+
+def test_check_ui_thread_with_nothing_recording_is_just_a_question() -> None:
+    assert check_ui_thread("anything") is True
