@@ -187,3 +187,32 @@ def test_record_context_manager_inside_a_running_program(tmp_path):
     path = rec.save(tmp_path / "run.loopviz.json")
     assert path.exists()
     assert "call_soon" not in rec.loop.__dict__  # everything put back
+
+
+async def nested_callers():
+    async def leaf():
+        await asyncio.sleep(0)  # the innermost user line
+
+    async def caller_a():
+        await leaf()
+
+    async def caller_b():
+        await leaf()
+    await asyncio.gather(asyncio.create_task(caller_a(), name="a"),
+                         asyncio.create_task(caller_b(), name="b"))
+
+
+@pytest.mark.parametrize("loop_kind", ["asyncio", "qt"])
+def test_each_wait_carries_its_own_async_stack(loop_kind):
+    """The same helper awaited from two callers is suspended at the same line, but each wait
+    remembers its own chain of frames (the coroutine 'state machine' a scrubber shows)."""
+    _, trace = record(nested_callers, loop_kind)
+    stacks = {}
+    for name in ("a", "b"):
+        (wait,) = trace.waits_of(trace.tasks_named(name)[0].id)
+        assert wait.line == line_of(nested_callers, "await asyncio.sleep(0)  # the innermost")
+        stacks[name] = wait.stack
+    assert [s.rsplit(" in ", 1)[1] for s in stacks["a"]][:2] == [
+        "nested_callers.<locals>.caller_a", "nested_callers.<locals>.leaf"]
+    assert stacks["b"][0].endswith("caller_b") and stacks["a"][1:] == stacks["b"][1:]
+    assert stacks["a"][-1].endswith(" in sleep")  # the library frame it waits in

@@ -74,26 +74,24 @@ class CoroutineProxy(collections.abc.Coroutine):
             # asyncio.sleep(0), the hottest path, inlined: walk only the user frames, reading
             # user-ness from cr_code (touching a short-lived library coroutine's cr_frame would
             # materialise a frame object), and key the site cache code id → f_lasti.
+            # The site is keyed by the whole chain of user frames (code id, f_lasti): the same
+            # helper awaited from two places is two sites, each with its own async stack.
             coro = self._coro
-            user = None
+            key: tuple[int, ...] = ()
             while type(coro) is _COROUTINE:
-                ok = _user_get(id(coro.cr_code))
+                code = coro.cr_code
+                ok = _user_get(id(code))
                 if ok is None:
-                    ok = is_user_code(coro.cr_code)
+                    ok = is_user_code(code)
                 if not ok:
                     break
-                user = coro
+                key += (id(code), coro.cr_frame.f_lasti)
                 coro = coro.cr_await
-            site = None
-            if user is not None:
-                frame = user.cr_frame
-                by_lasti = self._sleep0.get(id(user.cr_code))
-                if by_lasti is not None:
-                    site = by_lasti.get(frame.f_lasti)
-                if site is None:
-                    site = self._tracker.sleep0_site(user.cr_code, frame.f_lasti, frame.f_lineno)
-            else:
+            site = self._sleep0.get(key) if key else None
+            if site is None:
                 site = self._suspended_on(None, end)
+                if key:
+                    self._sleep0[key] = site
         else:
             site = self._suspended_on(yielded, end)
         if _get_ident() == self._ident:
@@ -149,7 +147,7 @@ class CoroutineProxy(collections.abc.Coroutine):
     def _suspended_on(self, yielded: Any, end: int) -> int:
         """Classify what the task now waits on; returns the site id of the suspension."""
         tr = self._tracker
-        user, lib = walk(self._coro)
+        users, lib, called = walk(self._coro)
         label = ""
         if yielded is None:
             kind, label = "sleep", "asyncio.sleep(0)"
@@ -167,13 +165,7 @@ class CoroutineProxy(collections.abc.Coroutine):
                     kind, label, targets = tr.classify_future(yielded, lib)
                     if targets:
                         tr.recorder.add_edges(self._id, end, targets)
-        if user is not None:
-            code, line = user.f_code, user.f_lineno
-        elif lib is not None:
-            code, line = lib.f_code, lib.f_lineno
-        else:
-            return tr.site(kind, "", 0, label)
-        return tr.site_for(code, line, kind, label)
+        return tr.site_for(users, lib, called, kind, label)
 
     # ---- transparency -------------------------------------------------------------------------
     @property

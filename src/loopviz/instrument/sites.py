@@ -82,9 +82,13 @@ def frames_of(coro: Any) -> list[types.FrameType]:
     return out
 
 
-def walk(coro: Any) -> tuple[types.FrameType | None, types.FrameType | None]:
-    """(innermost user frame, innermost library frame) of a suspended coroutine chain."""
-    user = lib = None
+def walk(coro: Any) -> tuple[list[types.FrameType], types.FrameType | None,
+                             types.FrameType | None]:
+    """(the user frames of a suspended coroutine chain, outermost first; the innermost library
+    frame, which names the primitive; the outermost library frame, i.e. what the user's code
+    called). The last user frame is where the task's own code is suspended."""
+    users: list[types.FrameType] = []
+    lib = first_lib = None
     user_cache = _user_cache
     while True:
         t = type(coro)
@@ -106,11 +110,26 @@ def walk(coro: Any) -> tuple[types.FrameType | None, types.FrameType | None]:
         if u is None:
             u = is_user_code(code)
         if u:
-            user = frame
+            users.append(frame)
         else:
             lib = frame
+            if first_lib is None:
+                first_lib = frame
         coro = nxt
-    return user, lib
+    return users, lib, first_lib
+
+
+def chain_key(frames: list[types.FrameType]) -> tuple[int, ...]:
+    """Identity of an await chain: (code id, f_lasti) of each frame, flattened."""
+    key: tuple[int, ...] = ()
+    for f in frames:
+        key += (id(f.f_code), f.f_lasti)
+    return key
+
+
+def frame_line(frame: types.FrameType) -> str:
+    """``file:line in function``: how a stack entry reads in the trace."""
+    return f"{frame.f_code.co_filename}:{frame.f_lineno} in {frame.f_code.co_qualname}"
 
 
 def describe_frame(frame: types.FrameType | None) -> tuple[str, int]:
@@ -120,7 +139,7 @@ def describe_frame(frame: types.FrameType | None) -> tuple[str, int]:
 
 
 def stack_lines(frames: list[types.FrameType]) -> list[str]:
-    return [f"{f.f_code.co_filename}:{f.f_lineno} in {f.f_code.co_qualname}" for f in frames]
+    return [frame_line(f) for f in frames]
 
 
 def current_stack_summary(frame: types.FrameType | None, limit: int = 30) -> list[str]:

@@ -22,7 +22,7 @@ from collections.abc import Callable
 from typing import Any
 
 from loopviz.instrument.proxy import CoroutineProxy, primitive_of
-from loopviz.instrument.sites import is_user_code
+from loopviz.instrument.sites import chain_key, frame_line, is_user_code
 from loopviz.trace.recorder import Recorder, TaskEntry
 
 _now = time.monotonic_ns
@@ -96,9 +96,9 @@ class Tracker:
         self.sleep_dues: dict[Any, int] = {}
         self.executor_jobs: dict[Any, int] = {}
         self.listeners: list[TaskListener] = []
-        self._sites: dict[tuple[Any, int, str, str], int] = {}
+        self._sites: dict[tuple[tuple[int, ...], str, str], int] = {}
         self._codes: dict[int, Any] = {}
-        self.sleep0_sites: dict[Any, dict[int, int]] = {}  # code → f_lasti → site id
+        self.sleep0_sites: dict[tuple[int, ...], int] = {}  # user chain key → site id
         self._time_callbacks = time_callbacks
         self.loop_ident: int | None = None
         self.loop_tid = 0
@@ -193,21 +193,22 @@ class Tracker:
             return self.loop_tid
         return self.recorder.thread_id(ident)
 
-    def sleep0_site(self, code: Any, lasti: int, line: int) -> int:
-        sid = self.site_for(code, line, "sleep", "asyncio.sleep(0)")
-        self.sleep0_sites.setdefault(id(code), {})[lasti] = sid  # code kept alive by _sites
-        return sid
-
-    def site_for(self, code: Any, line: int, kind: str, label: str) -> int:
-        key = (id(code), line, kind, label)
-        self._codes.setdefault(id(code), code)  # keeps ids in the keys from being reused
+    def site_for(self, users: list[Any], lib: Any, called: Any, kind: str, label: str) -> int:
+        """Site id of a suspension: the chain of user frames (their stack is stored once per
+        site, followed by the library call they made, ``called``), what it waits on, and where
+        (the innermost user frame, else the innermost library one)."""
+        key = (chain_key(users), kind, label)
         sid = self._sites.get(key)
         if sid is None:
-            sid = self._sites[key] = self.recorder.site_id(kind, code.co_filename, line, label)
+            for f in users:  # keep the code objects alive: their ids are in the key
+                self._codes.setdefault(id(f.f_code), f.f_code)
+            where = users[-1] if users else lib
+            file, line = (where.f_code.co_filename, where.f_lineno) if where else ("", 0)
+            stack = tuple(frame_line(f) for f in users)
+            if called is not None:
+                stack += (frame_line(called),)
+            sid = self._sites[key] = self.recorder.site_id(kind, file, line, label, stack)
         return sid
-
-    def site(self, kind: str, file: str, line: int, label: str) -> int:
-        return self.recorder.site_id(kind, file, line, label)
 
     def task_id_of(self, task: Any) -> int | None:
         coro = task.get_coro() if hasattr(task, "get_coro") else None

@@ -33,6 +33,7 @@ def build_trace(rec: Recorder) -> Trace:
     with rec.lock:
         task_entries = dict(rec.tasks)
         sites = list(rec.sites)
+        site_stacks = list(rec.site_stacks)
         edges = list(rec.edges)
         threads = list(rec.threads)
         jobs = dict(rec.jobs)
@@ -78,7 +79,8 @@ def build_trace(rec: Recorder) -> Trace:
                 limit = w_end if w_end is not None else now
                 ready = task_wakes[k] if k < len(task_wakes) and task_wakes[k] <= limit else w_end
             label = _label(kind, base, targets, names, None if due is None else due - end)
-            waits.append(Wait(task, end, ready, due, w_end, kind, targets, label, file, line))
+            waits.append(Wait(task, end, ready, due, w_end, kind, targets, label, file, line,
+                              site_stacks[site]))
     steps.sort(key=lambda s: (s.start_ns, s.end_ns))
     waits.sort(key=lambda w: w.start_ns)
 

@@ -110,7 +110,8 @@ class Recorder:
         self.dues = self._dues.buf
         self.edges: list[tuple[int, int, tuple[int, ...]]] = []  # task, suspended_at, targets
         self.sites: list[tuple[str, str, int, str]] = [("other", "", 0, "")]
-        self._site_ids: dict[tuple[str, str, int, str], int] = {self.sites[0]: 0}
+        self.site_stacks: list[tuple[str, ...]] = [()]  # per site: its async stack, outer first
+        self._site_ids: dict[tuple[Any, ...], int] = {(*self.sites[0], ()): 0}
         self.tasks: dict[int, TaskEntry] = {}
         self.threads: list[tuple[int, str, str]] = []  # (ident, name, role); index = thread id
         self._thread_ids: dict[int, int] = {}
@@ -146,15 +147,17 @@ class Recorder:
                 self._thread_ids[ident] = tid
         return tid
 
-    def site_id(self, kind: str, file: str, line: int, label: str) -> int:
-        key = (kind, file, line, label)
+    def site_id(self, kind: str, file: str, line: int, label: str,
+                stack: tuple[str, ...] = ()) -> int:
+        key = (kind, file, line, label, stack)
         sid = self._site_ids.get(key)
         if sid is None:
             with self.lock:
                 sid = self._site_ids.get(key)
                 if sid is None:
                     sid = len(self.sites)
-                    self.sites.append(key)
+                    self.sites.append((kind, file, line, label))
+                    self.site_stacks.append(stack)
                     self._site_ids[key] = sid
         return sid
 

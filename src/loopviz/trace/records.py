@@ -63,7 +63,9 @@ class Wait:
 
     Invariant: ``start_ns <= ready_ns <= end_ns``; [start, ready) is *waiting*, [ready, end) is
     *ready* (runnable, but the loop had not got to it yet). ``end_ns`` is None while the task is
-    still suspended (a live or unfinished trace).
+    still suspended (a live or unfinished trace). ``stack`` is the task's async stack while
+    suspended here: ``file:line in function`` of each of its own frames, outermost first, then
+    the library frame it waits in (e.g. ``queues.py:158 in Queue.get``).
     """
 
     task: int
@@ -76,6 +78,7 @@ class Wait:
     label: str
     file: str
     line: int
+    stack: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
