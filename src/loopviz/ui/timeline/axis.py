@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter
+from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPicture
 
 from loopviz.ui.palette import LIGHT, Palette
 from loopviz.ui.timeline.layout import Lane, TimelineModel
@@ -36,6 +36,8 @@ class LaneAxis(pg.AxisItem):
         self.on_toggle: Callable[[int], None] = lambda task_id: None
         self.on_select: Callable[[Lane], None] = lambda lane: None
         self.on_scroll: Callable[[int], None] = lambda rows: None
+        self._cached: QPicture | None = None
+        self._cached_state: tuple | None = None
         self.setWidth(160)
 
     def set_look(self, palette: Palette, scale: float, point_size: float) -> None:
@@ -66,10 +68,23 @@ class LaneAxis(pg.AxisItem):
         return row if 0 <= row < len(self.model.rows) else -1
 
     def paint(self, p: QPainter, *args: object) -> None:
+        """Replays a cached picture unless what it shows changed (x zoom and pan repaint the
+        whole view, but never change the labels)."""
         vb = self.linkedView()
         if vb is None:
             return
         rect = self.boundingRect()
+        state = (tuple(vb.viewRange()[1]), rect, self.model.rows_version,
+                 self.selected_key, self.palette, self.scale, self.label_font.pointSizeF())
+        if state != self._cached_state or self._cached is None:
+            picture = QPicture()
+            pp = QPainter(picture)
+            self._paint_labels(pp, rect, vb)
+            pp.end()
+            self._cached, self._cached_state = picture, state
+        self._cached.play(p)
+
+    def _paint_labels(self, p: QPainter, rect: QRectF, vb: pg.ViewBox) -> None:
         (_, _), (ymin, ymax) = vb.viewRange()
         first = max(0, math.floor(ymin))
         last = min(len(self.model.rows) - 1, math.ceil(ymax))

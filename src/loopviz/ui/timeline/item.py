@@ -4,8 +4,10 @@ Data coordinates: x in seconds, y in rows (row r spans [r, r + 1); the view inve
 is on top). ``paint`` asks the model for the segments overlapping the visible window only, moves
 them to device pixels with numpy (so sub-pixel segments still show and hatches stay aligned to
 the screen), merges segments that share a pixel, and issues one ``drawRects`` per colour with
-antialiasing off. Above ``RASTER_THRESHOLD`` visible segments it paints a per-pixel raster
-instead (hatches are dropped there: at that density a pixel holds many segments anyway).
+antialiasing off. When many visible segments are a few pixels wide (a dense view), those are
+aggregated per pixel into a raster drawn under the wider ones ("mixed"); above
+``RASTER_THRESHOLD`` visible segments everything is rasterised (hatches are dropped there: at
+that density a pixel holds many segments anyway).
 """
 
 from __future__ import annotations
@@ -30,6 +32,8 @@ from loopviz.ui.timeline.raster import (
 )
 
 BAR = 0.16  # empty fraction of a row above and below its bar
+THIN_RASTER = 2000  # more narrow segments than this: aggregate them per pixel
+NARROW_PX = 4  # narrower than this, a hatch cannot show: a raster cell does as well as a rect
 
 
 class TimelineItem(pg.GraphicsObject):
@@ -108,10 +112,18 @@ class TimelineItem(pg.GraphicsObject):
             seg, rows = self.model.visible(xmin, xmax, rmin, rmax)
             if len(seg):
                 p0, p1 = to_pixels(seg.x0, seg.x1, xmin, sx, width)
+                thin = (p1 - p0) < NARROW_PX
                 if len(seg) > self.raster_threshold:
                     self.last_mode = "raster"
                     self._paint_raster(p, p0, p1, rows, seg.state, rmin, rmax, base, width,
                                        sy, oy)
+                elif thin.sum() > THIN_RASTER:
+                    self.last_mode = "mixed"
+                    self._paint_raster(p, p0[thin], p1[thin], rows[thin], seg.state[thin], rmin,
+                                       rmax, base, width, sy, oy)
+                    wide = ~thin
+                    self._paint_vector(p, p0[wide], p1[wide], rows[wide], seg.state[wide], base,
+                                       width, sy, oy)
                 else:
                     self.last_mode = "vector"
                     self._paint_vector(p, p0, p1, rows, seg.state, base, width, sy, oy)

@@ -144,6 +144,7 @@ class TimelineModel:
     """
 
     def __init__(self) -> None:
+        self.rows_version = 0  # bumped whenever ``rows`` changes (caches key on it)
         self._reset(None)
         self.collapsed: set[int] = set()
 
@@ -323,11 +324,22 @@ class TimelineModel:
         rows = [seg for segs in self._open.values() for seg in segs]
         self._open_segs = Segments.of(*zip(*rows, strict=True)) if rows else Segments.empty()
 
+    def load_columns(self, lanes: list[Lane], seg: Segments, now: float) -> None:
+        """Append ready-made segments on given lanes, bypassing a Trace. For benchmarks only:
+        what the app draws always comes from ``update(trace)``."""
+        for lane in lanes:
+            self.key(lane.kind, lane.ident)
+        self.lanes = lanes
+        self.index.append(seg)
+        self.now = now
+        self.set_collapsed(self.collapsed)
+
     # ---- rows and collapse -----------------------------------------------------------------
     def set_collapsed(self, collapsed: set[int]) -> None:
         """Hide the lanes of the descendants of these task ids."""
         self.collapsed = set(collapsed)
         self.rows = visible_lanes(self.lanes, self.collapsed)
+        self.rows_version += 1
         self.row_of_key = np.full(max(len(self._keys), 1), -1, np.int32)
         for r, lane in enumerate(self.rows):
             self.row_of_key[lane.key] = r
