@@ -19,6 +19,8 @@ _MODULES: tuple[str, ...] = (
     "sequential_vs_gather",
     "first_completed",
     "gather_errors",
+    "async_stream",
+    "channel_backpressure",
     # Pitfalls
     "blocking_sleep",
     "deadlock",
