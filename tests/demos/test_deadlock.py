@@ -24,7 +24,7 @@ def test_sync_over_async_deadlock_is_named_and_recovers() -> None:
 
 
 def test_nested_run_fails_at_once_and_is_reported() -> None:
-    r = run_demo("deadlock", "nested-run")
+    r = run_demo("deadlock", "pitfall", demo_id="nested-run")
     assert r.status == "finished"
     assert len(r.value) == 2 and all("running" in e for e in r.value)
     assert r.trace.diagnostics_of("nested-run")

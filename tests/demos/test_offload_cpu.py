@@ -17,7 +17,7 @@ def _late(r, task_name="animate"):  # (late p50 before the work, during it, work
 
 
 def test_inline_cpu_work_blocks_the_ui_thread_at_its_line() -> None:
-    r = run_demo("offload_cpu", "pitfall", jobs=1)
+    r = run_demo("offload_cpu", "pitfall", demo_id="offload-cpu", jobs=1)
     _, busy, span = _late(r)
     assert max(busy) >= 0.5 * span
     _, first = ev.source_line(offload_cpu.count_primes, "for n in range")
@@ -27,7 +27,7 @@ def test_inline_cpu_work_blocks_the_ui_thread_at_its_line() -> None:
 
 
 def test_thread_keeps_frames_coming_but_they_wait_for_the_gil() -> None:
-    r = run_demo("offload_cpu", "thread")
+    r = run_demo("offload_cpu", "pitfall", demo_id="cpu-in-a-thread")
     ui = r.trace.ui_thread()
     jobs = ev.jobs_named(r.trace, "count_primes")
     assert len(jobs) == 2 and all(j.thread not in (None, ui) for j in jobs)
@@ -38,7 +38,7 @@ def test_thread_keeps_frames_coming_but_they_wait_for_the_gil() -> None:
 
 
 def test_process_pool_leaves_the_ui_thread_alone() -> None:
-    r = run_demo("offload_cpu", "fixed")
+    r = run_demo("offload_cpu", "fixed", demo_id="offload-cpu")
     assert r.status == "finished" and len(r.value) == 2 and r.value[0] == r.value[1] > 0
     assert ev.jobs_named(r.trace, "count_primes") == []  # nothing ran on a thread of ours
     _, busy, span = _late(r)

@@ -20,7 +20,7 @@ def test_forgotten_failing_tasks_are_reported_as_never_retrieved() -> None:
 
 
 def test_unreferenced_waiting_tasks_are_collected_while_pending() -> None:
-    r = run_demo("fire_and_forget", "collected", orders=2)
+    r = run_demo("fire_and_forget", "pitfall", demo_id="task-collected", orders=2)
     listeners = ev.tasks_running(r.trace, "wait_for_reply")
     assert len(listeners) == 2
     assert all(t.outcome == "pending" and t.ended_ns is None for t in listeners)

@@ -55,12 +55,22 @@ async def main(variant: str, timeout: float = 1.0) -> object:
     await asyncio.sleep(0.2)
     if variant == PITFALL:
         return greeting_sync_over_async(loop, timeout)
-    if variant == NESTED_RUN:
-        return greeting_nested_run(loop)
     return await fetch_greeting()  # the fix: await it; async all the way up
 
 
+async def main_nested_run(variant: str) -> object:
+    loop = asyncio.get_running_loop()
+    await asyncio.sleep(0.2)
+    if variant == PITFALL:
+        return greeting_nested_run(loop)
+    return await fetch_greeting()  # the fix: we are already in the loop, so await
+
+
 # ---- what the run proved ------------------------------------------------------------------
+def check_nested_run(trace: Trace, variant: str) -> list[Finding]:
+    return check(trace, NESTED_RUN if variant == PITFALL else FIXED)
+
+
 def check(trace: Trace, variant: str, timeout: float = 1.0) -> list[Finding]:
     timeout_ns = timeout * 1e9
     out = []
@@ -118,7 +128,7 @@ def check(trace: Trace, variant: str, timeout: float = 1.0) -> list[Finding]:
     return out
 
 
-DEMO = Demo(
+DEMOS = [Demo(
     id="deadlock",
     title="Sync over async: the deadlock",
     category="Pitfalls",
@@ -127,9 +137,7 @@ DEMO = Demo(
         "The pitfall asks the loop to run fetch_greeting and then blocks on "
         "future.result(timeout): the UI-thread lane is red for the whole timeout, the "
         "deadlock diagnostic names the result() line, and fetch_greeting's lane only begins "
-        "when the wait gives up. The nested-run variant calls asyncio.run and "
-        "run_until_complete from inside the running loop: both refuse at once. The fixed "
-        "variant simply awaits: a short wait, no block."
+        "when the wait gives up. The fixed variant simply awaits: a short wait, no block."
     ),
     csharp=(
         "C#: calling .Result or .Wait() on a Task from the UI thread deadlocks, because the "
@@ -142,6 +150,24 @@ DEMO = Demo(
     ),
     main=main,
     check=check,
-    variants=(PITFALL, NESTED_RUN, FIXED),
     params=(Param("timeout", "give up after", 1.0, 0.3, 3.0, 0.1, "s"),),
-)
+), Demo(
+    id="nested-run",
+    title="asyncio.run inside a running loop",
+    category="Pitfalls",
+    summary="Inside a coroutine you are already in the loop: await, never run it again.",
+    explanation=(
+        "The pitfall calls asyncio.run and loop.run_until_complete from inside a coroutine, "
+        "to get a result 'synchronously'. Both refuse at once with RuntimeError (a loop is "
+        "already running on this thread) and a nested-run diagnostic names each line; "
+        "nothing blocks. The fixed variant awaits fetch_greeting: one short wait."
+    ),
+    csharp=(
+        "C#: the urge to call .Result from synchronous code inside an async app. Python's "
+        "version is calling asyncio.run or run_until_complete from code the loop is already "
+        "running: CPython forbids re-entering the loop, so it fails fast instead of "
+        "deadlocking. The fix is the same: make the caller async and await."
+    ),
+    main=main_nested_run,
+    check=check_nested_run,
+)]

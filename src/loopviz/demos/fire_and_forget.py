@@ -70,7 +70,15 @@ async def main(variant: str, orders: int = 3) -> None:
     await asyncio.sleep(0.5)
 
 
+async def main_collected(variant: str, orders: int = 3) -> None:
+    await main(COLLECTED if variant == PITFALL else FIXED, orders)
+
+
 # ---- what the run proved ------------------------------------------------------------------
+def check_collected(trace: Trace, variant: str, orders: int = 3) -> list[Finding]:
+    return check(trace, COLLECTED if variant == PITFALL else FIXED, orders)
+
+
 def check(trace: Trace, variant: str, orders: int = 3) -> list[Finding]:
     out = []
     receipts = ev.tasks_running(trace, "send_receipt")
@@ -108,7 +116,7 @@ def check(trace: Trace, variant: str, orders: int = 3) -> list[Finding]:
     return out
 
 
-DEMO = Demo(
+DEMOS = [Demo(
     id="fire-and-forget",
     title="Fire and forget",
     category="Pitfalls",
@@ -116,11 +124,8 @@ DEMO = Demo(
     explanation=(
         "Pitfall: three receipt tasks are started and forgotten. Each fails on its lane "
         "(red end), and an exception-never-retrieved diagnostic appears: nobody will ever see "
-        "the error. Collected: listener tasks wait on a reply future held only weakly; with no "
-        "reference kept, the garbage collector destroys them while pending (they never end, "
-        "and a task-collected-pending diagnostic appears), so the replies arrive to nobody. "
-        "Fixed: the tasks are kept in a set and a done-callback (report_failure, a plain "
-        "callback on the loop lane) retrieves each result: errors reported, replies received."
+        "the error. Fixed: the tasks are kept in a set and a done-callback (report_failure, a "
+        "plain callback on the loop lane) retrieves each result: every error is reported."
     ),
     csharp=(
         "C#: 'async void' and unobserved fire-and-forget Tasks lose exceptions (or crash the "
@@ -132,6 +137,28 @@ DEMO = Demo(
     ),
     main=main,
     check=check,
-    variants=(PITFALL, COLLECTED, FIXED),
     params=(Param("orders", "orders", 3, 1, 6),),
-)
+), Demo(
+    id="task-collected",
+    title="Tasks collected mid-wait",
+    category="Pitfalls",
+    summary="The loop keeps tasks only weakly: keep a reference, or a waiting task can vanish.",
+    explanation=(
+        "Listener tasks wait for a reply future that a registry holds only weakly. Pitfall: "
+        "nobody keeps the tasks either, so when the garbage collector runs (forced here, at "
+        "0.3 s, to make it repeatable) it destroys them while pending: their lanes never end, "
+        "a task-collected-pending diagnostic names the create_task line, and the replies "
+        "arrive to nobody. Fixed: the tasks are kept in a set until done; every listener gets "
+        "its reply."
+    ),
+    csharp=(
+        "C#: a running Task is rooted by whatever will complete it, so it is not collected "
+        "while pending. Python: the event loop keeps only weak references to tasks "
+        "(asyncio's docs: 'save a reference to the result of create_task'), so a task waiting "
+        "on something nobody else holds can be garbage-collected mid-wait, silently. Keep "
+        "references (a set with a done-callback, or a TaskGroup)."
+    ),
+    main=main_collected,
+    check=check_collected,
+    params=(Param("orders", "orders", 3, 1, 6),),
+)]

@@ -68,6 +68,10 @@ async def main(variant: str, jobs: int = 2, limit: int = 150_000) -> list[int]:
     return result
 
 
+async def main_gil(variant: str, jobs: int = 2, limit: int = 150_000) -> list[int]:
+    return await main(THREAD if variant == PITFALL else FIXED, jobs, limit)
+
+
 # ---- what the run proved ------------------------------------------------------------------
 def check(trace: Trace, variant: str, jobs: int = 2, limit: int = 150_000) -> list[Finding]:
     ui = trace.ui_thread()
@@ -110,25 +114,31 @@ def check(trace: Trace, variant: str, jobs: int = 2, limit: int = 150_000) -> li
     return out
 
 
+def check_gil(trace: Trace, variant: str, jobs: int = 2, limit: int = 150_000) -> list[Finding]:
+    return check(trace, THREAD if variant == PITFALL else FIXED, jobs, limit)
+
+
 def _answer(trace: Trace, variant: str, jobs: int = 2, limit: int = 150_000) -> int:
-    data = check(trace, variant, jobs, limit)[-1].data
+    data = check_gil(trace, variant, jobs, limit)[-1].data
     if data.get("worst_late_s", 0) >= 0.2:
         return 2
     slowed = data.get("late_p50_s", 0) > 2 * data.get("calm_late_p50_s", 0) + 0.001
     return 1 if slowed else 0
 
 
-DEMO = Demo(
+PARAMS = (Param("jobs", "jobs", 2, 1, 4),
+          Param("limit", "primes below", 150_000, 20_000, 400_000, 10_000))
+
+DEMOS = [Demo(
     id="offload-cpu",
-    title="Offloading CPU work: thread vs process",
+    title="Offloading CPU work",
     category="Threads and the UI thread",
     summary="Move CPU work off the UI thread; a process beats a thread because of the GIL.",
     explanation=(
         "animate draws a frame every 20 ms; compute counts primes. Pitfall (inline): compute "
-        "runs on the UI thread, its lane is one long step and the frames stop. Thread: the "
-        "jobs appear on loopviz-worker lanes and frames keep coming, but each frame's step "
-        "gets longer: the UI thread has to win the GIL back from the workers (compare the "
-        "frame times in the findings). Fixed (process pool): the jobs run in other processes, "
+        "runs on the UI thread, its lane is one long step and the frames stop. (A thread "
+        "helps less than you would hope: see 'CPU work in a thread'.) "
+        "Fixed (process pool): the jobs run in other processes, "
         "with their own GIL: the frames look as calm as before the work began. Starting a pool "
         "costs time too, which is why real apps keep one."
     ),
@@ -142,12 +152,33 @@ DEMO = Demo(
     ),
     main=main,
     check=check,
-    variants=(PITFALL, THREAD, FIXED),
-    params=(Param("jobs", "jobs", 2, 1, 4), Param("limit", "primes below", 150_000, 20_000,
-                                                    400_000, 10_000)),
+    params=PARAMS,
+), Demo(
+    id="cpu-in-a-thread",
+    title="CPU work in a thread: the GIL",
+    category="Threads and the UI thread",
+    summary="A thread frees the loop but not the GIL: the UI still waits; a process does not.",
+    explanation=(
+        "The same prime counting as 'Offloading CPU work'. Pitfall: asyncio.to_thread. The "
+        "jobs run on loopviz-worker lanes and the animation keeps going, but its timers fire "
+        "late and some frames stretch: each time the UI thread wakes it must win the GIL back "
+        "from the workers (the findings compare timer lateness before and during the work). "
+        "Fixed: a process pool, where each worker has its own interpreter and GIL: the frames "
+        "stay as calm as before."
+    ),
+    csharp=(
+        "C#: Task.Run runs CPU work truly in parallel on pool threads; the UI thread is not "
+        "slowed. Python: the GIL lets one thread run Python bytecode at a time, so a "
+        "pure-Python job in a thread competes with the UI thread for it. Use a "
+        "ProcessPoolExecutor, or code that releases the GIL (numpy, hashlib, C extensions); "
+        "free-threaded CPython 3.13t changes this picture."
+    ),
+    main=main_gil,
+    check=check_gil,
+    params=PARAMS,
     question=Question(
         "The prime counting moves to a worker thread. What happens to the animation?",
-        ("It stays perfectly smooth", "It keeps going, but frames get slower",
+        ("It stays perfectly smooth", "It keeps going, but frames come late",
          "It freezes until the work is done"),
         _answer),
-)
+)]
