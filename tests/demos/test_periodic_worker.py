@@ -14,8 +14,10 @@ def test_grid_worker_ticks_regularly_and_stops_cleanly() -> None:
     assert rate.ok and stop.ok, [f.text for f in r.findings]
     intervals = [b - a for a, b in itertools.pairwise(_ticks(r.trace))]
     assert len(intervals) >= 4
-    # Every tick interval within a range around the period (timers are noisy, not exact).
-    assert all(0.15e9 <= i <= 0.3e9 for i in intervals), intervals
+    # Every tick interval within a range around the period (timers are noisy, and a late
+    # tick on a grid is followed by a shorter interval that catches up).
+    assert all(0.1e9 <= i <= 0.35e9 for i in intervals), intervals
+    assert 0.17 <= rate.data["interval_s"] <= 0.23
     worker = next(t for t in r.trace.tasks if t.name == "worker")
     assert worker.outcome == "cancelled"
     assert stop.data["cleanups_after"] == 1
