@@ -67,7 +67,9 @@ def assert_trace_invariants(trace: Trace) -> None:
 # missing-await's pitfall drops a coroutine on purpose: Python's own warning is its lesson.
 @pytest.mark.filterwarnings("ignore:coroutine .* was never awaited:RuntimeWarning")
 @pytest.mark.parametrize(("demo", "variant"), CASES)
-def test_demo_runs_and_proves_its_findings(demo: Demo, variant: str) -> None:
+def test_demo_runs_and_proves_its_findings(demo: Demo, variant: str, qapp: object) -> None:
+    # qapp: a QApplication exists before any run, so demos with real widgets can make them
+    # whatever ran first in this process.
     result = run_headless(resolve(demo.id, variant), loop="qt", timeout=30)
     declared = getattr(demo.module, "EXPECTED_STATUS", {}).get(variant)
     expected = (declared,) if declared else DEFAULT_STATUSES

@@ -21,6 +21,7 @@ _MODULES: tuple[str, ...] = (
     "gather_errors",
     "async_stream",
     "channel_backpressure",
+    "future_from_callback",
     # Pitfalls
     "blocking_sleep",
     "deadlock",
