@@ -22,6 +22,7 @@ _MODULES: tuple[str, ...] = (
     "async_stream",
     "channel_backpressure",
     "future_from_callback",
+    "fast_path",
     # Pitfalls
     "blocking_sleep",
     "deadlock",
