@@ -216,3 +216,36 @@ def test_each_wait_carries_its_own_async_stack(loop_kind):
         "nested_callers.<locals>.caller_a", "nested_callers.<locals>.leaf"]
     assert stacks["b"][0].endswith("caller_b") and stacks["a"][1:] == stacks["b"][1:]
     assert stacks["a"][-1].endswith(" in sleep")  # the library frame it waits in
+
+
+def test_a_named_task_keeps_its_name_even_if_it_never_ends():
+    async def program():
+        asyncio.get_running_loop().create_task(asyncio.sleep(5), name="forgotten")
+        await asyncio.sleep(0)
+    loop = new_loop("asyncio")
+    try:
+        rec = loopviz.record(loop, probes=False).start()
+        loop.run_until_complete(program())
+        for task in asyncio.all_tasks(loop):
+            task.cancel()
+        del task
+        import gc
+
+        gc.collect()
+        trace = rec.stop()
+    finally:
+        close_loop(loop)
+    assert [t.name for t in trace.tasks if t.coro == "sleep"] == ["forgotten"]
+
+
+def test_process_pool_jobs_run_under_instrumentation():
+    """A process pool pickles the function: the executor hook must not wrap it in a closure."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    async def program():
+        with ProcessPoolExecutor(max_workers=1) as pool:
+            return await asyncio.get_running_loop().run_in_executor(pool, abs, -7)
+    value, trace = record(program)
+    assert value == 7
+    (job,) = trace.jobs
+    assert job.function == "abs" and job.thread is None

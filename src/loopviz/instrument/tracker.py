@@ -19,6 +19,7 @@ import time
 import types
 import weakref
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from loopviz.instrument.proxy import CoroutineProxy, primitive_of
@@ -30,6 +31,8 @@ _get_ident = threading.get_ident
 _Task = asyncio.Task
 _set_result_unless_cancelled = asyncio.futures._set_result_unless_cancelled  # type: ignore[attr-defined]
 _HOOKED = ("call_soon", "call_later", "call_at", "run_in_executor")
+_NAME_SET_AFTER_FACTORY = sys.version_info < (3, 12)
+_CREATE_TASK_CODE = asyncio.BaseEventLoop.create_task.__code__
 
 
 class TaskListener:
@@ -154,6 +157,12 @@ class Tracker:
         tid = rec.new_task_id()
         file, line = _creation_site()
         name = kwargs.get("name")
+        if name is None and _NAME_SET_AFTER_FACTORY:
+            # 3.11's create_task names the task only after the factory returns; a task that is
+            # collected before its end would lose the name, so read it from create_task's frame.
+            caller = sys._getframe(1)
+            if caller.f_code is _CREATE_TASK_CODE:
+                name = caller.f_locals.get("name")
         entry = TaskEntry("" if name is None else str(name),
                           getattr(coro, "__qualname__", type(coro).__name__),
                           rec.running_task, _now(), file, line)
@@ -291,8 +300,18 @@ class Tracker:
         rec = self.recorder
         jobs = self.executor_jobs
 
+        loop = self.loop
+
         def run_in_executor(executor: Any, func: Any, *args: Any) -> Any:
             jid = rec.new_job(self.recorder.running_task, callable_name(func))
+            target = executor if executor is not None else getattr(loop, "_default_executor", None)
+            if target is not None and not isinstance(target, ThreadPoolExecutor):
+                # A process pool must pickle ``func``: a timing closure cannot travel, and the
+                # worker's clock is not ours. The job is recorded as submitted; its wait's
+                # ready time says when the result came back.
+                fut = orig(executor, func, *args)
+                jobs[fut] = jid
+                return fut
 
             def job(*a: Any) -> Any:
                 rec.job_started(jid)

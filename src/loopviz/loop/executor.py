@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -104,6 +105,8 @@ async def join_workers(executor: Executor, timeout: float) -> bool:
         for thread in threads:
             thread.join(max(0.0, deadline - time.monotonic()))
         all_ended = not any(thread.is_alive() for thread in threads)
+        if sys.is_finalizing() or loop.is_closed():
+            return  # the process is exiting: Qt's objects may already be gone, touch nothing
         try:
             loop.call_soon_threadsafe(_set_result_unless_done, done, all_ended)
         except RuntimeError:
