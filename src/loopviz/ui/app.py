@@ -23,6 +23,8 @@ from PySide6.QtWidgets import QApplication
 from loopviz.ui.settings import APPLICATION, ORGANIZATION, AppSettings
 
 SETTLE_MS = 400  # after the run: let the final trace reach every view and repaint
+START_DELAY_MS = 600  # before --run: the window's first layout and paint are not the demo's
+SCREENSHOT_SIZE = (1600, 1000)
 
 
 def ensure_app() -> QApplication:
@@ -111,6 +113,8 @@ def run_gui(target: str | None = None, *, variant: str | None = None, run: bool 
         if open_trace is not None:
             window.open_trace(open_trace)
         window.set_presentation(presentation or False)
+        if screenshot:
+            window.resize(*SCREENSHOT_SIZE)  # screenshots look the same on every machine
         window.show()
 
         def finish(_result: object = None) -> None:
@@ -131,7 +135,7 @@ def run_gui(target: str | None = None, *, variant: str | None = None, run: bool 
 
         if run and target is not None:
             window.runFinished.connect(after_run)
-            QTimer.singleShot(0, lambda: window.run() or after_run(None))
+            QTimer.singleShot(START_DELAY_MS, lambda: window.run() or after_run(None))
         elif screenshot or quit_after_run:
             QTimer.singleShot(SETTLE_MS, finish)
         app.exec()

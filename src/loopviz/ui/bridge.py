@@ -1,7 +1,8 @@
 """The bridge between a running session and the views: poll, build, hand over, account.
 
 A QTimer on the UI thread polls the session's Recorder at ~30 Hz. When something changed it
-builds a fresh, consistent Trace (``recorder.build()``) and emits ``traceUpdated(trace)``; the
+builds a fresh, consistent Trace (an :class:`IncrementalBuilder`: only records new since the
+last tick are converted) and emits ``traceUpdated(trace)``; the
 views' slots run synchronously inside that emit, so the whole update is timed as one piece of
 loopviz's own work and recorded on the UI lane as a callback labelled ``loopviz: repaint``.
 The window's paint passes are recorded the same way (:meth:`record_own`), so users see the
@@ -12,7 +13,8 @@ Invariants:
   after a block builds the whole trace again, so the views fill the gap with what was recorded.
 - The poll interval adapts: it is never shorter than ``interval_ms`` and long enough that the
   last tick's cost plus the paint time since then stays under ``max_share`` of the interval.
-  The visualiser's share of the UI thread is therefore bounded by construction.
+  The visualiser's share of the UI thread is therefore bounded by construction (costs are
+  smoothed, and the interval is capped at ``max_interval_ms`` so a huge run still moves).
 - ``loopviz:`` callbacks are recorded only between ``attach`` and ``finish``/``detach``.
 """
 
@@ -23,8 +25,10 @@ import time
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from loopviz.trace import Recorder, Trace
+from loopviz.trace.incremental import IncrementalBuilder
 
-OWN_LABEL = "loopviz: repaint"
+OWN_LABEL = "loopviz: repaint"  # the window's paint passes
+UPDATE_LABEL = "loopviz: update"  # a tick: build the trace, hand it to every view
 UI_THREAD = 0  # the first thread registered with role ui-loop (Recorder.thread_id)
 
 
@@ -45,9 +49,12 @@ class TraceBridge(QObject):
     traceUpdated = Signal(object)  # Trace
 
     def __init__(self, parent: QObject | None = None, *, interval_ms: int = 33,
-                 max_share: float = 0.04) -> None:
+                 max_share: float = 0.04, max_interval_ms: int = 1000) -> None:
         super().__init__(parent)
         self.interval_ms = interval_ms
+        self.max_interval_ms = max_interval_ms
+        self._builder: IncrementalBuilder | None = None
+        self._cost_ms = 0.0  # smoothed cost of a tick plus the paints that followed it
         self.max_share = max_share
         self.recorder: Recorder | None = None
         self.trace: Trace | None = None
@@ -68,6 +75,8 @@ class TraceBridge(QObject):
     def attach(self, recorder: Recorder) -> None:
         """Start following ``recorder`` (a new run)."""
         self.recorder = recorder
+        self._builder = IncrementalBuilder(recorder)
+        self._cost_ms = 0.0
         self.trace = None
         self._seen = ()
         self._own = self._paint_ns = self.ticks = self.skipped = self.own_ns = 0
@@ -77,6 +86,7 @@ class TraceBridge(QObject):
     def detach(self) -> None:
         self._timer.stop()
         self.recorder = None
+        self._builder = None
 
     def finish(self, trace: Trace) -> None:
         """The run ended: stop polling and show its final trace (not recorded: it is final)."""
@@ -100,8 +110,8 @@ class TraceBridge(QObject):
 
     def poll(self) -> bool:
         """One tick: build and emit if the recorder changed; True if it did."""
-        recorder = self.recorder
-        if recorder is None:
+        recorder, builder = self.recorder, self._builder
+        if recorder is None or builder is None:
             return False
         start = time.monotonic_ns()
         seen = fingerprint(recorder, self._own)
@@ -109,16 +119,18 @@ class TraceBridge(QObject):
             self.skipped += 1
             return False
         self._seen = seen
-        trace = recorder.build()
+        trace = builder.build()
         self.trace = trace
         self.traceUpdated.emit(trace)
         end = time.monotonic_ns()
         self.ticks += 1
         paint_ns, self._paint_ns = self._paint_ns, 0
-        self.record_own(start, end)
+        self.record_own(start, end, UPDATE_LABEL)
         self._paint_ns = 0
         cost_ms = (end - start + paint_ns) / 1e6
-        self._timer.setInterval(max(self.interval_ms, round(cost_ms / self.max_share)))
+        self._cost_ms = cost_ms if self.ticks == 1 else 0.6 * self._cost_ms + 0.4 * cost_ms
+        wanted = round(self._cost_ms / self.max_share)
+        self._timer.setInterval(min(self.max_interval_ms, max(self.interval_ms, wanted)))
         return True
 
     def current_interval_ms(self) -> int:

@@ -57,33 +57,44 @@ def entries(trace: Trace | None, findings: Sequence[Finding] = (),
     if trace is None:
         return out
     timed: list[Entry] = []
+    # The watchdog reports each block twice: as a Block and as a blocked-loop diagnostic at
+    # its end. Show one entry, with the diagnostic's sentence, jumping to the block's start.
+    said = {d.t_ns: d for d in trace.diagnostics if d.kind == "blocked-loop"}
+    used: set[int] = set()
     for b in trace.blocks:
-        timed.append(Entry(f"UI thread blocked {fmt_duration(b.end_ns - b.start_ns)} by "
-                           f"{b.function or 'code'} at {where(b.file, b.line)}",
-                           False, b.start_ns, b.file, b.line, "block"))
+        diag = said.get(b.end_ns)
+        if diag is not None:
+            used.add(id(diag))
+            text = diag.message
+        else:
+            text = (f"UI thread blocked {fmt_duration(b.end_ns - b.start_ns)} by "
+                    f"{b.function or 'code'} at {where(b.file, b.line)}")
+        timed.append(Entry(text, False, b.start_ns, b.file, b.line, "block"))
     for d in trace.diagnostics:
-        timed.append(Entry(f"{d.kind}: {d.message}", False, d.t_ns, d.file, d.line,
-                           "diagnostic"))
+        if id(d) not in used:
+            timed.append(Entry(f"{d.kind}: {d.message}", False, d.t_ns, d.file, d.line,
+                               "diagnostic"))
     timed.sort(key=lambda e: e.t_ns or 0)
     return out + timed
 
 
-def summary_figures(trace: Trace | None) -> list[tuple[str, str]]:
-    """(name, value) pairs for the headline: tasks, max concurrency, longest block, lag p99."""
+def summary_figures(trace: Trace | None, live: bool = False) -> list[tuple[str, str]]:
+    """(name, value) pairs for the headline: tasks, max concurrency, longest block, lag p99.
+    ``live`` leaves out max concurrency (a sort of every task's life: once, at the end)."""
     if trace is None:
         return []
     block = trace.longest_block()
     longest = (f"{fmt_duration(block.end_ns - block.start_ns)} ({where(block.file, block.line)})"
                if block else "none")
     return [("tasks", str(len(trace.tasks))),
-            ("max concurrency", str(trace.max_concurrency())),
+            ("max concurrency", "…" if live else str(trace.max_concurrency())),
             ("longest block", longest),
             ("loop lag p99", fmt_duration(trace.lag_stats().p99)),
             ("duration", fmt_duration(trace.duration_ns))]
 
 
-def summary_line(trace: Trace | None) -> str:
-    return " · ".join(f"{name} {value}" for name, value in summary_figures(trace))
+def summary_line(trace: Trace | None, live: bool = False) -> str:
+    return " · ".join(f"{name} {value}" for name, value in summary_figures(trace, live))
 
 
 class FindingsPanel(QWidget):
@@ -115,14 +126,14 @@ class FindingsPanel(QWidget):
         self._shown = ()
 
     def show_trace(self, trace: Trace | None, findings: Sequence[Finding] = (),
-                   status: tuple[str, str | None] | None = None) -> None:
-        key = (id(trace), len(trace.blocks) if trace else 0,
+                   status: tuple[str, str | None] | None = None, live: bool = False) -> None:
+        key = (live, id(trace) if not live else 0, len(trace.blocks) if trace else 0,
                len(trace.diagnostics) if trace else 0, len(trace.tasks) if trace else 0,
                tuple(f.text for f in findings), status)
         if key == self._shown:
             return  # a live trace with nothing new for this panel: skip the rebuild
         self._shown = key
-        figures = summary_figures(trace)
+        figures = summary_figures(trace, live)
         self.figures.setText(
             "<table>" + "".join(f"<tr><td style='padding-right:10px'>{name}</td>"
                                 f"<td><b>{value}</b></td></tr>" for name, value in figures)

@@ -39,6 +39,7 @@ try:
 except ImportError:  # the timeline widget has not landed yet
     from loopviz.ui.placeholder import PlaceholderTimeline as TimelineView
 
+SIDE_VIEWS_S = 0.25  # chart, findings, code marks, summary: 4 Hz is plenty while live
 _SPLITTERS = ("main", "left", "center", "right")
 _DEFAULT_SIZES = {"main": [270, 930, 420], "left": [420, 380], "center": [620, 200],
                   "right": [480, 320]}
@@ -62,6 +63,7 @@ class MainWindow(QMainWindow):
         self.spec: str | None = None
         self.read_only_path: str | None = None
         self._run_started = 0.0
+        self._side_views_at = 0.0
 
         self.actions = WindowActions(self)
         self.browser = DemoBrowser(demos if demos is not None else all_demos())
@@ -245,10 +247,10 @@ class MainWindow(QMainWindow):
             self._status("Cancelling…")
 
     def _run_finished(self, result: RunResult) -> None:
-        self._end_run()
         self.findings = list(result.findings)
         self.status = (result.status, result.error)
-        self.bridge.finish(result.trace)
+        self.bridge.finish(result.trace)  # still live: the timeline brings the end into view
+        self._end_run()
         words = {"finished": "Finished", "raised": "main raised", "cancelled": "Cancelled",
                  "timeout": "Stopped at the time limit", "exited": "main called sys.exit"}
         detail = f": {result.error}" if result.error and result.status != "cancelled" else ""
@@ -309,15 +311,21 @@ class MainWindow(QMainWindow):
 
     # ---- showing ---------------------------------------------------------------------------
     def _show_trace(self, trace: Trace | None) -> None:
-        """Every view gets the same trace (live ticks, final, or loaded)."""
+        """Every view gets the same trace (live ticks, final, or loaded). During a run the
+        timeline follows every tick; the other views at most every ``SIDE_VIEWS_S``."""
         self.trace = trace
         self.timeline.set_trace(trace)
-        self.chart.set_trace(trace)
         live = self.runs.running
+        now = time.monotonic()
+        if live and now - self._side_views_at < SIDE_VIEWS_S:
+            return
+        self._side_views_at = now
+        self.chart.set_trace(trace)
         self.findings_panel.show_trace(trace, [] if live else self.findings,
-                                       None if live else self.status)
-        self._update_marks()
-        self.summary_label.setText(summary_line(trace))
+                                       None if live else self.status, live=live)
+        if not live or self.selected_task is not None:
+            self._update_marks()
+        self.summary_label.setText(summary_line(trace, live=live))
         if not live:
             self._tick_clock()
 

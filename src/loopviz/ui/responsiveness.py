@@ -81,6 +81,8 @@ class ResponsivenessChart(pg.PlotWidget):
         self.heartbeat_curve.setPen(pg.mkPen(t.heartbeat, width=width))
         self.lag_curve.setPen(pg.mkPen(t.lag, width=width, style=Qt.PenStyle.DashLine))
         self.legend.setLabelTextColor(t.chart_foreground)
+        self.legend.setBrush(pg.mkBrush(t.chart_background + "d0"))
+        self.legend.setPen(pg.mkPen(t.chart_foreground + "40"))
         for region in self._regions:
             region.setBrush(pg.mkBrush(t.freeze))
 
