@@ -24,7 +24,8 @@ import math
 import pyqtgraph as pg
 from pyqtgraph.exporters import ImageExporter, SVGExporter
 from PySide6.QtCore import QEvent, QPointF, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QPen
+from PySide6.QtGui import QColor, QFont, QPainter, QPen
+from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -344,4 +345,18 @@ class TimelineView(QWidget):
 
     def export_svg(self, path: str) -> None:
         """The plot as SVG (segments stay vector rectangles)."""
-        SVGExporter(self.plot.getPlotItem()).export(str(path))
+        try:
+            SVGExporter(self.plot.getPlotItem()).export(str(path))
+        except ValueError:
+            # pyqtgraph 0.14's coordinate rewriting chokes on the "Z" Qt writes to close the
+            # view box's path (pyqtgraph issue #3485): render the same scene through QtSvg.
+            generator = QSvgGenerator()
+            generator.setFileName(str(path))
+            generator.setSize(self.plot.size())
+            generator.setViewBox(self.plot.rect())
+            generator.setTitle("loopviz timeline")
+            painter = QPainter(generator)
+            try:
+                self.plot.render(painter)
+            finally:
+                painter.end()
