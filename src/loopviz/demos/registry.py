@@ -44,6 +44,8 @@ _MODULES: tuple[str, ...] = (
     "retry_backoff",
     "periodic_worker",
     "context_vars",
+    # History
+    "callbacks_to_await",
 )
 
 _cache: list[Demo] | None = None
