@@ -1,0 +1,109 @@
+"""Caption sentences from the trace: what a narrator would say at each moment of a run.
+
+Pure (no Qt). :func:`captions` turns records into dated sentences ("fetch-2 suspended at line
+14: awaiting asyncio.sleep 1 s", "UI thread blocked by time.sleep at line 9 for 1.02 s");
+:func:`caption_at` picks the one to show at an instant: a caption whose span covers the instant
+(a block, while it lasts) wins, otherwise the newest sentence not older than ``hold_ns``.
+"""
+
+from __future__ import annotations
+
+import bisect
+import os
+from dataclasses import dataclass
+
+from loopviz.trace.model import Trace
+
+_KEY = "captions.all"
+READY_GAP_NS = 5_000_000  # a wake-up is worth a sentence when the loop made it wait this long
+QUEUE_GAP_NS = 2_000_000  # an executor job is "queued" when it waited this long for a worker
+
+
+@dataclass(frozen=True, slots=True)
+class Caption:
+    """A sentence about what happened at ``t_ns``; ``end_ns > t_ns`` for things that last
+    (a block), during which it keeps priority over instant events."""
+
+    t_ns: int
+    end_ns: int
+    text: str
+
+
+def secs(ns: int) -> str:
+    return f"{ns / 1e9:.2f} s" if ns >= 1_000_000_000 else f"{ns / 1e6:.0f} ms" \
+        if ns >= 1_000_000 else f"{ns / 1e3:.0f} µs"
+
+
+def _where(file: str, line: int) -> str:
+    return f"line {line}" if line else (os.path.basename(file) or "an unknown line")
+
+
+def captions(trace: Trace) -> list[Caption]:
+    """Every caption of the run, in time order (cached on the trace)."""
+    cached = trace._cache.get(_KEY)
+    if cached is not None:
+        return cached
+    names = {t.id: t.name for t in trace.tasks}
+    out: list[Caption] = []
+
+    def say(t: int, text: str, end: int | None = None) -> None:
+        out.append(Caption(t, end if end is not None else t, text))
+
+    for task in trace.tasks:
+        parent = names.get(task.parent) if task.parent is not None else None
+        made = f"{parent} created {task.name}" if parent else f"{task.name} created"
+        say(task.created_ns, f"{made} at {_where(task.file, task.line)}")
+        if task.ended_ns is not None:
+            how = {"result": "finished", "cancelled": "was cancelled",
+                   "exception": f"raised {task.exception or 'an exception'}"}.get(
+                task.outcome, task.outcome)
+            say(task.ended_ns, f"{task.name} {how}")
+    for w in trace.waits:
+        name = names.get(w.task, f"task {w.task}")
+        label = w.label or w.kind
+        say(w.start_ns, f"{name} suspended at {_where(w.file, w.line)}: awaiting {label}")
+        if w.ready_ns is not None and w.end_ns is not None and \
+                w.end_ns - w.ready_ns >= READY_GAP_NS:
+            late = ""
+            if w.due_ns is not None and w.ready_ns - w.due_ns >= READY_GAP_NS:
+                late = f" {secs(w.ready_ns - w.due_ns)} late"
+            say(w.ready_ns, f"{name} is ready{late}, but the loop is busy: "
+                            f"it waits {secs(w.end_ns - w.ready_ns)} to resume")
+    ui = trace.ui_thread()
+    for b in trace.blocks:
+        who = "UI thread" if b.thread == ui else f"thread {b.thread}"
+        what = b.function or "a call"
+        say(b.start_ns, f"{who} blocked by {what} at {_where(b.file, b.line)} for "
+                        f"{secs(b.end_ns - b.start_ns)}", b.end_ns)
+    for j in trace.jobs:
+        owner = f" for {names[j.task]}" if j.task in names else ""
+        if j.start_ns is not None and j.start_ns - j.submitted_ns >= QUEUE_GAP_NS:
+            say(j.submitted_ns, f"{j.function}{owner} queued: every worker thread is busy")
+        if j.start_ns is not None:
+            say(j.start_ns, f"a worker thread runs {j.function}{owner}")
+        if j.end_ns is not None:
+            say(j.end_ns, f"{j.function}{owner} done on its worker thread")
+    for d in trace.diagnostics:
+        say(d.t_ns, f"{d.kind}: {d.message}")
+    out.sort(key=lambda c: c.t_ns)
+    trace._cache[_KEY] = out
+    return out
+
+
+def caption_at(trace: Trace, t_ns: int, hold_ns: int | None = None) -> str:
+    """The sentence to show at ``t_ns``: a lasting caption covering it, else the newest one at
+    or before it (no older than ``hold_ns`` when given); "" if none."""
+    all_caps = captions(trace)
+    times = trace._cache.get(_KEY + ".t")
+    if times is None:
+        times = trace._cache[_KEY + ".t"] = [c.t_ns for c in all_caps]
+    i = bisect.bisect_right(times, t_ns)
+    lasting = [c for c in all_caps[:i] if c.end_ns > t_ns]
+    if lasting:
+        return lasting[-1].text
+    if i == 0:
+        return ""
+    newest = all_caps[i - 1]
+    if hold_ns is not None and t_ns - newest.t_ns > hold_ns:
+        return ""
+    return newest.text
