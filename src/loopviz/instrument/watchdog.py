@@ -142,7 +142,7 @@ class Watchdog:
 
     def __init__(self, threshold_s: float = 0.05, *, poll_s: float = 0.005,
                  sample_after_s: float | None = None, backstop: bool = True,
-                 rearm_s: float = 0.1) -> None:
+                 rearm_s: float = 0.05) -> None:
         self.threshold_s = threshold_s
         self.poll_s = poll_s
         # Sampling starts before the threshold so short blocks still get a few samples.
@@ -297,6 +297,9 @@ class Watchdog:
         """The block and whether only the backstop saw its culprit."""
         rec = self.recorder
         thread = rec.thread_id(self.ui_ident, role="ui-loop")
+        # Samples from the backstop were taken while the GIL was held (the bulk of such a
+        # stall); Python samples of the same stall only see its tail, after the C call returned.
+        samples = [s for s in samples if s.backstop] or samples
         user = [s for s in samples if s.culprit == "user"]
         pool = user or samples
         if not pool:
@@ -330,7 +333,7 @@ class Watchdog:
         self._armed_at = now
 
     def _dump_timeout_s(self) -> float:
-        return self.rearm_s + max(self.sample_after_s, 0.05)
+        return self.rearm_s * 1.5  # fires 0.5-1.5 rearm periods into a GIL-holding call
 
     def _read_dump(self) -> None:
         fd = self._dump_file.fileno()
