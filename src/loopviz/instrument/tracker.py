@@ -31,7 +31,6 @@ _get_ident = threading.get_ident
 _Task = asyncio.Task
 _set_result_unless_cancelled = asyncio.futures._set_result_unless_cancelled  # type: ignore[attr-defined]
 _HOOKED = ("call_soon", "call_later", "call_at", "run_in_executor")
-_NAME_SET_AFTER_FACTORY = sys.version_info < (3, 12)
 _CREATE_TASK_CODE = asyncio.BaseEventLoop.create_task.__code__
 
 
@@ -157,9 +156,10 @@ class Tracker:
         tid = rec.new_task_id()
         file, line = _creation_site()
         name = kwargs.get("name")
-        if name is None and _NAME_SET_AFTER_FACTORY:
-            # 3.11's create_task names the task only after the factory returns; a task that is
-            # collected before its end would lose the name, so read it from create_task's frame.
+        if name is None:
+            # create_task (3.11-3.13) names the task only after the factory returns; a task
+            # that ends eagerly or is collected before its end would lose the name, so read it
+            # from create_task's frame.
             caller = sys._getframe(1)
             if caller.f_code is _CREATE_TASK_CODE:
                 name = caller.f_locals.get("name")
