@@ -178,7 +178,7 @@ class DeadlockDetector:
         rec = self._recorder
         emit(rec, Diagnostic(
             rec.now(), "deadlock",
-            f"deadlock: the UI thread waits in {call} at {where(file, line)} for {work}, which "
+            f"the UI thread waits in {call} at {where(file, line)} for {work}, which "
             f"only the UI thread can run; nothing moves until that wait times out "
             f"('await' instead of blocking)", rec.running_task, file, line))
 
