@@ -32,6 +32,7 @@ from loopviz.ui.findings import FindingsPanel, fmt_duration, summary_line
 from loopviz.ui.responsiveness import PulseIndicator, ResponsivenessChart
 from loopviz.ui.runs import RunController
 from loopviz.ui.settings import AppSettings
+from loopviz.ui.teaching import install as install_teaching
 from loopviz.ui.theme import LIGHT, PRESENTATION_SCALE, Theme
 
 try:
@@ -82,6 +83,7 @@ class MainWindow(QMainWindow):
         self.file_actions = files.FileActions(self, self.settings)
         self._build_layout()
         self._connect()
+        self.teaching = install_teaching(self)  # cursor, replay, queues, stack, quiz, GIF
         self._restore()
 
     # ---- construction ----------------------------------------------------------------------
