@@ -150,6 +150,7 @@ class AsyncStack:
     frames: tuple[Frame, ...]
     file: str = ""
     line: int = 0
+    kind: str = ""  # the wait's kind (sleep, task, queue...) when waiting or ready
 
 
 _MACHINERY = (os.sep + os.path.join("loopviz", "session") + os.sep,
@@ -189,5 +190,5 @@ def stacks_at(trace: Trace, t_ns: int) -> list[AsyncStack]:
         if wait is not None and not frames and wait.file:
             frames = (Frame(wait.file, wait.line, ""),)
         out.append(AsyncStack(info.id, info.name, state.state, state.label, frames,
-                              state.file, state.line))
+                              state.file, state.line, state.kind))
     return out

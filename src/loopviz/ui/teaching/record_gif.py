@@ -23,6 +23,7 @@ from loopviz.trace import Trace
 from loopviz.trace.timeslice import timeslice
 
 FINAL_HOLD_MS = 2000  # the last frame stays this long before the GIF loops
+RECORD_SIZE = (1280, 800)  # the window while recording unattended (``--record``)
 
 
 @dataclass(frozen=True, slots=True)
