@@ -85,8 +85,11 @@ def _fail(message: str, code: int = 2) -> int:
 
 def run_gui(target: str | None = None, *, variant: str | None = None, run: bool = False,
             presentation: bool = False, open_trace: str | None = None,
-            screenshot: str | None = None, quit_after_run: bool = False) -> int:
-    """Open the desktop app; the exit code follows DESIGN.md's command-line contract."""
+            screenshot: str | None = None, quit_after_run: bool = False,
+            record: str | None = None) -> int:
+    """Open the desktop app; the exit code follows DESIGN.md's command-line contract.
+    ``record``: after the run (or once the opened trace shows), export its replay as an
+    animated GIF there and quit (``loopviz gui TARGET --run --record replay.gif``)."""
     from loopviz.export.native import TraceFileError, load_trace
     from loopviz.session import TargetError, resolve
 
@@ -115,6 +118,10 @@ def run_gui(target: str | None = None, *, variant: str | None = None, run: bool 
         window.set_presentation(presentation or False)
         if screenshot:
             window.resize(*SCREENSHOT_SIZE)  # screenshots look the same on every machine
+        if record:
+            from loopviz.ui.teaching.record_gif import RECORD_SIZE
+
+            window.resize(*RECORD_SIZE)  # GIF frames stay readable once scaled for the web
         window.show()
 
         def finish(_result: object = None) -> None:
@@ -126,7 +133,14 @@ def run_gui(target: str | None = None, *, variant: str | None = None, run: bool 
                 except OSError as exc:
                     print(f"loopviz: {exc}", file=sys.stderr)
                     exit_code[0] = 1
-            if quit_after_run:
+            if record:
+                try:
+                    info = window.teaching.export_gif(record)
+                    print(f"loopviz: recorded {info.path} ({info.frames} frames)")
+                except (OSError, ValueError) as exc:
+                    print(f"loopviz: {exc}", file=sys.stderr)
+                    exit_code[0] = 1
+            if quit_after_run or record:
                 window.close()
                 app.quit()
 
@@ -136,7 +150,7 @@ def run_gui(target: str | None = None, *, variant: str | None = None, run: bool 
         if run and target is not None:
             window.runFinished.connect(after_run)
             QTimer.singleShot(START_DELAY_MS, lambda: window.run() or after_run(None))
-        elif screenshot or quit_after_run:
+        elif screenshot or quit_after_run or record:
             QTimer.singleShot(SETTLE_MS, finish)
         app.exec()
     except Exception as exc:  # loopviz itself broke: say so in one line, exit 1
