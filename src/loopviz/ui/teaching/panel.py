@@ -183,7 +183,7 @@ class Teaching:
         w.timeline.timeClicked.connect(self._scrubbed)
         w.bridge.traceUpdated.connect(self.set_trace)
         w.runFinished.connect(self._run_finished)
-        w.browser.targetSelected.connect(lambda *_: QTimer.singleShot(0, self._demo_changed))
+        w.browser.targetSelected.connect(lambda *_: self._demo_changed())  # after the window's
         w.actions.run.triggered.connect(lambda: self.quiz.set_locked(True))
         w.actions.presentation.toggled.connect(self.set_presentation)
         self.stack.frameActivated.connect(self._show_line)
