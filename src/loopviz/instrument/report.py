@@ -132,14 +132,7 @@ def is_user_file(filename: str) -> bool:
     """The same rule as :func:`sites.is_user_code`, for a bare filename (tracebacks, origins)."""
     ok = _user_files.get(filename)
     if ok is None:
-        if filename.startswith("<") and filename != "<string>":
-            ok = False
-        else:
-            path = os.path.normcase(os.path.realpath(filename))
-            ok = not (path.startswith(sites._LIB_DIRS) or path.startswith(sites._OWN_DIRS))
-            if not ok and os.sep + "demos" + os.sep in path and path.startswith(sites._PKG_DIR):
-                ok = True
-        _user_files[filename] = ok
+        ok = _user_files[filename] = sites.is_user_file(filename)
     return ok
 
 

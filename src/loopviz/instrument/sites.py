@@ -18,12 +18,10 @@ _LIB_DIRS = tuple(
     os.path.normcase(os.path.realpath(p)) + os.sep
     for p in {sysconfig.get_paths()[k] for k in ("stdlib", "platstdlib", "purelib", "platlib")}
 )
-_PKG_DIR = os.path.dirname(os.path.realpath(loopviz.__file__))
-# loopviz's own machinery is "library"; its demos are user code (that is what they teach).
-_OWN_DIRS = tuple(
-    os.path.join(_PKG_DIR, d) + os.sep
-    for d in ("instrument", "trace", "loop", "session", "ui", "export")
-)
+_PKG_DIR = os.path.dirname(os.path.realpath(loopviz.__file__)) + os.sep
+# All of loopviz is "library" (its machinery, CLI and UI), except its demos: they are the user
+# code the app shows (that is what they teach).
+_DEMOS_DIR = os.path.join(_PKG_DIR, "demos") + os.sep
 
 # Keyed by id(code): hashing a code object re-hashes its name, bytecode and constants on every
 # lookup (~120 ns), far too slow per step. The code objects are kept alive in _kept so an id is
@@ -51,18 +49,22 @@ PRIMITIVES: dict[str, tuple[str, str]] = {
 }
 
 
+def is_user_file(filename: str) -> bool:
+    """True for files outside the stdlib, site-packages and loopviz (loopviz's demos count as
+    user code). The one rule for code objects, tracebacks and coroutine origins alike."""
+    if filename.startswith("<") and filename != "<string>":
+        return False
+    path = os.path.normcase(os.path.realpath(filename))
+    if path.startswith(_PKG_DIR):
+        return path.startswith(_DEMOS_DIR)
+    return not path.startswith(_LIB_DIRS)
+
+
 def is_user_code(code: types.CodeType) -> bool:
-    """True for code outside the stdlib, site-packages and loopviz's machinery."""
+    """:func:`is_user_file` for a code object, cached by ``id(code)`` (the hot path)."""
     cached = _user_cache.get(id(code))
     if cached is None:
-        fn = code.co_filename
-        if fn.startswith("<") and fn != "<string>":
-            cached = False
-        else:
-            path = os.path.normcase(os.path.realpath(fn))
-            cached = not (path.startswith(_LIB_DIRS) or path.startswith(_OWN_DIRS))
-            if not cached and os.sep + "demos" + os.sep in path and path.startswith(_PKG_DIR):
-                cached = True
+        cached = is_user_file(code.co_filename)
         _kept.append(code)
         _user_cache[id(code)] = cached
     return cached

@@ -42,7 +42,7 @@ STARVED_NS = 250_000_000  # a tick gap this long: the watchdog itself could not 
 _backstop_lock = threading.Lock()  # faulthandler's later-dump timer is one per process
 _THREAD_HEADER = re.compile(r"^(?:Current thread|Thread) 0x([0-9a-f]+)", re.M)
 _DUMP_FRAME = re.compile(r'^\s*File "(.+)", line (\d+) in (.+)$', re.M)
-_PKG = sites._PKG_DIR + os.sep
+_PKG = sites._PKG_DIR  # ends with os.sep
 _LOOP_DIRS = (os.path.join(sites._PKG_DIR, "loop") + os.sep,)
 CULPRIT_LABEL = {"qt": "Qt", "loop": "the event loop's own machinery",
                  "loopviz": "loopviz itself", "unknown": "code loopviz cannot see into"}
