@@ -11,10 +11,11 @@ tool's share of their UI thread next to their program's.
 Invariants:
 - Nothing here runs while the UI thread is blocked (it is a UI-thread timer); the first tick
   after a block builds the whole trace again, so the views fill the gap with what was recorded.
-- The poll interval adapts: it is never shorter than ``interval_ms`` and long enough that the
-  last tick's cost plus the paint time since then stays under ``max_share`` of the interval.
-  The visualiser's share of the UI thread is therefore bounded by construction (costs are
-  smoothed, and the interval is capped at ``max_interval_ms`` so a huge run still moves).
+- Updates keep to a budget: a tick runs only when its expected cost (the records waiting
+  times the measured cost per record) fits in ``max_share`` of the time since the last tick,
+  The visualiser's share of the UI thread is therefore bounded
+  by construction; a run that records faster than the budget can follow leaves the views
+  behind (``behindChanged(True)``) until it calms down or ends, and the final trace shows all.
 - ``loopviz:`` callbacks are recorded only between ``attach`` and ``finish``/``detach``.
 """
 
@@ -29,6 +30,8 @@ from loopviz.trace.incremental import IncrementalBuilder
 
 OWN_LABEL = "loopviz: repaint"  # the window's paint passes
 UPDATE_LABEL = "loopviz: update"  # a tick: build the trace, hand it to every view
+BEHIND_AFTER_NS = 1_000_000_000  # deferred this long: say the views are behind
+FIRST_GUESS_MS_PER_RECORD = 0.03  # measured: build + timeline update per step record
 UI_THREAD = 0  # the first thread registered with role ui-loop (Recorder.thread_id)
 
 
@@ -47,14 +50,18 @@ class TraceBridge(QObject):
     """Feeds ``traceUpdated`` from one recorder at a time."""
 
     traceUpdated = Signal(object)  # Trace
+    behindChanged = Signal(bool)  # the views lag the recording to stay within the budget
 
     def __init__(self, parent: QObject | None = None, *, interval_ms: int = 33,
-                 max_share: float = 0.04, max_interval_ms: int = 1000) -> None:
+                 max_share: float = 0.04) -> None:
         super().__init__(parent)
         self.interval_ms = interval_ms
-        self.max_interval_ms = max_interval_ms
         self._builder: IncrementalBuilder | None = None
-        self._cost_ms = 0.0  # smoothed cost of a tick plus the paints that followed it
+        self._ms_per_record = FIRST_GUESS_MS_PER_RECORD  # smoothed tick cost per step record
+        self._steps_done = 0
+        self._last_tick_ns = 0
+        self.behind = False
+        self.deferred = 0  # polls that had news but left it for later (over budget)
         self.max_share = max_share
         self.recorder: Recorder | None = None
         self.trace: Trace | None = None
@@ -76,17 +83,20 @@ class TraceBridge(QObject):
         """Start following ``recorder`` (a new run)."""
         self.recorder = recorder
         self._builder = IncrementalBuilder(recorder)
-        self._cost_ms = 0.0
+        self._ms_per_record = FIRST_GUESS_MS_PER_RECORD
+        self._steps_done = self.deferred = 0
+        self._last_tick_ns = time.monotonic_ns()
+        self.behind = False
         self.trace = None
         self._seen = ()
         self._own = self._paint_ns = self.ticks = self.skipped = self.own_ns = 0
-        self._timer.setInterval(self.interval_ms)
         self._timer.start()
 
     def detach(self) -> None:
         self._timer.stop()
         self.recorder = None
         self._builder = None
+        self._set_behind(False)
 
     def finish(self, trace: Trace) -> None:
         """The run ended: stop polling and show its final trace (not recorded: it is final)."""
@@ -109,7 +119,8 @@ class TraceBridge(QObject):
         self.own_ns += end_ns - start_ns
 
     def poll(self) -> bool:
-        """One tick: build and emit if the recorder changed; True if it did."""
+        """One tick: build and emit if the recorder changed and the budget allows; True if
+        the views were updated."""
         recorder, builder = self.recorder, self._builder
         if recorder is None or builder is None:
             return False
@@ -118,20 +129,40 @@ class TraceBridge(QObject):
         if seen == self._seen:
             self.skipped += 1
             return False
+        steps = seen[0]
+        if not self._affordable(start, steps):
+            self.deferred += 1
+            self._set_behind(start - self._last_tick_ns > BEHIND_AFTER_NS)
+            return False
         self._seen = seen
         trace = builder.build()
         self.trace = trace
         self.traceUpdated.emit(trace)
         end = time.monotonic_ns()
         self.ticks += 1
-        paint_ns, self._paint_ns = self._paint_ns, 0
         self.record_own(start, end, UPDATE_LABEL)
+        records = max(1, steps - self._steps_done)
+        per_record = (end - start) / 1e6 / records
+        self._ms_per_record = 0.5 * self._ms_per_record + 0.5 * per_record
+        self._steps_done = steps
+        self._last_tick_ns = end
         self._paint_ns = 0
-        cost_ms = (end - start + paint_ns) / 1e6
-        self._cost_ms = cost_ms if self.ticks == 1 else 0.6 * self._cost_ms + 0.4 * cost_ms
-        wanted = round(self._cost_ms / self.max_share)
-        self._timer.setInterval(min(self.max_interval_ms, max(self.interval_ms, wanted)))
+        self._set_behind(False)
         return True
+
+    def _affordable(self, now_ns: int, steps: int) -> bool:
+        """A token bucket: the budget grows with ``max_share`` of the time since the last
+        tick; a tick may spend it on the records waiting. (Paint passes are recorded but not
+        charged here: most are not the bridge's doing, e.g. the pulse, and a slow first
+        frame must not starve the views for seconds.)"""
+        allowed_ms = self.max_share * (now_ns - self._last_tick_ns) / 1e6
+        expected_ms = self._ms_per_record * max(1, steps - self._steps_done)
+        return expected_ms <= allowed_ms
+
+    def _set_behind(self, behind: bool) -> None:
+        if behind != self.behind:
+            self.behind = behind
+            self.behindChanged.emit(behind)
 
     def current_interval_ms(self) -> int:
         return self._timer.interval()

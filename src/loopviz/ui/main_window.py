@@ -135,6 +135,9 @@ class MainWindow(QMainWindow):
         self.browser.openScriptRequested.connect(lambda: self.open_script())
         self.controls.variant_switch.changed.connect(self._variant_changed)
         self.bridge.traceUpdated.connect(self._show_trace)
+        self.bridge.behindChanged.connect(lambda behind: behind and self._status(
+            "The run records faster than loopviz's 4 % share of the UI thread allows: "
+            "the views catch up when it calms down or ends."))
         self.runs.finished.connect(self._run_finished)
         self.runs.failed.connect(self._run_failed)
         self.timeline.taskSelected.connect(self._task_selected)

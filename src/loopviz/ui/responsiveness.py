@@ -144,6 +144,8 @@ class PulseIndicator(QWidget):
         self._timer.timeout.connect(self._tick)
         self._timer.start()
         self.setMinimumSize(self.sizeHint())
+        # Opaque: a tick repaints this small widget only, not the toolbar and window beneath.
+        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
 
     def sizeHint(self) -> QSize:
         h = max(16, self.fontMetrics().height())
@@ -165,6 +167,7 @@ class PulseIndicator(QWidget):
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         r = self.rect()
+        painter.fillRect(r, self.palette().window())
         d = r.height() * 0.7
         track = QPen(self.palette().mid().color(), max(1.0, d / 8))
         painter.setPen(track)
