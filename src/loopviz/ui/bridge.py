@@ -10,11 +10,10 @@ tool's share of their UI thread next to their program's.
 
 Invariants:
 - Nothing here runs while the UI thread is blocked (it is a UI-thread timer); the first tick
-  after a block builds the whole trace again, so the views fill the gap with what was recorded.
+  after a block converts everything recorded meanwhile, so the views fill the gap.
 - Updates keep to a budget: a tick runs only when its expected cost (the records waiting
-  times the measured cost per record) fits in ``max_share`` of the time since the last tick,
-  The visualiser's share of the UI thread is therefore bounded
-  by construction; a run that records faster than the budget can follow leaves the views
+  times the measured cost per record) fits in ``max_share`` of the time since the last tick.
+  The bridge's share of the UI thread is therefore bounded by construction; a run that records faster than the budget can follow leaves the views
   behind (``behindChanged(True)``) until it calms down or ends, and the final trace shows all.
 - ``loopviz:`` callbacks are recorded only between ``attach`` and ``finish``/``detach``.
 """
