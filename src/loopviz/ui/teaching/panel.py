@@ -403,12 +403,16 @@ class Teaching:
         speed = self.replay.speed if speed is None else speed
         saved = self.replay.speed
         self.replay.speed = speed  # the caption hold follows the recording's speed
+        left = self.window.splitters["main"].widget(0)
+        left_shown = left.isVisible()
+        left.hide()  # the demo browser is no part of a recording: the timeline gets its room
         try:
             info = record_gif(trace, widget or self.window, self.show_frame, path, fps=fps,
                               speed=speed, max_width=max_width,
                               caption_points=18.0 * self.scale)
         finally:
             self.replay.speed = saved
+            left.setVisible(left_shown)
             self._show_views(trace)
             self.cursor.t_ns = None
             self._cursor_moved(None)

@@ -108,6 +108,14 @@ def record_gif(trace: Trace, widget: QWidget, show: Callable[[Trace, int], str],
         frames.append(pil)
     frame_ms = round(1000 / fps)
     durations = [frame_ms] * (len(frames) - 1) + [FINAL_HOLD_MS]
-    frames[0].save(path, save_all=True, append_images=frames[1:], duration=durations, loop=0,
-                   optimize=False)
+    # One palette for every frame (from the first and the last, most complete one) and no
+    # dithering: an unchanged pixel keeps its index, so each frame stores only what changed.
+    # Octree keeps small areas of distinct colour (thin segments) their own entry.
+    both = Image.new("RGB", (frames[0].width, frames[0].height * 2))
+    both.paste(frames[0], (0, 0))
+    both.paste(frames[-1], (0, frames[0].height))
+    palette = both.quantize(colors=255, method=Image.Quantize.FASTOCTREE)
+    indexed = [f.quantize(palette=palette, dither=Image.Dither.NONE) for f in frames]
+    indexed[0].save(path, save_all=True, append_images=indexed[1:], duration=durations,
+                    loop=0, optimize=True)  # optimize: unchanged pixels become transparent
     return GifInfo(path, len(frames), frames[0].size, os.path.getsize(path))

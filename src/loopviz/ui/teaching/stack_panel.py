@@ -56,8 +56,7 @@ class AsyncStackPanel(QTreeWidget):
             top = QTreeWidgetItem([stack.name, what])
             top.setFont(0, bold)
             style = pal.style(state_key(stack.state, stack.kind))
-            top.setForeground(1, QBrush(QColor(style.hatch if style.pattern != "solid"
-                                               else style.fill)))
+            top.setForeground(1, QBrush(QColor(style.hatch)))  # the darker shade: legible
             top.setData(0, Qt.ItemDataRole.UserRole, (stack.file, stack.line))
             for frame in stack.frames:
                 child = QTreeWidgetItem([f"{frame.function or '?'}",
