@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 
+import numpy as np
 import pytest
 
 from loopviz.demos import Param, get_demo
@@ -112,3 +113,11 @@ def test_incremental_build_equals_the_full_build(spec: str) -> None:
     final = builder[0].build()
     assert final == result.trace  # the session's own final trace is a full build_trace
     assert all(len(a.steps) <= len(b.steps) for a, b in itertools.pairwise(snapshots))
+
+
+def test_a_late_heartbeat_is_drawn_flat_across_the_gap_it_left() -> None:
+    from loopviz.ui.responsiveness import plateaus
+
+    x, y = plateaus(np.array([0.30, 1.31]), np.array([10.0, 1000.0]))
+    assert list(y) == [10.0, 10.0, 1000.0, 1000.0]
+    assert x[2] == pytest.approx(0.31) and x[3] == pytest.approx(1.31)

@@ -123,6 +123,9 @@ def run_gui(target: str | None = None, *, variant: str | None = None, run: bool 
 
             window.resize(*RECORD_SIZE)  # GIF frames stay readable once scaled for the web
         window.show()
+        if screenshot or record or window.settings.window_state() is None:
+            QTimer.singleShot(0, lambda: window.give_timeline_room(
+                0.8 if window.presentation else 0.76))
 
         def finish(_result: object = None) -> None:
             if _result is None and run:

@@ -13,8 +13,9 @@ Invariants:
   after a block converts everything recorded meanwhile, so the views fill the gap.
 - Updates keep to a budget: a tick runs only when its expected cost (the records waiting
   times the measured cost per record) fits in ``max_share`` of the time since the last tick.
-  The bridge's share of the UI thread is therefore bounded by construction; a run that records faster than the budget can follow leaves the views
-  behind (``behindChanged(True)``) until it calms down or ends, and the final trace shows all.
+  The bridge's share of the UI thread is therefore bounded by construction; a run that
+  records faster than the budget can follow leaves the views behind
+  (``behindChanged(True)``) until it calms down or ends; the final trace shows all.
 - ``loopviz:`` callbacks are recorded only between ``attach`` and ``finish``/``detach``.
 """
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
+from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox, QWidget
 
 from loopviz.trace import Trace
 
@@ -44,6 +44,15 @@ def ask_save_path(parent: QWidget | None, title: str, file_filter: str,
                   suggested: str = "") -> str | None:
     path, _ = QFileDialog.getSaveFileName(parent, title, suggested, file_filter)
     return path or None
+
+
+def save_window_png(window: QWidget, path: str) -> str:
+    """The whole window as PNG, after pending repaints (OSError if it cannot be written)."""
+    QApplication.processEvents()
+    window.repaint()
+    if not window.grab().save(path):
+        raise OSError(f"could not write {path}")
+    return path
 
 
 def suggested_name(trace: Trace, suffix: str) -> str:
@@ -150,3 +159,16 @@ class FileActions:
             return None
         self._remember("export", path)
         return f"Exported timeline to {path}"
+
+    def screenshot(self, window: QWidget, path: str | None = None) -> str | None:
+        path = path or ask_save_path(self.parent, "Save window as PNG", PNG_FILTER,
+                                     self._suggest("export", "loopviz.png"))
+        if not path:
+            return None
+        try:
+            save_window_png(window, path)
+        except OSError as exc:
+            show_error(self.parent, "Screenshot", str(exc))
+            return None
+        self._remember("export", path)
+        return f"Saved the window to {path}"

@@ -93,6 +93,19 @@ def summary_figures(trace: Trace | None, live: bool = False) -> list[tuple[str, 
             ("duration", fmt_duration(trace.duration_ns))]
 
 
+def findings_for_saved(trace: Trace) -> list[Finding]:
+    """What the demo's check says about a saved run (general findings for scripts)."""
+    from loopviz.demos import get_demo
+    from loopviz.session import general_findings
+
+    try:
+        demo = get_demo(str(trace.meta.get("target", "")))
+        params = trace.meta.get("params") or {}
+        return demo.findings(trace, trace.meta.get("variant"), **params)
+    except Exception:
+        return general_findings(trace)
+
+
 def summary_line(trace: Trace | None, live: bool = False) -> str:
     return " · ".join(f"{name} {value}" for name, value in summary_figures(trace, live))
 

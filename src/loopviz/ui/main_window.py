@@ -16,10 +16,17 @@ import time
 from typing import Any
 
 from PySide6.QtCore import QEvent, Qt, QTimer, Signal
-from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QSplitter, QWidget
+from PySide6.QtWidgets import (
+    QApplication,
+    QDockWidget,
+    QLabel,
+    QMainWindow,
+    QSplitter,
+    QWidget,
+)
 
 from loopviz.demos import Demo, all_demos, get_demo
-from loopviz.session import RunResult, Session, TargetError, general_findings, resolve
+from loopviz.session import RunResult, Session, TargetError, resolve
 from loopviz.trace import Finding, Trace
 from loopviz.ui import files
 from loopviz.ui.actions import WindowActions
@@ -28,10 +35,15 @@ from loopviz.ui.browser import DemoBrowser
 from loopviz.ui.code_view import CodeView, code_marks
 from loopviz.ui.controls import ParamControls
 from loopviz.ui.explain import ExplanationView
-from loopviz.ui.findings import FindingsPanel, fmt_duration, summary_line
+from loopviz.ui.findings import (
+    FindingsPanel,
+    findings_for_saved,
+    fmt_duration,
+    summary_line,
+)
 from loopviz.ui.responsiveness import PulseIndicator, ResponsivenessChart
 from loopviz.ui.runs import RunController
-from loopviz.ui.settings import AppSettings
+from loopviz.ui.settings import AppSettings, restore_layout, save_layout
 from loopviz.ui.teaching import install as install_teaching
 from loopviz.ui.theme import LIGHT, PRESENTATION_SCALE, Theme
 
@@ -41,8 +53,7 @@ except ImportError:  # the timeline widget has not landed yet
     from loopviz.ui.placeholder import PlaceholderTimeline as TimelineView
 
 SIDE_VIEWS_S = 0.25  # chart, findings, code marks, summary: 4 Hz is plenty while live
-_SPLITTERS = ("main", "left", "center", "right")
-_DEFAULT_SIZES = {"main": [270, 930, 420], "left": [420, 380], "center": [620, 200],
+DEFAULT_SIZES = {"main": [270, 930, 420], "left": [420, 380], "center": [620, 200],
                   "right": [480, 320]}
 
 
@@ -125,7 +136,8 @@ class MainWindow(QMainWindow):
             self.file_actions.export_image(self.timeline, "png", self.trace)))
         a.export_svg.triggered.connect(lambda: self._status(
             self.file_actions.export_image(self.timeline, "svg", self.trace)))
-        a.screenshot.triggered.connect(self._ask_screenshot)
+        a.screenshot.triggered.connect(lambda: self._status(
+            self.file_actions.screenshot(self)))
         a.quit.triggered.connect(self.close)
         a.presentation.toggled.connect(self.set_presentation)
         a.follow_live.toggled.connect(self._set_follow_live)
@@ -147,30 +159,15 @@ class MainWindow(QMainWindow):
         self._clock_timer.timeout.connect(self._tick_clock)
 
     def _restore(self) -> None:
-        s = self.settings
-        if (geometry := s.geometry()) is not None:
-            self.restoreGeometry(geometry)
-        else:
-            self.resize(1600, 950)
-        if (state := s.window_state()) is not None:
-            self.restoreState(state)
-        for name in _SPLITTERS:
-            sizes = s.splitter_sizes(name)
-            ok = len(sizes) == self.splitters[name].count() and all(x > 0 for x in sizes)
-            self.splitters[name].setSizes(sizes if ok else _DEFAULT_SIZES[name])
-        last = s.last_demo()
+        restore_layout(self, self.settings, DEFAULT_SIZES)
+        last = self.settings.last_demo()
         if last is None or not self.browser.select(last):
             first = next(iter(self.browser.visible_specs()), None)
             if first is not None:
                 self.browser.select(first)
 
     def save_layout(self) -> None:
-        s = self.settings
-        s.set_geometry(self.saveGeometry())
-        s.set_window_state(self.saveState())
-        for name, splitter in self.splitters.items():
-            s.set_splitter_sizes(name, splitter.sizes())
-        s.sync()
+        save_layout(self, self.settings)
 
     # ---- selection -------------------------------------------------------------------------
     def select_target(self, spec: str, variant: str | None = None) -> None:
@@ -294,7 +291,7 @@ class MainWindow(QMainWindow):
         self.read_only_path = path
         self.selected_task = None
         self.status = None
-        self.findings = self._findings_for(trace)
+        self.findings = findings_for_saved(trace)
         self.explanation.show_trace(path, trace.meta)
         source = trace.meta.get("source_file")
         if isinstance(source, str) and source:
@@ -303,16 +300,6 @@ class MainWindow(QMainWindow):
         self.bridge.show(trace)
         self._status(f"Opened {path} (read-only)")
         return True
-
-    @staticmethod
-    def _findings_for(trace: Trace) -> list[Finding]:
-        """What the demo's check says about a saved run (general findings for scripts)."""
-        try:
-            demo = get_demo(str(trace.meta.get("target", "")))
-            params = trace.meta.get("params") or {}
-            return demo.findings(trace, trace.meta.get("variant"), **params)
-        except Exception:
-            return general_findings(trace)
 
     # ---- showing ---------------------------------------------------------------------------
     def _show_trace(self, trace: Trace | None) -> None:
@@ -379,6 +366,18 @@ class MainWindow(QMainWindow):
         self.chart.set_presentation(on)
         self.code.set_font_scale(PRESENTATION_SCALE if on else 1.0)
         self.settings.set_presentation(on)
+        self.give_timeline_room(0.8 if on else 0.76)
+
+    def give_timeline_room(self, share: float) -> None:
+        """Bigger lanes need more of the height: the timeline gets ``share`` of the centre
+        column and bottom docks (replay, queues) at most a fifth of the window."""
+        center = self.splitters["center"]
+        total = sum(center.sizes()) or sum(DEFAULT_SIZES["center"])
+        center.setSizes([round(total * share), total - round(total * share)])
+        docks = [d for d in self.findChildren(QDockWidget) if d.isVisible()
+                 and self.dockWidgetArea(d) == Qt.DockWidgetArea.BottomDockWidgetArea]
+        if docks:
+            self.resizeDocks(docks, [self.height() // 5] * len(docks), Qt.Orientation.Vertical)
 
     def _set_follow_live(self, on: bool) -> None:
         follow = getattr(self.timeline, "set_follow_live", None)
@@ -392,19 +391,7 @@ class MainWindow(QMainWindow):
     # ---- screenshots -----------------------------------------------------------------------
     def save_screenshot(self, path: str) -> str:
         """The whole window as PNG, after pending repaints."""
-        QApplication.processEvents()
-        self.repaint()
-        if not self.grab().save(path):
-            raise OSError(f"could not write {path}")
-        return path
-
-    def _ask_screenshot(self) -> None:
-        path = files.ask_save_path(self, "Save window as PNG", files.PNG_FILTER, "loopviz.png")
-        if path:
-            try:
-                self._status(f"Saved {self.save_screenshot(path)}")
-            except OSError as exc:
-                files.show_error(self, "Screenshot", str(exc))
+        return files.save_window_png(self, path)
 
     # ---- Qt overrides ------------------------------------------------------------------------
     def event(self, event: QEvent) -> bool:

@@ -43,6 +43,18 @@ def responsiveness_series(trace: Trace) -> Series:
                   tuple((b.start_ns / 1e9, b.end_ns / 1e9) for b in trace.blocks))
 
 
+def plateaus(t_s: np.ndarray, value_ms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each sample (t, v) stands for the span [t - v, t] at height v: a heartbeat that came
+    1000 ms after the last one was missing for that whole second, so it is drawn flat across
+    it (a line from sample to sample would show a ramp that never happened)."""
+    x = np.empty(2 * len(t_s))
+    y = np.empty(2 * len(t_s))
+    x[0::2] = np.maximum.accumulate(np.maximum(t_s - value_ms / 1e3, 0.0))
+    x[1::2] = t_s
+    y[0::2] = y[1::2] = value_ms
+    return x, y
+
+
 class ResponsivenessChart(pg.PlotWidget):
     """Invariant: the curves and shaded regions show the last trace given to ``set_trace``."""
 
@@ -81,6 +93,9 @@ class ResponsivenessChart(pg.PlotWidget):
         self.heartbeat_curve.setPen(pg.mkPen(t.heartbeat, width=width))
         self.lag_curve.setPen(pg.mkPen(t.lag, width=width, style=Qt.PenStyle.DashLine))
         self.legend.setLabelTextColor(t.chart_foreground)
+        for _sample, label in self.legend.items:  # existing labels keep their old colour
+            label.setText(label.text, color=t.chart_foreground,
+                          size=f"{scaled(9, self.presentation):.0f}pt")
         self.legend.setBrush(pg.mkBrush(t.chart_background + "d0"))
         self.legend.setPen(pg.mkPen(t.chart_foreground + "40"))
         for region in self._regions:
@@ -107,8 +122,8 @@ class ResponsivenessChart(pg.PlotWidget):
             return  # nothing new to draw: the cheap path of a live run between samples
         self._seen = seen
         self.series = s = responsiveness_series(trace)
-        self.heartbeat_curve.setData(s.heartbeat_t, s.heartbeat_ms)
-        self.lag_curve.setData(s.lag_t, s.lag_ms)
+        self.heartbeat_curve.setData(*plateaus(s.heartbeat_t, s.heartbeat_ms))
+        self.lag_curve.setData(*plateaus(s.lag_t, s.lag_ms))
         self._set_freezes(s.freezes)
 
     def _set_freezes(self, freezes: tuple[tuple[float, float], ...]) -> None:

@@ -9,6 +9,8 @@ falls back to its default: remembering is a convenience, never a reason to fail 
 
 from __future__ import annotations
 
+from typing import Any
+
 from PySide6.QtCore import QByteArray, QSettings
 
 ORGANIZATION = "loopviz"
@@ -99,3 +101,25 @@ class AppSettings:
 
     def sync(self) -> None:
         self.q.sync()
+
+
+def restore_layout(window: Any, settings: AppSettings, defaults: dict[str, list[int]]) -> None:
+    """Geometry, dock state and the sizes of ``window.splitters`` (by name), or defaults."""
+    if (geometry := settings.geometry()) is not None:
+        window.restoreGeometry(geometry)
+    else:
+        window.resize(1600, 950)
+    if (state := settings.window_state()) is not None:
+        window.restoreState(state)
+    for name, splitter in window.splitters.items():
+        sizes = settings.splitter_sizes(name)
+        ok = len(sizes) == splitter.count() and all(x > 0 for x in sizes)
+        splitter.setSizes(sizes if ok else defaults[name])
+
+
+def save_layout(window: Any, settings: AppSettings) -> None:
+    settings.set_geometry(window.saveGeometry())
+    settings.set_window_state(window.saveState())
+    for name, splitter in window.splitters.items():
+        settings.set_splitter_sizes(name, splitter.sizes())
+    settings.sync()
