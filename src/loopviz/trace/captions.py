@@ -3,7 +3,8 @@
 Pure (no Qt). :func:`captions` turns records into dated sentences ("fetch-2 suspended at line
 14: awaiting asyncio.sleep 1 s", "UI thread blocked by time.sleep at line 9 for 1.02 s");
 :func:`caption_at` picks the one to show at an instant: a caption whose span covers the instant
-(a block, while it lasts) wins, otherwise the newest sentence not older than ``hold_ns``.
+(a block, while it lasts) wins, otherwise the newest sentence not older than ``hold_ns``, and
+in the quiet stretches between events a sentence about what the loop holds.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import os
 from dataclasses import dataclass
 
 from loopviz.trace.model import Trace
+from loopviz.trace.queues import QueueEntry, loop_queues
 
 _KEY = "captions.all"
 READY_GAP_NS = 5_000_000  # a wake-up is worth a sentence when the loop made it wait this long
@@ -73,8 +75,13 @@ def captions(trace: Trace) -> list[Caption]:
     for b in trace.blocks:
         who = "UI thread" if b.thread == ui else f"thread {b.thread}"
         what = b.function or "a call"
-        say(b.start_ns, f"{who} blocked by {what} at {_where(b.file, b.line)} for "
-                        f"{secs(b.end_ns - b.start_ns)}", b.end_ns)
+        if b.culprit in ("user", "unknown"):
+            say(b.start_ns, f"{who} blocked by {what} at {_where(b.file, b.line)} for "
+                            f"{secs(b.end_ns - b.start_ns)}", b.end_ns)
+        else:  # the observer's (or Qt's) own stall: honest, but not the program's doing
+            owner = "loopviz's own work" if b.culprit == "loopviz" else f"{b.culprit} code"
+            say(b.start_ns, f"{who} held {secs(b.end_ns - b.start_ns)} by {owner} ({what})",
+                b.end_ns)
     for j in trace.jobs:
         owner = f" for {names[j.task]}" if j.task in names else ""
         if j.start_ns is not None and j.start_ns - j.submitted_ns >= QUEUE_GAP_NS:
@@ -84,15 +91,47 @@ def captions(trace: Trace) -> list[Caption]:
         if j.end_ns is not None:
             say(j.end_ns, f"{j.function}{owner} done on its worker thread")
     for d in trace.diagnostics:
-        say(d.t_ns, f"{d.kind}: {d.message}")
+        if d.kind != "blocked-loop":  # the block itself is captioned, for as long as it lasts
+            say(d.t_ns, f"{d.kind}: {d.message}")
     out.sort(key=lambda c: c.t_ns)
     trace._cache[_KEY] = out
     return out
 
 
+def state_sentence(trace: Trace, t_ns: int) -> str:
+    """What the loop holds at ``t_ns`` in one sentence, for the quiet stretches between events
+    ("loop idle · fetch-1, fetch-2 sleeping (next timer in 494 ms) · main awaiting gather")."""
+    q = loop_queues(trace, t_ns)
+    parts = []
+    steps = [e.name for e in q.running if e.kind == "step"]
+    if steps:
+        parts.append(f"{', '.join(steps)} running on the loop thread")
+    elif not q.ready and not q.running:
+        parts.append("loop idle")
+    if q.ready:
+        parts.append(f"{_names(q.ready)} ready, waiting for the loop")
+    if q.timers:
+        nxt = min(e.due_ns or 0 for e in q.timers) - t_ns
+        when = f"next timer in {secs(nxt)}" if nxt > 0 else f"a timer {secs(-nxt)} overdue"
+        parts.append(f"{_names(q.timers)} sleeping ({when})")
+    for e in q.waiting[:2]:
+        parts.append(f"{e.name} awaiting {e.label or e.kind}")
+    if q.jobs_running or q.jobs_queued:
+        parts.append(f"{len(q.jobs_running)} job(s) on worker threads, "
+                     f"{len(q.jobs_queued)} queued")
+    return " · ".join(parts)
+
+
+def _names(entries: tuple[QueueEntry, ...], most: int = 3) -> str:
+    names = [e.name for e in entries[:most]]
+    more = f" +{len(entries) - most}" if len(entries) > most else ""
+    return ", ".join(names) + more
+
+
 def caption_at(trace: Trace, t_ns: int, hold_ns: int | None = None) -> str:
     """The sentence to show at ``t_ns``: a lasting caption covering it, else the newest one at
-    or before it (no older than ``hold_ns`` when given); "" if none."""
+    or before it; when that is older than ``hold_ns`` (if given), what the loop holds now
+    (:func:`state_sentence`). "" before anything happened."""
     all_caps = captions(trace)
     times = trace._cache.get(_KEY + ".t")
     if times is None:
@@ -105,5 +144,5 @@ def caption_at(trace: Trace, t_ns: int, hold_ns: int | None = None) -> str:
         return ""
     newest = all_caps[i - 1]
     if hold_ns is not None and t_ns - newest.t_ns > hold_ns:
-        return ""
+        return state_sentence(trace, t_ns) or newest.text
     return newest.text

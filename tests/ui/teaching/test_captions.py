@@ -27,11 +27,17 @@ def test_a_block_is_captioned_for_as_long_as_it_lasts(blocking_run):
     assert caption_at(trace, block.end_ns) != expected
 
 
-def test_old_captions_fade_after_the_hold_time(gather_run):
+def test_in_a_quiet_stretch_the_caption_says_what_the_loop_holds(gather_run):
     trace = gather_run.trace
     (fetch,) = trace.tasks_named("fetch-3")
     (wait,) = trace.waits_of(fetch.id)
     mid = (wait.start_ns + wait.ready_ns) // 2
-    assert caption_at(trace, mid)  # the newest sentence so far
-    assert caption_at(trace, mid, hold_ns=1_000_000) == ""
+    newest = caption_at(trace, mid)
+    assert "suspended" in newest  # the newest sentence so far
+    quiet = caption_at(trace, mid, hold_ns=1_000_000)
+    left = (min(w.due_ns for w in trace.waits if w.due_ns) - mid) / 1e6
+    assert quiet.startswith("loop idle · fetch-1, fetch-2, fetch-3 sleeping (next timer in ")
+    assert f"{left:.0f} ms" in quiet or f"{left + 1:.0f} ms" in quiet or \
+        f"{left - 1:.0f} ms" in quiet
+    assert "main awaiting gather fetch-1, fetch-2, fetch-3" in quiet
     assert caption_at(trace, -1) == ""

@@ -43,7 +43,8 @@ from loopviz.ui.teaching.stack_panel import AsyncStackPanel
 
 LIVE_PANEL_MS = 250  # during a live run the panels follow "now" at most this often
 LIVE_PANEL_MAX_STEPS = 50_000  # beyond this, panels update only when the cursor moves
-CAPTION_HOLD_WALL_S = 2.0  # during replay a caption stays readable this long (wall time)
+CAPTION_HOLD_WALL_S = 1.2  # during replay a caption stays readable this long (wall time)
+SCRUB_HOLD_NS = 100_000_000  # scrubbing: further than this from an event, describe the state
 PRESENTATION_SCALE = 1.6
 
 
@@ -54,6 +55,7 @@ class Teaching:
         self.replaying = False
         self.scale = 1.0
         self.side_by_side: Any = None
+        self._recording = False  # a GIF export is rendering frames
         self.cursor = TimeCursor(window)
         self.replay = ReplayController(window)
         self.caption = CaptionBar()
@@ -216,7 +218,20 @@ class Teaching:
             self.replay.seek(t_ns)  # paused mid-replay: scrubbing reveals up to the cursor
             return
         self.window.timeline.set_cursor_time(None if t_ns is None else t_ns / 1e9)
+        if t_ns is not None and self.full is not None:
+            self._keep_in_view(t_ns / 1e9)
         self._refresh_panels()
+
+    def _keep_in_view(self, seconds: float) -> None:
+        """Keyboard stepping and jumps must not leave the cursor off screen."""
+        view_box = self.window.timeline.view_box
+        (x0, x1), _ = view_box.viewRange()
+        if not x0 <= seconds <= x1:
+            span = x1 - x0
+            if self.full is not None and span >= self.full.duration_ns / 1e9:
+                view_box.setXRange(0.0, self.full.duration_ns / 1e9 * 1.03, padding=0)
+            else:
+                view_box.setXRange(seconds - span / 2, seconds + span / 2, padding=0)
 
     def _show_line(self, file: str, line: int) -> None:
         from loopviz.ui.code_view import same_file
@@ -244,7 +259,6 @@ class Teaching:
         if not self.replaying:
             start = 0 if self.cursor.t_ns in (None, self.full.duration_ns) else self.cursor.t_ns
             self._x_range = self.window.timeline.view_box.viewRange()[0]
-            self.window.timeline.set_follow_live(False)
         self.replaying = True
         self.replay.play(start)
 
@@ -282,7 +296,8 @@ class Teaching:
         self._show_views(trace)
         self.cursor.t_ns = t_ns
         self.window.timeline.set_cursor_time(t_ns / 1e9)
-        hold = round(CAPTION_HOLD_WALL_S * self.replay.speed * 1e9)
+        moving = self.replay.playing or self._recording
+        hold = round(CAPTION_HOLD_WALL_S * self.replay.speed * 1e9) if moving else None
         return self._refresh_panels(hold)
 
     def _replay_finished(self) -> None:
@@ -306,7 +321,7 @@ class Teaching:
             return ""
         self.stack.show_at(trace, t)
         self.queues.show_at(trace, t)
-        self.caption.show_at(trace, t, hold_ns)
+        self.caption.show_at(trace, t, SCRUB_HOLD_NS if hold_ns is None else hold_ns)
         if trace is not None and self.cursor.t_ns is not None:
             w = self.window
             w.code.set_marks(code_marks(trace, w.code.source_file, w.selected_task, t))
@@ -314,7 +329,7 @@ class Teaching:
         mark = "now" if self.cursor.t_ns is None else f"{t / 1e9:.3f} s"
         self.clock.setText(f"  t = {mark} / {end:.3f} s   ·   replay {self.replay.speed:g}×")
         return self.caption.text() if self.caption.enabled else \
-            (caption_at(trace, t, hold_ns) if trace is not None else "")
+            (caption_at(trace, t, hold_ns or SCRUB_HOLD_NS) if trace is not None else "")
 
     def set_captions(self, on: bool) -> None:
         self.caption.enabled = on
@@ -399,18 +414,19 @@ class Teaching:
         trace = self.full
         self.stop_replay(show_full=False)
         self._x_range = (0.0, max(trace.duration_ns / 1e9, 1e-3) * 1.03)
-        self.window.timeline.set_follow_live(False)
         speed = self.replay.speed if speed is None else speed
         saved = self.replay.speed
         self.replay.speed = speed  # the caption hold follows the recording's speed
         left = self.window.splitters["main"].widget(0)
         left_shown = left.isVisible()
         left.hide()  # the demo browser is no part of a recording: the timeline gets its room
+        self._recording = True
         try:
             info = record_gif(trace, widget or self.window, self.show_frame, path, fps=fps,
                               speed=speed, max_width=max_width,
                               caption_points=18.0 * self.scale)
         finally:
+            self._recording = False
             self.replay.speed = saved
             left.setVisible(left_shown)
             self._show_views(trace)

@@ -92,8 +92,10 @@ class SideBySideView(QWidget):
             label.setFont(font)
             view = TimelineView()
             view.set_presentation(self.scale > 1.0)
+            view.follow_button.hide()  # finished runs: nothing live to follow
             if self.timelines:
                 view.view_box.setXLink(self.timelines[0].view_box)
+                self.timelines[-1].legend.hide()  # one legend, under the last timeline
             self._layout.addWidget(label)
             self._layout.addWidget(view, 1)
             self.labels.append(label)
