@@ -42,7 +42,8 @@ from loopviz.ui.teaching.replay import SPEEDS, ReplayController
 from loopviz.ui.teaching.stack_panel import AsyncStackPanel
 
 LIVE_PANEL_MS = 250  # during a live run the panels follow "now" at most this often
-LIVE_PANEL_MAX_STEPS = 50_000  # beyond this, panels update only when the cursor moves
+LIVE_PANEL_MAX_STEPS = 5_000  # beyond this (or LIVE_PANEL_MAX_TASKS), panels follow a live
+LIVE_PANEL_MAX_TASKS = 500  # run only when the cursor moves: their cost is O(records) each
 CAPTION_HOLD_WALL_S = 1.2  # during replay a caption stays readable this long (wall time)
 SCRUB_HOLD_NS = 100_000_000  # scrubbing: further than this from an event, describe the state
 PRESENTATION_SCALE = 1.6
@@ -206,7 +207,8 @@ class Teaching:
             self._refresh_panels()
 
     def _live_ok(self) -> bool:
-        return self.full is None or len(self.full.steps) <= LIVE_PANEL_MAX_STEPS
+        return self.full is None or (len(self.full.steps) <= LIVE_PANEL_MAX_STEPS
+                                     and len(self.full.tasks) <= LIVE_PANEL_MAX_TASKS)
 
     # ---- cursor ----------------------------------------------------------------------------
     def _scrubbed(self, seconds: float) -> None:
@@ -318,6 +320,8 @@ class Teaching:
         t = self.cursor.effective_ns()
         live_now = self.window.runs.running and self.cursor.t_ns is None
         if live_now and not self._live_ok():
+            self.clock.setText("  t = now   ·   a big run: the panels show the cursor's instant "
+                               "(click the timeline) or the end")
             return ""
         self.stack.show_at(trace, t)
         self.queues.show_at(trace, t)
