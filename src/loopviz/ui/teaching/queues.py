@@ -106,9 +106,12 @@ class LoopQueuesView(QWidget):
             p.setFont(title_font)
             p.setPen(fg)
             th = p.fontMetrics().height()
-            p.drawText(QRectF(x + 8 * s, box.top() + 4 * s, width - 16 * s, th),
-                       Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-                       f"{title}  {len(entries)}")
+            head = QRectF(x + 8 * s, box.top() + 4 * s, width - 16 * s, th)
+            count = str(len(entries))
+            p.drawText(head, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, count)
+            room_w = int(head.width() - p.fontMetrics().horizontalAdvance(count) - 6 * s)
+            p.drawText(head, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+                       p.fontMetrics().elidedText(title, Qt.TextElideMode.ElideRight, room_w))
             p.setFont(small)
             p.setPen(muted)
             sh = p.fontMetrics().height()
