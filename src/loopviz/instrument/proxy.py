@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import collections.abc
-import threading
 import time
 import types
 from typing import TYPE_CHECKING, Any
@@ -28,7 +27,6 @@ _CancelledError = asyncio.CancelledError
 _Task = asyncio.Task
 _user_get = _user_cache.get
 _COROUTINE = types.CoroutineType
-_get_ident = threading.get_ident
 
 
 def _exc_text(exc: BaseException) -> str:
@@ -40,8 +38,9 @@ class CoroutineProxy(collections.abc.Coroutine):
     """Invariant: ``_waiting`` is True only between a suspension on a future and the moment
     that future schedules the task's wake-up (the tracker's ``call_soon`` hook clears it)."""
 
-    __slots__ = ("__weakref__", "_coro", "_extend", "_id", "_ident", "_rec", "_sleep0",
-                 "_steps", "_tid", "_tracker", "_waiting", "task")
+    __slots__ = ("__weakref__", "_coro", "_extend", "_id", "_last_inner", "_last_lasti",
+                 "_last_site", "_named", "_rec", "_sleep0", "_steps", "_tracker", "_waiting",
+                 "task")
 
     def __init__(self, coro: Any, task_id: int, tracker: Tracker) -> None:
         self._coro = coro
@@ -51,61 +50,35 @@ class CoroutineProxy(collections.abc.Coroutine):
         self._steps = tracker.steps
         self._extend = tracker.steps.extend
         self._sleep0 = tracker.sleep0_sites
-        self._ident = tracker.loop_ident
-        self._tid = tracker.loop_tid
+        # The last bare-yield site of this task, valid while the task is again suspended at
+        # the same instruction of its own coroutine on the same library coroutine.
+        self._last_lasti = -1
+        self._last_inner: Any = None
+        self._last_site = 0
         self._waiting = False
+        self._named = False  # the Task's name is read at its first step (asyncio sets it late)
         self.task: Any = None  # weakref to the Task, set by the factory
 
     # ---- the two calls a Task makes -----------------------------------------------------
     def send(self, value: Any) -> Any:
-        rec = self._rec
-        prev = rec.running_task
-        rec.running_task = self._id
+        if not self._named:
+            self._read_name()
         start = _now()
         try:
             yielded = self._coro.send(value)
         except BaseException as exc:
-            rec.running_task = prev
             self._finished(start, exc)
             raise
         end = _now()
-        rec.running_task = prev
-        if yielded is None:
-            # asyncio.sleep(0), the hottest path, inlined: walk only the user frames, reading
-            # user-ness from cr_code (touching a short-lived library coroutine's cr_frame would
-            # materialise a frame object), and key the site cache code id → f_lasti.
-            # The site is keyed by the whole chain of user frames (code id, f_lasti): the same
-            # helper awaited from two places is two sites, each with its own async stack.
-            coro = self._coro
-            key: tuple[int, ...] = ()
-            while type(coro) is _COROUTINE:
-                code = coro.cr_code
-                ok = _user_get(id(code))
-                if ok is None:
-                    ok = is_user_code(code)
-                if not ok:
-                    break
-                key += (id(code), coro.cr_frame.f_lasti)
-                coro = coro.cr_await
-            site = self._sleep0.get(key) if key else None
-            if site is None:
-                site = self._suspended_on(None, end)
-                if key:
-                    self._sleep0[key] = site
-        else:
-            site = self._suspended_on(yielded, end)
-        if _get_ident() == self._ident:
-            self._extend((self._id, start, end, self._tid, site))
-        else:
-            self._extend((self._id, start, end, self._tracker.thread_of_step(), site))
+        site = self._bare_yield_site(end) if yielded is None else self._suspended_on(yielded, end)
+        self._extend((self._id, start, end, site))
         if len(self._steps) > COMPACT_AT:
-            rec.compact()
+            self._rec.compact()
         return yielded
 
     def throw(self, typ: Any, val: Any = None, tb: Any = None) -> Any:
-        rec = self._rec
-        prev = rec.running_task
-        rec.running_task = self._id
+        if not self._named:
+            self._read_name()
         start = _now()
         try:
             if val is None and tb is None:
@@ -113,13 +86,11 @@ class CoroutineProxy(collections.abc.Coroutine):
             else:  # legacy signature, still forwarded faithfully
                 yielded = self._coro.throw(typ, val, tb)
         except BaseException as exc:
-            rec.running_task = prev
             self._finished(start, exc)
             raise
         end = _now()
-        rec.running_task = prev
         site = self._suspended_on(yielded, end)
-        self._extend((self._id, start, end, self._tracker.thread_of_step(), site))
+        self._extend((self._id, start, end, site))
         return yielded
 
     def close(self) -> None:
@@ -129,10 +100,20 @@ class CoroutineProxy(collections.abc.Coroutine):
         return self._coro.__await__()
 
     # ---- bookkeeping ----------------------------------------------------------------------
+    def _read_name(self) -> None:
+        """create_task names a task only after the factory returns: by the first step the name
+        is there (an eager first step runs before it: then this waits for the next one)."""
+        task = self.task() if self.task is not None else None
+        if task is not None:
+            entry = self._rec.tasks.get(self._id)
+            if entry is not None:
+                entry.name = task.get_name()
+            self._named = True
+
     def _finished(self, start: int, exc: BaseException) -> None:
         tr = self._tracker
         end = _now()
-        self._extend((self._id, start, end, tr.thread_of_step(), SITE_DONE))
+        self._extend((self._id, start, end, SITE_DONE))
         task = self.task() if self.task is not None else None
         if isinstance(exc, StopIteration):
             # A Task that was asked to cancel turns a normal return into a cancellation.
@@ -143,6 +124,43 @@ class CoroutineProxy(collections.abc.Coroutine):
         else:
             outcome, text = "exception", _exc_text(exc)
         tr.task_ended(self._id, end, outcome, text, exc, task)
+
+    def _bare_yield_site(self, end: int) -> int:
+        """Site of a bare yield (``asyncio.sleep(0)``), the hottest path.
+
+        Shortcut: suspended again at the same instruction of its own coroutine, on a library
+        coroutine of the same code as last time, the task is at the same site. Otherwise walk
+        only the user frames, reading user-ness from ``cr_code`` (touching a short-lived library
+        coroutine's ``cr_frame`` would materialise a frame object), keyed by the chain of
+        (code id, f_lasti): the same helper awaited from two places is two sites."""
+        coro = self._coro
+        inner = coro.cr_await
+        lasti = coro.cr_frame.f_lasti
+        if (lasti == self._last_lasti and type(inner) is _COROUTINE
+                and inner.cr_code is self._last_inner):
+            return self._last_site
+        key: tuple[int, ...] = ()
+        depth = 0
+        while type(coro) is _COROUTINE:
+            code = coro.cr_code
+            ok = _user_get(id(code))
+            if ok is None:
+                ok = is_user_code(code)
+            if not ok:
+                break
+            key += (id(code), coro.cr_frame.f_lasti)
+            depth += 1
+            coro = coro.cr_await
+        site = self._sleep0.get(key) if key else None
+        if site is None:
+            site = self._suspended_on(None, end)
+            if key:
+                self._sleep0[key] = site
+        if depth == 1 and type(coro) is _COROUTINE:  # own frame, then straight into a library
+            self._last_lasti, self._last_inner, self._last_site = lasti, coro.cr_code, site
+        else:
+            self._last_lasti = -1
+        return site
 
     def _suspended_on(self, yielded: Any, end: int) -> int:
         """Classify what the task now waits on; returns the site id of the suspension."""

@@ -23,14 +23,20 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from loopviz.instrument.proxy import CoroutineProxy, primitive_of
-from loopviz.instrument.sites import chain_key, frame_line, is_user_code
+from loopviz.instrument.sites import _user_cache, chain_key, frame_line, is_user_code
 from loopviz.trace.recorder import Recorder, TaskEntry
 
 _now = time.monotonic_ns
 _get_ident = threading.get_ident
 _Task = asyncio.Task
+try:  # the C function (3.12+): asyncio.current_task is a Python wrapper around it
+    from _asyncio import current_task as _current_task
+except ImportError:  # 3.11: the same dict the C tasks maintain
+    _current_task = asyncio.tasks._current_tasks.get  # type: ignore[attr-defined]
+_user_get = _user_cache.get
 _set_result_unless_cancelled = asyncio.futures._set_result_unless_cancelled  # type: ignore[attr-defined]
 _HOOKED = ("call_soon", "call_later", "call_at", "run_in_executor")
+_BUILTIN, _FUNCTION, _METHOD = type(len), types.FunctionType, types.MethodType
 _CREATE_TASK_CODE = asyncio.BaseEventLoop.create_task.__code__
 
 
@@ -116,6 +122,8 @@ class Tracker:
         loop = self.loop
         self.loop_ident = _get_ident()
         self.loop_tid = self.recorder.thread_id(self.loop_ident, role="ui-loop")
+        self.recorder.running_provider = self.current_task_id
+        self.recorder.loop_thread = self.loop_tid
         self._saved = {name: loop.__dict__[name] for name in _HOOKED if name in loop.__dict__}
         orig = {name: getattr(loop, name) for name in _HOOKED}
         if "schedule_hook" in dir(type(loop)) and "call_soon" not in loop.__dict__:
@@ -156,16 +164,16 @@ class Tracker:
         tid = rec.new_task_id()
         file, line = _creation_site()
         name = kwargs.get("name")
-        if name is None:
-            # create_task (3.11-3.13) names the task only after the factory returns; a task
-            # that ends eagerly or is collected before its end would lose the name, so read it
-            # from create_task's frame.
+        if name is None and kwargs.get("eager_start"):
+            # create_task names a task only after the factory returns, and an eager task may
+            # end inside the factory: read the name from create_task's frame. (Other tasks read
+            # it at their first step.)
             caller = sys._getframe(1)
             if caller.f_code is _CREATE_TASK_CODE:
                 name = caller.f_locals.get("name")
         entry = TaskEntry("" if name is None else str(name),
                           getattr(coro, "__qualname__", type(coro).__name__),
-                          rec.running_task, _now(), file, line)
+                          self.current_task_id(), _now(), file, line)
         rec.tasks[tid] = entry  # one dict store: atomic under the GIL, readers copy it whole
         proxy = CoroutineProxy(coro, tid, self)
         task = prev(loop, proxy, **kwargs) if prev else _Task(proxy, loop=loop, **kwargs)
@@ -196,6 +204,14 @@ class Tracker:
                   file=sys.stderr)
 
     # ---- helpers the proxy calls --------------------------------------------------------------
+    def current_task_id(self) -> int | None:
+        """The recorded id of the task in its step now (any thread may ask: a dict read)."""
+        task = _current_task(self.loop)
+        if task is None:
+            return None
+        proxy = task.get_coro()
+        return proxy._id if type(proxy) is CoroutineProxy else None
+
     def thread_of_step(self) -> int:
         ident = _get_ident()
         if ident == self.loop_ident:
@@ -255,15 +271,28 @@ class Tracker:
     # ---- loop hooks ---------------------------------------------------------------------------
     def _on_schedule(self, callback: Any, args: tuple[Any, ...]) -> Any:
         """Every scheduled callback that is not a bare task step passes here: a task's wake-up
-        (the awaited future completed: the task is *ready* now) or a plain callback to time."""
-        owner = getattr(callback, "__self__", None)
-        if isinstance(owner, _Task):
-            if args:
+        (the awaited future completed: the task is *ready* now) or a plain callback to time.
+        Dispatches on the callback's type: a failed ``getattr`` costs an exception."""
+        kind = type(callback)
+        if kind is _BUILTIN:
+            owner = callback.__self__
+            if args and isinstance(owner, _Task):  # a C task's wake-up
                 proxy = owner.get_coro()
                 if type(proxy) is CoroutineProxy and proxy._waiting:
                     proxy._waiting = False
                     self.wakes.extend((proxy._id, _now()))
-        elif self._time_callbacks and self._is_user_callable(callback):
+            return callback
+        if kind is _FUNCTION:
+            code = callback.__code__
+        elif kind is _METHOD:
+            if isinstance(callback.__self__, _Task):  # a pure-Python task's step or wake-up
+                return callback
+            code = callback.__func__.__code__
+        else:
+            code = _code_of(callback)
+            if code is None:
+                return callback
+        if self._time_callbacks and is_user_code(code):
             return _Timed(callback, self)
         return callback
 
@@ -336,7 +365,11 @@ def _creation_site() -> tuple[str, int]:
     frame = sys._getframe(2)
     first = frame
     while frame is not None:
-        if is_user_code(frame.f_code):
-            return frame.f_code.co_filename, frame.f_lineno
+        code = frame.f_code
+        ok = _user_get(id(code))
+        if ok is None:
+            ok = is_user_code(code)
+        if ok:
+            return code.co_filename, frame.f_lineno
         frame = frame.f_back
     return (first.f_code.co_filename, first.f_lineno) if first else ("", 0)

@@ -48,7 +48,8 @@ def build_trace(rec: Recorder) -> Trace:
     # Group raw steps per task, in start order.
     per_task: dict[int, list[tuple[int, int, int, int]]] = {}
     for i in range(0, len(steps_raw), STEP_STRIDE):
-        task, start, end, thread, site = steps_raw[i : i + STEP_STRIDE]
+        task, start, end, site = steps_raw[i : i + STEP_STRIDE]
+        thread = rec.loop_thread
         per_task.setdefault(task, []).append((start - t0, end - t0, thread, site))
     wakes: dict[int, list[int]] = {}
     for i in range(0, len(wakes_raw), WAKE_STRIDE):

@@ -134,7 +134,8 @@ class IncrementalBuilder:
     def _consume_steps(self, raw: object, t0: int, sites: list, stacks: list) -> None:
         steps, waits = self._steps, self._waits
         for i in range(self._n_steps, len(raw), STEP_STRIDE):  # type: ignore[arg-type]
-            task, start, end, thread, site = raw[i : i + STEP_STRIDE]  # type: ignore[index]
+            task, start, end, site = raw[i : i + STEP_STRIDE]  # type: ignore[index]
+            thread = self.rec.loop_thread
             start -= t0
             end -= t0
             step = Step(task, start, end, thread)
