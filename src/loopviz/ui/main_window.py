@@ -46,15 +46,11 @@ from loopviz.ui.runs import RunController
 from loopviz.ui.settings import AppSettings, restore_layout, save_layout
 from loopviz.ui.teaching import install as install_teaching
 from loopviz.ui.theme import LIGHT, PRESENTATION_SCALE, Theme
-
-try:
-    from loopviz.ui.timeline.view import TimelineView
-except ImportError:  # the timeline widget has not landed yet
-    from loopviz.ui.placeholder import PlaceholderTimeline as TimelineView
+from loopviz.ui.timeline.view import TimelineView
 
 SIDE_VIEWS_S = 0.25  # chart, findings, code marks, summary: 4 Hz is plenty while live
 DEFAULT_SIZES = {"main": [270, 930, 420], "left": [420, 380], "center": [620, 200],
-                  "right": [480, 320]}
+                 "right": [480, 320]}
 
 
 class MainWindow(QMainWindow):
