@@ -38,3 +38,14 @@ def test_clean_program_produces_no_diagnostics_and_no_blocks(loop_kind: str) -> 
     assert result.status == "finished"
     assert kinds(result) == []
     assert not result.trace.blocks
+
+
+def test_a_stall_in_loopviz_itself_is_shown_as_its_own_work_not_a_block(loop_kind: str) -> None:
+    """The observer's own stalls (a first paint) are grey loopviz segments on the UI lane, not
+    blocks of the user's program: no blocked-loop diagnostic, not the 'longest block'."""
+    result = run_program("own_stall", loop=loop_kind)
+    assert result.trace.blocks == ()
+    assert "blocked-loop" not in kinds(result)
+    [own] = [c for c in result.trace.callbacks if c.label.startswith("loopviz: stalled")]
+    assert own.end_ns - own.start_ns >= 0.25e9
+    assert "repaint_everything" in own.label

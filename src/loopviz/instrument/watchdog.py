@@ -21,6 +21,7 @@ that started at that beat; a stall is reported once, when the heartbeat shows it
 
 from __future__ import annotations
 
+import asyncio
 import faulthandler
 import os
 import re
@@ -96,13 +97,24 @@ def category(filename: str) -> str:
     return "unknown"
 
 
+# Where the event loop hands control to a callback or task step (asyncio's loop and loopviz's
+# both run handles through Handle._run). User frames *outside* it are whoever started the loop
+# (a script's asyncio.run, a test): they are never the culprit of a stall inside the loop.
+_DISPATCH_CODE = asyncio.events.Handle._run.__code__
+_DISPATCH_FILE = os.path.join("asyncio", "events.py")
+
+
 def sample_frame(frame: Any, t: int, task: int | None) -> Sample | None:
-    """Attribute one stack (innermost ``frame``) to its innermost user line."""
+    """Attribute one stack (innermost ``frame``) to its innermost user line inside the loop's
+    dispatch (see ``_DISPATCH_CODE``)."""
     if frame is None:
         return None
     inner = None  # the library frame the user frame called, if any
     f = frame
     while f is not None and not sites.is_user_code(f.f_code):
+        if f.f_code is _DISPATCH_CODE:
+            f = None
+            break
         inner = f
         f = f.f_back
     stack = tuple(sites.current_stack_summary(frame))
@@ -129,6 +141,8 @@ def parse_dump(text: str, ident: int, t: int, task: int | None) -> Sample | None
             return None
         stack = tuple(f"{f}:{n} in {fn}" for f, n, fn in reversed(frames))
         for file, line, fn in frames:
+            if fn == "_run" and file.endswith(_DISPATCH_FILE):
+                break  # outside the loop's dispatch: whoever started the loop, not a culprit
             if is_user_file(file):
                 return Sample(t, file, line, callee_at(file, line) or fn, "user", stack, task,
                               None, backstop=True)
@@ -280,8 +294,19 @@ class Watchdog:
         dumped = [s for s in self._dumped if start <= s.t <= end]
         self._dumped = [s for s in self._dumped if s not in dumped]
         block, backstop = self._block(start, end, samples + dumped)
-        self.recorder.add_block(block)
         self.blocks.append(block)
+        if block.culprit == "loopviz":
+            # The observer's own stall (a first paint, a trace rebuild): shown as loopviz's
+            # work on the UI lane, like its repaints, not as a block of the user's program.
+            self.recorder.add_callback(block.thread, start, end,
+                                       f"loopviz: stalled in {block.function or 'its own code'}")
+            if self.stall is not None and self.stall.start_ns == start:
+                self.stall = None
+            for obs in tuple(self.observers):
+                self._notify(obs, "stall_ended", start, block)
+            self._claims.pop(start, None)
+            return
+        self.recorder.add_block(block)
         if self.stall is not None and self.stall.start_ns == start:
             self.stall = None
         for obs in tuple(self.observers):
