@@ -45,6 +45,7 @@ _THREAD_HEADER = re.compile(r"^(?:Current thread|Thread) 0x([0-9a-f]+)", re.M)
 _DUMP_FRAME = re.compile(r'^\s*File "(.+)", line (\d+) in (.+)$', re.M)
 _PKG = sites._PKG_DIR  # ends with os.sep
 _LOOP_DIRS = (os.path.join(sites._PKG_DIR, "loop") + os.sep,)
+_UI_DIR = os.path.join(sites._PKG_DIR, "ui") + os.sep
 CULPRIT_LABEL = {"qt": "Qt", "loop": "the event loop's own machinery",
                  "loopviz": "loopviz itself", "unknown": "code loopviz cannot see into"}
 
@@ -111,17 +112,25 @@ def sample_frame(frame: Any, t: int, task: int | None) -> Sample | None:
         return None
     inner = None  # the library frame the user frame called, if any
     f = frame
+    dispatched = False
+    ui_owned = False  # reached loopviz's own UI without passing the loop's dispatch
     while f is not None and not sites.is_user_code(f.f_code):
         if f.f_code is _DISPATCH_CODE:
+            dispatched = True
             f = None
             break
+        if f.f_code.co_filename.startswith(_UI_DIR):
+            ui_owned = True
         inner = f
         f = f.f_back
     stack = tuple(sites.current_stack_summary(frame))
     if f is None:
         code = frame.f_code
-        return Sample(t, code.co_filename, frame.f_lineno, code.co_qualname,
-                      category(code.co_filename), stack, task, None)
+        # Qt/pyqtgraph work called from loopviz's window (a paint, a resize), not from a
+        # callback of the loop: the observer's own work.
+        owner = "loopviz" if ui_owned and not dispatched else category(code.co_filename)
+        return Sample(t, code.co_filename, frame.f_lineno, code.co_qualname, owner, stack,
+                      task, None)
     code = f.f_code
     name = callee_at(code.co_filename, f.f_lineno)
     if name is None:

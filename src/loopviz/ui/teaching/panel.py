@@ -114,6 +114,13 @@ class Teaching:
         self.dock.setObjectName("dock-teaching")
         self.dock.setWidget(body)
         w.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.dock)
+        # Hidden until a teaching action needs it (the timeline gets the room by default);
+        # F9 toggles it, and the window remembers the choice.
+        self.dock.hide()
+        toggle = self.dock.toggleViewAction()
+        toggle.setText("Teaching &panel (replay, loop queues, async stack)")
+        toggle.setShortcut(QKeySequence("F9"))
+        w.addAction(toggle)
         self.quiz_dock = QDockWidget("Predict, then run", w)
         self.quiz_dock.setObjectName("dock-quiz")
         self.quiz_dock.setWidget(self.quiz)
@@ -216,6 +223,8 @@ class Teaching:
             self.cursor.set_seconds(seconds)
 
     def _cursor_moved(self, t_ns: int | None) -> None:
+        if t_ns is not None and not self.dock.isVisible():
+            self.dock.show()  # the cursor moved: show what the loop holds at that instant
         if self.replaying and t_ns is not None and not self.replay.playing:
             self.replay.seek(t_ns)  # paused mid-replay: scrubbing reveals up to the cursor
             return
@@ -266,6 +275,7 @@ class Teaching:
 
     def play(self, speed: float | None = None) -> None:
         """Replay from the start (at ``speed`` if given)."""
+        self.dock.show()
         if speed is not None:
             self.replay.set_speed(speed)
         self.stop_replay(show_full=False)
