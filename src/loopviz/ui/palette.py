@@ -125,7 +125,8 @@ def make_palette(dark: bool) -> Palette:
         dark=dark, background=bg, foreground=fg,
         muted="#8a8d93" if dark else "#6b6b6b",
         stripe="#25272b" if dark else "#f4f6f8",
-        selection="#3a4a63" if dark else "#dbe8f7",
+        # neutral, so it never reads as a state (the sleep tint is a light blue)
+        selection="#404040" if dark else "#e4e4e4",
         arrow="#d0d0d0" if dark else "#333333",
         now=VERMILLION, cursor=YELLOW if dark else "#000000",
         states=states,

@@ -101,6 +101,8 @@ class LaneAxis(pg.AxisItem):
                 continue
             if lane.key == self.selected_key:
                 p.fillRect(band, QColor(pal.selection))
+                p.fillRect(QRectF(band.left(), band.top(), 4 * self.scale, band.height()),
+                           QColor(pal.foreground))
             elif r % 2:
                 p.fillRect(band, QColor(pal.stripe))
             x = rect.left() + 6 * self.scale + lane.depth * INDENT_PX * self.scale

@@ -32,6 +32,7 @@ from loopviz.ui.timeline.raster import (
 )
 
 BAR = 0.16  # empty fraction of a row above and below its bar
+EMPHASISED = frozenset(STATE_KEYS.index(k) for k in ("running", "ready", "blocked"))
 THIN_RASTER = 2000  # more narrow segments than this: aggregate them per pixel
 NARROW_PX = 4  # narrower than this, a hatch cannot show: a raster cell does as well as a rect
 
@@ -145,10 +146,13 @@ class TimelineItem(pg.GraphicsObject):
         pal = self.palette
         stripe, sel = QColor(pal.stripe), QColor(pal.selection)
         tops, h = self._row_band(np.arange(rmin, rmax + 1), sy, oy, pad=0.0)
+        edge = QColor(pal.foreground)
         for r, top in zip(range(rmin, rmax + 1), tops, strict=True):
             lane = self.model.rows[r]
             if lane.key == self.selected_key:
                 p.fillRect(QRectF(base, top, width, h), sel)
+                p.fillRect(QRectF(base, top, width, 1.5 * self.scale), edge)
+                p.fillRect(QRectF(base, top + h - 1.5 * self.scale, width, 1.5 * self.scale), edge)
             elif r % 2:
                 p.fillRect(QRectF(base, top, width, h), stripe)
         n_threads = sum(1 for lane in self.model.rows if lane.kind == "thread")
@@ -177,6 +181,8 @@ class TimelineItem(pg.GraphicsObject):
             if not sel.any():
                 continue
             a, b, r = merge_subpixel(p0[sel], p1[sel], rows[sel], width)
+            if code in EMPHASISED:  # a 1-px step is easy to miss on a projector
+                b = np.maximum(b, a + 2)
             tops, h = self._row_band(r, sy, oy)
             self._fill(p, a, b, tops, h, base, self._brushes[code])
 

@@ -152,6 +152,7 @@ class TimelineModel:
     def _reset(self, trace: Trace | None) -> None:
         self.trace: Trace | None = trace
         self.index = SegmentIndex()
+        self.present: set[str] = set()  # state keys that occur (the legend shows those)
         self.now = 0.0
         self.lanes: list[Lane] = []
         self.rows: list[Lane] = []
@@ -223,7 +224,10 @@ class TimelineModel:
             if recs:
                 cur.last[kind] = _identity(kind, recs[-1])
         if out:
-            self.index.append(Segments.of(*zip(*out, strict=True)))
+            seg = Segments.of(*zip(*out, strict=True))
+            self.index.append(seg)
+            self.present.update(STATE_KEYS[c] for c in np.unique(seg.state))
+        self.present.update(STATE_KEYS[c] for c in np.unique(self._open_segs.state))
         if lanes_dirty or len(self._used_threads) != n_threads or not self.lanes or \
                 len(self.row_of_key) < len(self._keys):
             self.lanes = order_lanes(trace, self._used_threads, self.key)
@@ -331,6 +335,7 @@ class TimelineModel:
             self.key(lane.kind, lane.ident)
         self.lanes = lanes
         self.index.append(seg)
+        self.present.update(STATE_KEYS[c] for c in np.unique(seg.state))
         self.now = now
         self.set_collapsed(self.collapsed)
 

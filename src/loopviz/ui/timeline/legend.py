@@ -23,16 +23,20 @@ ENTRIES: tuple[tuple[str, str], ...] = (
     ("outcome:exception", "exception"), ("outcome:cancelled", "cancelled"),
     ("arrow", "awaits"),
 )
+ALWAYS = frozenset({"running", "ready", "blocked"})  # the core vocabulary, even when absent
 
 
 class TimelineLegend(QWidget):
-    """A wrapping row of swatches. ``set_look`` follows the timeline's palette and scale."""
+    """A wrapping row of swatches. ``set_look`` follows the timeline's palette and scale;
+    ``set_present`` narrows it to what the trace shows (plus running, ready and blocked), so
+    it stays one or two lines even in presentation mode."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.palette_: Palette = LIGHT
         self.scale = 1.0
         self.legend_font = QFont()
+        self.present: set[str] | None = None  # None: every entry
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
 
     def set_look(self, palette: Palette, scale: float, point_size: float) -> None:
@@ -44,6 +48,18 @@ class TimelineLegend(QWidget):
         self._fit()
         self.update()
 
+    def set_present(self, present: set[str] | None) -> None:
+        """Entries to show: state keys, ``outcome:<name>`` and ``arrow`` (None: all)."""
+        if present is not None:
+            present = present | ALWAYS
+        if present != self.present:
+            self.present = present
+            self._fit()
+            self.update()
+
+    def entries(self) -> list[tuple[str, str]]:
+        return [(w, label) for w, label in ENTRIES if self.present is None or w in self.present]
+
     def _layout(self, width: float) -> tuple[list[tuple[QRectF, str, str]], float]:
         """Where each entry goes for a given width, and the height that needs."""
         fm = QFontMetricsF(self.legend_font)
@@ -51,7 +67,7 @@ class TimelineLegend(QWidget):
         sw = 2.2 * fm.height()
         x = y = 4.0
         out = []
-        for what, label in ENTRIES:
+        for what, label in self.entries():
             w = sw + 6 * self.scale + fm.horizontalAdvance(label) + 16 * self.scale
             if x + w > width and x > 4:
                 x, y = 4.0, y + line_h
@@ -86,6 +102,7 @@ class TimelineLegend(QWidget):
                 p.setPen(QColor(pal.outcomes[name]))
                 bold = QFont(self.legend_font)
                 bold.setBold(True)
+                bold.setPointSizeF(self.legend_font.pointSizeF() * 1.4)
                 p.setFont(bold)
                 p.drawText(sx, Qt.AlignmentFlag.AlignCenter, OUTCOME_GLYPHS[name])
                 p.setFont(self.legend_font)

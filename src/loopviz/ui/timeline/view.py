@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pyqtgraph as pg
 from pyqtgraph.exporters import ImageExporter, SVGExporter
 from PySide6.QtCore import QEvent, QPointF, Qt, Signal
@@ -41,7 +42,7 @@ from loopviz.ui.palette import Palette, palette_for
 from loopviz.ui.timeline.axis import LaneAxis
 from loopviz.ui.timeline.describe import describe
 from loopviz.ui.timeline.item import TimelineItem
-from loopviz.ui.timeline.layout import Hit, Lane, TimelineModel
+from loopviz.ui.timeline.layout import OUTCOME_CODES, Hit, Lane, TimelineModel
 from loopviz.ui.timeline.legend import TimelineLegend
 
 PRESENTATION_SCALE = 1.6
@@ -141,7 +142,9 @@ class TimelineView(QWidget):
         if self.live and self.follow:
             self._follow_now()
         elif not self._fitted:
-            self.view_box.setXRange(0.0, max(self.model.now, 1e-3) * 1.03, padding=0)
+            end = max(self.model.now, 1e-3)
+            # a little room left of 0 keeps the first steps and arrows off the axis line
+            self.view_box.setXRange(-0.01 * end, end * 1.04, padding=0)
         self._fitted = True
         self.now_line.setValue(self.model.now)
 
@@ -150,6 +153,14 @@ class TimelineView(QWidget):
         self.axis.fit_width()
         self._apply_rows()
         self.axis.update()
+        m = self.model
+        present = None
+        if m.trace is not None:
+            present = set(m.present) | {f"outcome:{OUTCOME_CODES[int(c)]}"
+                                        for c in np.unique(m.markers[:, 2])}
+            if len(m.arrows):
+                present.add("arrow")
+        self.legend.set_present(present)
         n = self.model.segment_count
         self.status.setText(f"{len(self.model.rows)} lanes · {n:,} segments" if n else "")
 
@@ -184,7 +195,10 @@ class TimelineView(QWidget):
 
     # ---- rows ------------------------------------------------------------------------------
     def _lane_px(self) -> float:
-        return LANE_PX * self.scale
+        """Lane height: LANE_PX (scaled), stretched up to 1.5x when the lanes leave room."""
+        base = LANE_PX * self.scale
+        n = max(len(self.model.rows), 1)
+        return min(max(self.view_box.height() / n, base), 1.5 * base)
 
     def _apply_rows(self, *args: object) -> None:
         """Fixed lane height: the y range shows as many rows as fit; the scrollbar does the rest."""
@@ -354,6 +368,7 @@ class TimelineView(QWidget):
             generator.setFileName(str(path))
             generator.setSize(self.plot.size())
             generator.setViewBox(self.plot.rect())
+            generator.setResolution(self.plot.logicalDpiX())
             generator.setTitle("loopviz timeline")
             painter = QPainter(generator)
             try:
