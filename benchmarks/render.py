@@ -16,6 +16,10 @@ The segment columns are SYNTHETIC (random states and durations laid back to back
 over 10 s), loaded with ``TimelineModel.load_columns``: a real trace of a million segments takes
 minutes to record. Everything the app shows comes from real traces; this only measures drawing.
 
+It also times the layout side of a live run: ``TimelineModel.update`` with a growing Trace of
+100k records (hand-built Step/Wait records, 500 tasks with open waits): the full build (what
+opening a saved trace costs) and one bridge tick appending 200 records.
+
 Targets: 100k full <= 33 ms, zoomed <= 5 ms, live <= 10 ms; 1M full <= 150 ms.
 
 Run headless: ``QT_QPA_PLATFORM=offscreen python benchmarks/render.py [--repeats N]``
@@ -109,6 +113,47 @@ def measure(n: int, repeats: int, rng: np.random.Generator) -> dict[str, tuple[f
     return out
 
 
+def measure_layout() -> tuple[float, float]:
+    """(full build ms, median live tick ms) for a growing trace of 100k step/wait records."""
+    import dataclasses
+
+    from loopviz.trace import Step, TaskInfo, ThreadInfo, Trace, Wait
+    from loopviz.ui.timeline.layout import TimelineModel
+
+    n_tasks, rounds, us = 500, 100, 1000
+    tasks = tuple(TaskInfo(i, f"t{i}", "c", None, 0, None, "pending", None, "f", 1)
+                  for i in range(n_tasks))
+    steps, waits, t = [], [], 0
+    for _ in range(rounds):
+        for i in range(n_tasks):
+            steps.append(Step(i, t, t + 5 * us, 0))
+            nxt = t + n_tasks * 10 * us
+            waits.append(Wait(i, t + 5 * us, nxt - 100 * us, None, nxt, "sleep", (), "sleep",
+                              "f", 1))
+            t += 10 * us
+    for k in range(len(waits) - n_tasks, len(waits)):  # the last round is still asleep
+        waits[k] = dataclasses.replace(waits[k], ready_ns=None, end_ns=None)
+
+    def upto(n: int) -> Trace:
+        return Trace(meta={"target": "bench", "started_at": "0"},
+                     threads=(ThreadInfo(0, "MainThread", "ui-loop"),), tasks=tasks,
+                     steps=tuple(steps[:n]), waits=tuple(waits[:n]),
+                     duration_ns=steps[n - 1].end_ns)
+
+    model = TimelineModel()
+    start = len(steps) - 2000
+    t0 = time.perf_counter()
+    model.update(upto(start))
+    full = (time.perf_counter() - t0) * 1e3
+    ticks = []
+    for n in range(start + 100, len(steps) + 1, 100):
+        trace = upto(n)
+        t0 = time.perf_counter()
+        model.update(trace)
+        ticks.append((time.perf_counter() - t0) * 1e3)
+    return full, statistics.median(ticks)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=7)
@@ -124,6 +169,9 @@ def main(argv: list[str] | None = None) -> int:
             verdict = "" if target is None else \
                 f"<= {target} ms {'ok' if wall <= target else 'MISSED'}"
             print(f"{n:>10,} {name:>7} {wall:>9.1f} {item:>8.1f} {mode:>7}  {verdict}")
+    full, tick = measure_layout()
+    print(f"layout: full build of 100k records {full:.0f} ms; live tick (+200 records, "
+          f"500 open waits) {tick:.2f} ms")
     del app
     return 0
 

@@ -177,3 +177,30 @@ def test_exports_write_png_and_svg(view, tmp_path):
     view.export_svg(str(tmp_path / "t.svg"))
     assert (tmp_path / "t.png").stat().st_size > 1000
     assert "<svg" in (tmp_path / "t.svg").read_text()
+
+
+def test_the_legend_lists_the_states_this_trace_shows(view):
+    shown = {what for what, _ in view.legend.entries()}
+    assert {"running", "ready", "blocked", "wait:sleep", "wait:task", "outcome:result",
+            "arrow"} <= shown
+    assert "wait:lock" not in shown and "job" not in shown
+    view.set_trace(None)
+    assert len(view.legend.entries()) > len(shown)  # no trace: the whole vocabulary
+
+
+def test_a_dense_view_falls_back_to_a_raster_with_the_same_colours(qtbot):
+    trace = make_trace(tasks=(task(1, "main", ended=50, outcome="result"),),
+                       steps=(step(1, 0, 50),),
+                       blocks=(Block(0, 10 * MS, 40 * MS, "blocking.py", 14, "main", task=1),))
+    v = TimelineView()
+    qtbot.addWidget(v)
+    v.resize(600, 200)
+    v.set_trace(trace)
+    v.item.raster_threshold = 0
+    image = v.plot.grab().toImage()
+    assert v.item.last_mode == "raster"
+    row = v.model.row_of("thread", 0)
+    assert image.pixelColor(pixel(v, 0.025, row)).rgb() == \
+        QColor(v.item.palette.style("blocked").fill).rgb()
+    assert image.pixelColor(pixel(v, 0.005, row)).rgb() == \
+        QColor(v.item.palette.style("running").fill).rgb()

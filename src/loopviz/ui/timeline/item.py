@@ -34,6 +34,7 @@ from loopviz.ui.timeline.raster import (
 BAR = 0.16  # empty fraction of a row above and below its bar
 EMPHASISED = frozenset(STATE_KEYS.index(k) for k in ("running", "ready", "blocked"))
 THIN_RASTER = 2000  # more narrow segments than this: aggregate them per pixel
+HATCH_MIN_PX = 8  # narrower rectangles get their fill only
 NARROW_PX = 4  # narrower than this, a hatch cannot show: a raster cell does as well as a rect
 
 
@@ -162,17 +163,24 @@ class TimelineItem(pg.GraphicsObject):
 
     def _fill(self, p: QPainter, p0: np.ndarray, p1: np.ndarray, tops: np.ndarray, h: float,
               base: float, brushes: tuple[QBrush, QBrush | None]) -> None:
-        n = len(p0)
-        self._rects.resize(n)
+        fill, hatch = brushes
+        self._draw_rects(p, base + p0, tops, p1 - p0, h, fill)
+        if hatch is not None:  # a hatch needs room to show: skip it on narrow rectangles
+            wide = (p1 - p0) >= HATCH_MIN_PX
+            if wide.any():
+                self._draw_rects(p, base + p0[wide], tops[wide], (p1 - p0)[wide], h, hatch)
+
+    def _draw_rects(self, p: QPainter, x: np.ndarray, y: np.ndarray, w: np.ndarray, h: float,
+                    brush: QBrush) -> None:
+        """One ``drawRects`` for many rectangles, straight from numpy (no QRectF objects)."""
+        self._rects.resize(len(x))
         arr = self._rects.ndarray()
-        arr[:, 0] = base + p0
-        arr[:, 1] = tops
-        arr[:, 2] = p1 - p0
+        arr[:, 0] = x
+        arr[:, 1] = y
+        arr[:, 2] = w
         arr[:, 3] = h
-        for brush in brushes:
-            if brush is not None:
-                p.setBrush(brush)
-                p.drawRects(*self._rects.drawargs())
+        p.setBrush(brush)
+        p.drawRects(*self._rects.drawargs())
 
     def _paint_vector(self, p: QPainter, p0: np.ndarray, p1: np.ndarray, rows: np.ndarray,
                       states: np.ndarray, base: float, width: int, sy: float, oy: float) -> None:
