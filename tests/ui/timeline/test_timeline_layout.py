@@ -205,3 +205,16 @@ def test_durations_read_at_a_glance():
     assert fmt_duration(1.234) == "1.23 s"
     assert fmt_duration(0.0354) == "35.4 ms"
     assert fmt_duration(0.00012) == "120 µs"
+
+
+def test_deferred_lane_ordering_hides_new_lanes_until_the_next_ordering(family_trace):
+    m = TimelineModel()
+    m.update(grow(family_trace, 1))  # main only
+    m.defer_lanes = True
+    m._order_cost = 1e9  # as if ordering were very expensive: always defer
+    m.update(grow(family_trace, 45))
+    assert m.lanes_stale and m.row_of("task", 2) == -1
+    seg, _ = m.visible(0, 1)  # nothing breaks while a lane has a key but no row
+    assert len(seg)
+    m.reorder_lanes()
+    assert not m.lanes_stale and m.row_of("task", 2) > 0

@@ -8,6 +8,7 @@ Clicks and the wheel are handed to callbacks the view sets (collapse, select, sc
 
 from __future__ import annotations
 
+import heapq
 import math
 from collections.abc import Callable
 
@@ -38,6 +39,7 @@ class LaneAxis(pg.AxisItem):
         self.on_scroll: Callable[[int], None] = lambda rows: None
         self._cached: QPicture | None = None
         self._cached_state: tuple | None = None
+        self._fitted_for: tuple | None = None
         self.setWidth(160)
 
     def set_look(self, palette: Palette, scale: float, point_size: float) -> None:
@@ -50,9 +52,15 @@ class LaneAxis(pg.AxisItem):
 
     def fit_width(self) -> None:
         """Wide enough for the longest label (within reason: very long names are elided)."""
+        state = (self.model.rows_version, self.scale, self.label_font.pointSizeF())
+        if state == self._fitted_for:
+            return
+        self._fitted_for = state
         fm = QFontMetricsF(self.label_font)
+        # measure only the likely widest labels: thousands of lanes would cost a frame
+        longest = heapq.nlargest(24, self.model.rows, key=lambda ln: len(ln.label) + 2 * ln.depth)
         widest = max((fm.horizontalAdvance("▾ " + lane.label) + lane.depth * INDENT_PX * self.scale
-                      for lane in self.model.rows), default=80.0)
+                      for lane in longest), default=80.0)
         self.setWidth(int(min(max(widest + 16 * self.scale, 90), 320 * self.scale)))
 
     def _row_y(self, row: float) -> float:

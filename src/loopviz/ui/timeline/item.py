@@ -156,7 +156,7 @@ class TimelineItem(pg.GraphicsObject):
                 p.fillRect(QRectF(base, top + h - 1.5 * self.scale, width, 1.5 * self.scale), edge)
             elif r % 2:
                 p.fillRect(QRectF(base, top, width, h), stripe)
-        n_threads = sum(1 for lane in self.model.rows if lane.kind == "thread")
+        n_threads = self.model.n_thread_rows
         if 0 < n_threads < len(self.model.rows) and rmin <= n_threads <= rmax + 1:
             y = n_threads * sy + oy
             p.fillRect(QRectF(base, y - self.scale, width, 2 * self.scale), QColor(pal.muted))

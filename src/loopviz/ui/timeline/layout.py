@@ -23,6 +23,7 @@ side table whose open ends are "now".
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -41,6 +42,7 @@ RECORD_KIND: dict[str, str] = {
     "callback": "callbacks", "loopviz": "callbacks",
     **{k: "waits" for k in STATE_KEYS if k.startswith("wait:")},
 }
+LANE_BUDGET = 40  # see TimelineModel.defer_lanes
 _RUN, _READY, _BLOCKED = STATE_CODE["running"], STATE_CODE["ready"], STATE_CODE["blocked"]
 _JOB, _CALLBACK, _OWN = STATE_CODE["job"], STATE_CODE["callback"], STATE_CODE["loopviz"]
 
@@ -68,10 +70,14 @@ class Hit:
     x1: float = 0.0
 
 
-def order_lanes(trace: Trace, used_threads: set[int], key: Any) -> list[Lane]:
+def order_lanes(trace: Trace, used_threads: set[int], key: Any,
+                cache: dict[int, Lane] | None = None) -> list[Lane]:
     """Thread lanes (UI first, then workers, then others) followed by task lanes in tree order.
-    ``key(kind, ident)`` gives each lane its stable key."""
+    ``key(kind, ident)`` gives each lane its stable key. ``cache`` (key -> Lane) lets an
+    unchanged lane be reused: a 10,000-task live run re-orders its lanes on every new task,
+    and building the Lane records was most of that cost."""
     lanes: list[Lane] = []
+    cache = {} if cache is None else cache
     ui = trace.ui_thread()
     threads = [t for t in trace.threads if t.id == ui or t.id in used_threads]
     rank = {"ui-loop": 0, "executor": 1}
@@ -92,9 +98,15 @@ def order_lanes(trace: Trace, used_threads: set[int], key: Any) -> list[Lane]:
     stack = [(t, 0) for t in reversed(children.get(None, []))]
     while stack:
         t, depth = stack.pop()
-        kids = children.get(t.id, [])
-        lanes.append(Lane(key("task", t.id), "task", t.id, t.name, depth, bool(kids)))
-        stack.extend((c, depth + 1) for c in reversed(kids))
+        kids = children.get(t.id)
+        k = key("task", t.id)
+        lane = cache.get(k)
+        if lane is None or lane.label != t.name or lane.depth != depth or \
+                lane.has_children != bool(kids):
+            lane = cache[k] = Lane(k, "task", t.id, t.name, depth, bool(kids))
+        lanes.append(lane)
+        if kids:
+            stack.extend((c, depth + 1) for c in reversed(kids))
     return lanes
 
 
@@ -145,6 +157,10 @@ class TimelineModel:
 
     def __init__(self) -> None:
         self.rows_version = 0  # bumped whenever ``rows`` changes (caches key on it)
+        # Live runs with thousands of tasks: re-ordering every lane on each new task costs
+        # O(tasks) per tick. With ``defer_lanes`` on (the view sets it while live), ordering
+        # waits until LANE_BUDGET times its last cost has passed: <= 1/LANE_BUDGET of the thread.
+        self.defer_lanes = False
         self._reset(None)
         self.collapsed: set[int] = set()
 
@@ -156,8 +172,13 @@ class TimelineModel:
         self.now = 0.0
         self.lanes: list[Lane] = []
         self.rows: list[Lane] = []
+        self.n_thread_rows = 0
         self.row_of_key = np.empty(0, np.int32)
         self._keys: dict[tuple[str, int], int] = {}
+        self._lane_cache: dict[int, Lane] = {}
+        self.lanes_stale = False
+        self._ordered_at = 0.0
+        self._order_cost = 0.0
         self._used_threads: set[int] = set()
         self._open: dict[tuple[str, int], list[tuple[float, float, int, int, int]]] = {}
         self._open_segs = Segments.empty()
@@ -228,12 +249,28 @@ class TimelineModel:
             self.index.append(seg)
             self.present.update(STATE_KEYS[c] for c in np.unique(seg.state))
         self.present.update(STATE_KEYS[c] for c in np.unique(self._open_segs.state))
-        if lanes_dirty or len(self._used_threads) != n_threads or not self.lanes or \
-                len(self.row_of_key) < len(self._keys):
-            self.lanes = order_lanes(trace, self._used_threads, self.key)
-            self.set_collapsed(self.collapsed)
+        need = lanes_dirty or len(self._used_threads) != n_threads or not self.lanes
+        if need and self.defer_lanes and self.lanes and \
+                time.perf_counter() - self._ordered_at < LANE_BUDGET * self._order_cost:
+            self.lanes_stale = True  # new lanes appear at the next ordering, soon
+        elif need or self.lanes_stale:
+            self.reorder_lanes()
+        if len(self.row_of_key) < len(self._keys):  # keys of lanes not placed yet: hidden
+            pad = np.full(len(self._keys) - len(self.row_of_key), -1, np.int32)
+            self.row_of_key = np.concatenate([self.row_of_key, pad])
         self.markers = np.array(self._markers, dtype=np.float64).reshape(-1, 4)
         self.arrows = np.array(self._arrows, dtype=np.float64).reshape(-1, 3)
+
+    def reorder_lanes(self) -> None:
+        """Lay the lanes out again from the current trace (tree order, threads first)."""
+        if self.trace is None:
+            return
+        t0 = time.perf_counter()
+        self.lanes = order_lanes(self.trace, self._used_threads, self.key, self._lane_cache)
+        self.set_collapsed(self.collapsed)
+        self._ordered_at = time.perf_counter()
+        self._order_cost = self._ordered_at - t0
+        self.lanes_stale = False
 
     def _thread_key(self, thread: int) -> int:
         self._used_threads.add(thread)
@@ -344,6 +381,7 @@ class TimelineModel:
         """Hide the lanes of the descendants of these task ids."""
         self.collapsed = set(collapsed)
         self.rows = visible_lanes(self.lanes, self.collapsed)
+        self.n_thread_rows = sum(1 for lane in self.lanes if lane.kind == "thread")
         self.rows_version += 1
         self.row_of_key = np.full(max(len(self._keys), 1), -1, np.int32)
         for r, lane in enumerate(self.rows):

@@ -167,6 +167,10 @@ class TimelineView(QWidget):
     def set_live(self, on: bool) -> None:
         """A run is (or is no longer) in progress."""
         self.live = on
+        self.model.defer_lanes = on
+        if not on and self.model.lanes_stale:
+            self.model.reorder_lanes()
+            self._after_model_change()
         self.now_line.setVisible(on)
         if on and self.follow:
             self._follow_now()
