@@ -213,8 +213,8 @@ def test_deferred_lane_ordering_hides_new_lanes_until_the_next_ordering(family_t
     m.defer_lanes = True
     m._order_cost = 1e9  # as if ordering were very expensive: always defer
     m.update(grow(family_trace, 45))
-    assert m.lanes_stale and m.row_of("task", 2) == -1
+    assert m.lanes_stale and m.row_of("task", 4) == -1
     seg, _ = m.visible(0, 1)  # nothing breaks while a lane has a key but no row
     assert len(seg)
     m.reorder_lanes()
-    assert not m.lanes_stale and m.row_of("task", 2) > 0
+    assert not m.lanes_stale and m.row_of("task", 4) > 0
