@@ -133,3 +133,12 @@ def test_export_rejects_a_corrupt_trace_with_one_line(tmp_path, capsys):
     assert main(["export", str(bad), "--chrome-trace", str(tmp_path / "c.json")]) == 2
     err = capsys.readouterr().err.strip()
     assert "corrupt trace" in err and len(err.splitlines()) == 1
+
+
+def test_the_main_task_is_named_after_the_targets_main(capsys):
+    from loopviz.session import resolve, run_headless
+
+    trace = run_headless(resolve("interleaving", None, {"rounds": 1, "pause": 0.01}),
+                         loop="asyncio").trace
+    (main_task,) = trace.tasks_named("main")
+    assert main_task.coro == "main"

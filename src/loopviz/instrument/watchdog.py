@@ -112,23 +112,25 @@ def sample_frame(frame: Any, t: int, task: int | None) -> Sample | None:
         return None
     inner = None  # the library frame the user frame called, if any
     f = frame
-    dispatched = False
-    ui_owned = False  # reached loopviz's own UI without passing the loop's dispatch
+    dispatched = False  # passed the loop's dispatch: outer frames only started the loop
+    ui_owned = False  # reached loopviz's own UI first: a paint, a resize, the bridge
     while f is not None and not sites.is_user_code(f.f_code):
         if f.f_code is _DISPATCH_CODE:
             dispatched = True
-            f = None
             break
         if f.f_code.co_filename.startswith(_UI_DIR):
             ui_owned = True
+            break
         inner = f
         f = f.f_back
     stack = tuple(sites.current_stack_summary(frame))
-    if f is None:
+    if f is None or dispatched or ui_owned:
         code = frame.f_code
-        # Qt/pyqtgraph work called from loopviz's window (a paint, a resize), not from a
-        # callback of the loop: the observer's own work.
-        owner = "loopviz" if ui_owned and not dispatched else category(code.co_filename)
+        # Qt/pyqtgraph work called from loopviz's window, not from a callback of the loop,
+        # is the observer's own work (whatever started the app: a console script, a test).
+        owner = category(code.co_filename)
+        if ui_owned and owner != "loop":
+            owner = "loopviz"
         return Sample(t, code.co_filename, frame.f_lineno, code.co_qualname, owner, stack,
                       task, None)
     code = f.f_code

@@ -110,8 +110,10 @@ class Session:
         try:
             coro = self.target.make_main()
             self.main_task = loop.create_task(_exit_guard(coro), name="main")
-            entry = self.recorder.tasks.get(max(self.recorder.tasks, default=0))
-            if entry is not None and entry.name == "main":
+            # The task runs our SystemExit guard around main(): name it after main itself.
+            task_id = getattr(self.main_task.get_coro(), "_id", None)
+            entry = self.recorder.tasks.get(task_id) if task_id is not None else None
+            if entry is not None:
                 entry.coro = getattr(coro, "__qualname__", entry.coro)
             if self.timeout:
                 timer = loop.call_later(self.timeout, self._on_timeout)

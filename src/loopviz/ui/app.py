@@ -78,6 +78,15 @@ def make_window(loop: asyncio.AbstractEventLoop, settings: AppSettings | None = 
     return window
 
 
+def _throwaway_settings() -> Any:
+    import tempfile
+
+    from PySide6.QtCore import QSettings
+
+    path = os.path.join(tempfile.mkdtemp(prefix="loopviz-settings-"), "settings.ini")
+    return AppSettings(QSettings(path, QSettings.Format.IniFormat))
+
+
 def _fail(message: str, code: int = 2) -> int:
     print(f"loopviz: {message}", file=sys.stderr)
     return code
@@ -109,8 +118,11 @@ def run_gui(target: str | None = None, *, variant: str | None = None, run: bool 
     app = ensure_app()
     loop = attach_loop(app)
     exit_code = [0]
+    scripted = bool(screenshot or record)
     try:
-        window = make_window(loop)
+        # A scripted screenshot or recording shows the default layout on every machine and
+        # leaves the user's remembered layout alone (its settings live in a throwaway file).
+        window = make_window(loop, _throwaway_settings() if scripted else None)
         if target is not None:
             window.select_target(target, variant)
         if open_trace is not None:

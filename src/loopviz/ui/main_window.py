@@ -308,6 +308,7 @@ class MainWindow(QMainWindow):
         if live and now - self._side_views_at < SIDE_VIEWS_S:
             return
         self._side_views_at = now
+        self.chart.align_left_axis(self.timeline.axis.width())
         self.chart.set_trace(trace)
         self.findings_panel.show_trace(trace, [] if live else self.findings,
                                        None if live else self.status, live=live)

@@ -82,6 +82,13 @@ class ResponsivenessChart(pg.PlotWidget):
         if view_box is not None:
             self.getPlotItem().setXLink(view_box)
 
+    def align_left_axis(self, width: float) -> None:
+        """Give the left axis the timeline's lane-label width, so that both time axes, linked
+        in seconds, also line up in pixels (one instant is one vertical line on screen)."""
+        axis = self.getPlotItem().getAxis("left")
+        if abs(axis.width() - width) > 0.5:
+            axis.setWidth(round(width))
+
     def apply_style(self) -> None:
         t = self.theme
         width = scaled(1.5, self.presentation)
