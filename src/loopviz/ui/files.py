@@ -82,22 +82,11 @@ class FileActions:
         return os.path.join(folder, name) if folder else name
 
     def save_trace(self, trace: Trace | None, path: str | None = None) -> str | None:
-        if trace is None:
-            show_error(self.parent, "Save trace", "There is no trace yet: run a demo first.")
-            return None
-        path = path or ask_save_path(self.parent, "Save trace", TRACE_FILTER,
-                                     self._suggest("trace", suggested_name(trace, ".loopviz.json")))
-        if not path:
-            return None
         from loopviz.export.native import save_trace
 
-        try:
-            saved = save_trace(trace, path)
-        except OSError as exc:
-            show_error(self.parent, "Save trace", f"Could not save {path}: {exc.strerror or exc}")
-            return None
-        self._remember("trace", str(saved))
-        return f"Saved trace to {saved}"
+        return self._write_trace(trace, path, title="Save trace", purpose="trace",
+                                 file_filter=TRACE_FILTER, suffix=".loopviz.json",
+                                 writer=save_trace, done="Saved trace to {}")
 
     def open_trace(self, path: str | None = None) -> tuple[Trace, str] | None:
         """Load a saved trace; None (after an error dialog) if it cannot be read."""
@@ -122,22 +111,31 @@ class FileActions:
         return trace, path
 
     def export_chrome(self, trace: Trace | None, path: str | None = None) -> str | None:
-        if trace is None:
-            show_error(self.parent, "Export", "There is no trace yet: run a demo first.")
-            return None
-        path = path or ask_save_path(self.parent, "Export Chrome trace", CHROME_FILTER,
-                                     self._suggest("export", suggested_name(trace, ".chrome.json")))
-        if not path:
-            return None
         from loopviz.export.chrome import save_chrome_trace
 
-        try:
-            saved = save_chrome_trace(trace, path)
-        except OSError as exc:
-            show_error(self.parent, "Export", f"Could not write {path}: {exc.strerror or exc}")
+        return self._write_trace(trace, path, title="Export Chrome trace", purpose="export",
+                                 file_filter=CHROME_FILTER, suffix=".chrome.json",
+                                 writer=save_chrome_trace,
+                                 done="Exported Chrome trace to {} (open it in ui.perfetto.dev)")
+
+    def _write_trace(self, trace: Trace | None, path: str | None, *, title: str, purpose: str,
+                     file_filter: str, suffix: str, writer: Any, done: str) -> str | None:
+        """Ask where (unless ``path``), write ``trace`` with ``writer``, remember the folder;
+        a status message, or None after an error dialog or a cancelled file dialog."""
+        if trace is None:
+            show_error(self.parent, title, "There is no trace yet: run a demo first.")
             return None
-        self._remember("export", str(saved))
-        return f"Exported Chrome trace to {saved} (open it in ui.perfetto.dev)"
+        path = path or ask_save_path(self.parent, title, file_filter,
+                                     self._suggest(purpose, suggested_name(trace, suffix)))
+        if not path:
+            return None
+        try:
+            saved = writer(trace, path)
+        except OSError as exc:
+            show_error(self.parent, title, f"Could not write {path}: {exc.strerror or exc}")
+            return None
+        self._remember(purpose, str(saved))
+        return done.format(saved)
 
     def export_image(self, timeline: Any, kind: str, trace: Trace | None,
                      path: str | None = None) -> str | None:
