@@ -41,8 +41,9 @@ def _parser() -> argparse.ArgumentParser:
     gui.add_argument("--open", dest="open_trace", metavar="TRACE", help="open a saved trace")
     gui.add_argument("--screenshot", metavar="PNG", help="save the window after the run")
     gui.add_argument("--quit-after-run", action="store_true")
-    gui.add_argument("--record", metavar="GIF",
-                     help="after the run, export its replay as an animated GIF, then quit")
+    gui.add_argument("--record", metavar="GIF|MP4",
+                     help="after the run, export its replay as an animated GIF (or an MP4 "
+                          "video for a .mp4 name: the video extra), then quit")
 
     lst = sub.add_parser("list", help="the demo catalogue")
     lst.add_argument("--json", action="store_true")

@@ -98,7 +98,8 @@ def run_gui(target: str | None = None, *, variant: str | None = None, run: bool 
             record: str | None = None) -> int:
     """Open the desktop app; the exit code follows DESIGN.md's command-line contract.
     ``record``: after the run (or once the opened trace shows), export its replay as an
-    animated GIF there and quit (``loopviz gui TARGET --run --record replay.gif``)."""
+    animated GIF (or an MP4 video for a ``.mp4`` name) there and quit
+    (``loopviz gui TARGET --run --record replay.gif``)."""
     from loopviz.export.native import TraceFileError, load_trace
     from loopviz.session import TargetError, resolve
 
@@ -150,7 +151,7 @@ def run_gui(target: str | None = None, *, variant: str | None = None, run: bool 
                     exit_code[0] = 1
             if record:
                 try:
-                    info = window.teaching.export_gif(record)
+                    info = window.teaching.export_replay(record)
                     print(f"loopviz: recorded {info.path} ({info.frames} frames)")
                 except (OSError, ValueError) as exc:
                     print(f"loopviz: {exc}", file=sys.stderr)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from PIL import Image
 from PySide6.QtCore import QPointF
 
@@ -60,7 +61,7 @@ def test_a_gif_of_a_short_replay_has_the_expected_frames_and_size(window, run_to
     run_to_end(window)
     trace = window.trace
     path = tmp_path / "replay.gif"
-    info = window.teaching.export_gif(str(path), fps=10, speed=0.5, max_width=640)
+    info = window.teaching.export_replay(str(path), fps=10, speed=0.5, max_width=640)
     expected = len(frame_times(trace.duration_ns, 10, 0.5))
     assert info.frames == expected and 4 <= expected <= 10
     with Image.open(path) as gif:
@@ -75,3 +76,19 @@ def test_frame_times_cover_the_run_at_the_frame_rate_and_end_on_its_last_instant
     assert frame_times(1_000_000_000, 10, 1.0) == [i * 100_000_000 for i in range(11)]
     times = frame_times(5_000_000, 10, 0.001)  # 5 ms at 0.001×: 5 s of frames
     assert len(times) == 51 and times[-1] == 5_000_000
+
+
+def test_an_mp4_of_a_short_replay_has_the_frames_and_the_final_hold(window, run_to_end,
+                                                                    tmp_path):
+    imageio_ffmpeg = pytest.importorskip("imageio_ffmpeg", reason="the video extra")
+    from loopviz.ui.teaching.record_gif import FINAL_HOLD_MS
+
+    choose(window, "sequential-vs-gather", "fixed", fetches=2, delay=0.2)
+    run_to_end(window)
+    path = tmp_path / "replay.mp4"
+    info = window.teaching.export_replay(str(path), fps=10, speed=0.5, max_width=640)
+    expected = len(frame_times(window.trace.duration_ns, 10, 0.5)) + FINAL_HOLD_MS // 100
+    assert info.frames == expected and info.size == (640, info.size[1])
+    frames, seconds = imageio_ffmpeg.count_frames_and_secs(str(path))
+    assert frames == expected
+    assert seconds == pytest.approx(expected / 10, abs=0.15)

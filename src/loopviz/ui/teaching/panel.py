@@ -160,7 +160,7 @@ class Teaching:
                                   self.set_focus_view, checkable=True),
             "side": self._action("Run &side by side (pitfall | fixed)", "Ctrl+B",
                                  lambda: self.run_side_by_side()),
-            "gif": self._action("Export replay as &GIF…", None, lambda: self.ask_gif()),
+            "gif": self._action("Export replay as &GIF or MP4…", None, lambda: self.ask_gif()),
         }
         self.act["captions"].setChecked(True)
         menu = self.window.menuBar().addMenu("&Teach")
@@ -418,10 +418,11 @@ class Teaching:
         view.start(w.loop, targets, timeout=w.settings.run_timeout_s())
         return view
 
-    def export_gif(self, path: str, *, fps: float = 10.0, speed: float | None = None,
-                   widget: QWidget | None = None, max_width: int = 1100) -> Any:
-        """The replay of the current trace as an animated GIF (captions burned in)."""
-        from loopviz.ui.teaching.record_gif import record_gif
+    def export_replay(self, path: str, *, fps: float = 10.0, speed: float | None = None,
+                      widget: QWidget | None = None, max_width: int = 1100) -> Any:
+        """The replay of the current trace as an animated GIF, or an MP4 video when ``path``
+        ends in ``.mp4`` (captions burned in)."""
+        from loopviz.ui.teaching.record_gif import record_replay
 
         if self.full is None:
             raise ValueError("nothing to record: run a demo or open a trace first")
@@ -436,9 +437,9 @@ class Teaching:
         left.hide()  # the demo browser is no part of a recording: the timeline gets its room
         self._recording = True
         try:
-            info = record_gif(trace, widget or self.window, self.show_frame, path, fps=fps,
-                              speed=speed, max_width=max_width,
-                              caption_points=18.0 * self.scale)
+            info = record_replay(trace, widget or self.window, self.show_frame, path, fps=fps,
+                                 speed=speed, max_width=max_width,
+                                 caption_points=18.0 * self.scale)
         finally:
             self._recording = False
             self.replay.speed = saved
@@ -453,11 +454,16 @@ class Teaching:
 
         if self.full is None:
             return
-        path = files.ask_save_path(self.window, "Export replay as GIF", "GIF (*.gif)",
+        path = files.ask_save_path(self.window, "Export replay",
+                                   "Animated GIF (*.gif);;MP4 video (*.mp4)",
                                    files.suggested_name(self.full, ".gif"))
         if path:
             started = time.monotonic()
-            info = self.export_gif(path)
+            try:
+                info = self.export_replay(path)
+            except (RuntimeError, OSError) as exc:
+                files.show_error(self.window, "Export replay", str(exc))
+                return
             self.window.statusBar().showMessage(
                 f"Saved {info.path}: {info.frames} frames, {info.size[0]}×{info.size[1]}, "
                 f"{info.bytes / 1e6:.1f} MB in {time.monotonic() - started:.1f} s")

@@ -1,4 +1,5 @@
-"""Export a replay as an animated GIF: fixed frame rate, captions burned in, unattended.
+"""Export a replay as an animated GIF (or an MP4 video): fixed frame rate, captions burned
+in, unattended.
 
 Frames are rendered offline, not filmed in real time: for each frame time the views are shown
 ``timeslice(trace, t)`` (the very path the interactive replay takes), the widget is grabbed,
@@ -82,10 +83,10 @@ def burn_caption(image: QImage, caption: str, clock: str, *, points: float = 18.
     return out
 
 
-def record_gif(trace: Trace, widget: QWidget, show: Callable[[Trace, int], str], path: str, *,
-               fps: float = 10.0, speed: float = 1.0, max_width: int = 1100,
-               caption_points: float = 18.0) -> GifInfo:
-    """Render the replay of ``trace`` into ``path``.
+def render_frames(trace: Trace, widget: QWidget, show: Callable[[Trace, int], str], *,
+                  fps: float = 10.0, speed: float = 1.0, max_width: int = 1100,
+                  caption_points: float = 18.0) -> list:
+    """The replay of ``trace`` as Pillow RGB frames, one per :func:`frame_times` instant.
 
     ``show(trace_at_t, t_ns)`` makes the views show instant ``t_ns`` and returns the caption to
     burn in; ``widget`` is what each frame grabs (the window, or one panel).
@@ -93,19 +94,24 @@ def record_gif(trace: Trace, widget: QWidget, show: Callable[[Trace, int], str],
     from PIL import Image
 
     frames: list[Image.Image] = []
-    times = frame_times(trace.duration_ns, fps, speed)
-    for t in times:
+    for t in frame_times(trace.duration_ns, fps, speed):
         caption = show(timeslice(trace, t), t)
         QApplication.processEvents()
         grabbed = widget.grab().toImage()
-        speed_txt = f"{speed:g}×"
-        image = burn_caption(grabbed, caption, f"{t / 1e9:6.3f} s  {speed_txt}",
+        image = burn_caption(grabbed, caption, f"{t / 1e9:6.3f} s  {speed:g}×",
                              points=caption_points)
         pil = to_pil(image)
         if pil.width > max_width:
             pil = pil.resize((max_width, round(pil.height * max_width / pil.width)),
                              Image.Resampling.LANCZOS)
         frames.append(pil)
+    return frames
+
+
+def save_gif(frames: list, path: str, fps: float) -> GifInfo:
+    """Encode ``frames`` as a looping GIF; the last frame holds ``FINAL_HOLD_MS``."""
+    from PIL import Image
+
     frame_ms = round(1000 / fps)
     durations = [frame_ms] * (len(frames) - 1) + [FINAL_HOLD_MS]
     # One palette for every frame (from the first and the last, most complete one) and no
@@ -119,3 +125,17 @@ def record_gif(trace: Trace, widget: QWidget, show: Callable[[Trace, int], str],
     indexed[0].save(path, save_all=True, append_images=indexed[1:], duration=durations,
                     loop=0, optimize=True)  # optimize: unchanged pixels become transparent
     return GifInfo(path, len(frames), frames[0].size, os.path.getsize(path))
+
+
+def record_replay(trace: Trace, widget: QWidget, show: Callable[[Trace, int], str], path: str,
+                  *, fps: float = 10.0, speed: float = 1.0, max_width: int = 1100,
+                  caption_points: float = 18.0) -> GifInfo:
+    """Render the replay of ``trace`` into ``path``: an MP4 video when the name ends in
+    ``.mp4`` (needs the ``video`` extra), an animated GIF otherwise."""
+    frames = render_frames(trace, widget, show, fps=fps, speed=speed, max_width=max_width,
+                           caption_points=caption_points)
+    if path.lower().endswith(".mp4"):
+        from loopviz.ui.teaching.record_video import save_mp4
+
+        return save_mp4(frames, path, fps, hold_ms=FINAL_HOLD_MS)
+    return save_gif(frames, path, fps)
