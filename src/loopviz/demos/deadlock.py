@@ -81,13 +81,7 @@ def check(trace: Trace, variant: str, timeout: float = 1.0) -> list[Finding]:
     if variant == PITFALL:
         deadlocks = trace.diagnostics_of("deadlock")
         file, line = ev.source_line(greeting_sync_over_async, "future.result(")
-        if deadlocks:
-            d = deadlocks[0]
-            out.append(Finding(d.message,
-                               ok=ev.same_file(d.file, file) and d.line == line,
-                               data={"deadlocks": len(deadlocks), "line": d.line}))
-        else:
-            out.append(Finding("no deadlock diagnostic was recorded", ok=False))
+        out.append(ev.diagnostic_finding(deadlocks, "deadlock", file, line, "deadlocks"))
         blocks = ev.ui_blocks(trace, int(timeout_ns / 2))
         if blocks:
             b = blocks[0]

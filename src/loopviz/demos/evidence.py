@@ -12,7 +12,7 @@ import os
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from loopviz.trace import Block, Job, Step, TaskInfo, Trace, Wait
+from loopviz.trace import Block, Diagnostic, Finding, Job, Step, TaskInfo, Trace, Wait
 
 
 def secs(ns: float) -> str:
@@ -116,3 +116,14 @@ def thread_name(trace: Trace, thread_id: int | None) -> str:
 def span(trace: Trace, task: TaskInfo) -> int:
     start, end = trace.lifetime(task.id)
     return end - start
+
+
+def diagnostic_finding(diagnostics: list[Diagnostic], kind: str, file: str, line: int,
+                       count_key: str) -> Finding:
+    """The first ``kind`` diagnostic as a finding, ok when it names ``file:line`` (the line the
+    demo's source says is the culprit); a failed finding when none was recorded."""
+    if not diagnostics:
+        return Finding(f"no {kind} diagnostic was recorded", ok=False)
+    d = diagnostics[0]
+    return Finding(d.message, ok=same_file(d.file, file) and d.line == line,
+                   data={count_key: len(diagnostics), "line": d.line})

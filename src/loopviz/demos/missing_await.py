@@ -35,13 +35,8 @@ def check(trace: Trace, variant: str) -> list[Finding]:
     out = []
     never = [d for d in trace.diagnostics_of("never-awaited") if "save_draft" in d.message]
     if variant == PITFALL:
-        if never:
-            d = never[0]
-            out.append(Finding(d.message,
-                               ok=ev.same_file(d.file, call_file) and d.line == call_line,
-                               data={"never_awaited": len(never), "line": d.line}))
-        else:
-            out.append(Finding("no never-awaited diagnostic was recorded", ok=False))
+        out.append(ev.diagnostic_finding(never, "never-awaited", call_file, call_line,
+                                         "never_awaited"))
     else:
         out.append(Finding(f"{len(never)} never-awaited diagnostics", ok=not never))
     # Did save_draft's body ever run? Its suspension line shows up in a wait only if it did.
