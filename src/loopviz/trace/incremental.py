@@ -1,31 +1,44 @@
 """Build Traces of a growing recording repeatedly, paying only for what is new.
 
-``build_trace`` turns every raw record into a record object on every call: right for a final
-trace, too slow for a live view of a big run (about half a second for 10,000 tasks, 30 times a
-second). :class:`IncrementalBuilder` keeps the records it already made and, on each
+Converting every raw record on every call is right for a final trace, too slow for a live view
+of a big run (about half a second for 10,000 tasks, 30 times a second).
+:class:`IncrementalBuilder` keeps the records it already made and, on each
 :meth:`~IncrementalBuilder.build`, converts only the raw records appended since, re-deriving the
-few that can still change (waits not yet resumed, tasks not yet ended, executor jobs).
+few that can still change (waits not yet resumed, tasks not yet ended, executor jobs). A final
+trace (``build_trace``) is the first build of a fresh builder: one derivation serves both.
 
-Contract: for a finished recorder, ``IncrementalBuilder(rec).build()`` (after any number of
-earlier builds) equals ``build_trace(rec)``, except that a task's name and the labels naming
-awaited tasks are read when the builder first sees them (and again when the task ends), not at
-every build: a task renamed while it runs shows its new name once it ends.
+Contract: for a finished recorder, ``IncrementalBuilder(rec).build()`` after any number of
+earlier builds equals the build of a fresh builder, except that a task's name and the labels
+naming awaited tasks are read when the builder first sees them (and again when the task ends),
+not at every build: a task renamed while it runs shows its new name once it ends.
 """
 
 from __future__ import annotations
 
 import time
 
-from loopviz.trace.build import _label
 from loopviz.trace.model import Trace
 from loopviz.trace.recorder import DUE_STRIDE, STEP_STRIDE, WAKE_STRIDE, Recorder
 from loopviz.trace.records import Callback, Job, Step, TaskInfo, ThreadInfo, Wait
 
 
+def _label(kind: str, base: str, targets: tuple[int, ...], names: dict[int, str],
+           delay_ns: int | None) -> str:
+    if kind == "sleep" and delay_ns is not None:
+        ms = round(delay_ns / 1e6)
+        return f"{base} {ms / 1000:g} s" if ms >= 1000 else f"{base} {ms} ms"
+    if kind == "task" and targets:
+        shown = ", ".join(names.get(t, f"task {t}") for t in targets[:3])
+        more = f" +{len(targets) - 3}" if len(targets) > 3 else ""
+        return f"{base} {shown}{more}".strip()
+    return base
+
+
 class IncrementalBuilder:
     """Invariants: ``_steps``/``_waits`` hold a record for every raw step consumed so far, in
-    the order ``build_trace`` sorts them; ``_open[task]`` is the index in ``_waits`` of the
-    task's wait that has no next step yet; ``_wakes[task]`` holds the wakes not yet matched."""
+    time order (steps by start then end, waits by start); ``_open[task]`` is the index in
+    ``_waits`` of the task's wait that has no next step yet; ``_wakes[task]`` holds the wakes
+    not yet matched."""
 
     def __init__(self, recorder: Recorder) -> None:
         self.rec = recorder
