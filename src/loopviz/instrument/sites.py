@@ -134,31 +134,11 @@ def frame_line(frame: types.FrameType) -> str:
     return f"{frame.f_code.co_filename}:{frame.f_lineno} in {frame.f_code.co_qualname}"
 
 
-def describe_frame(frame: types.FrameType | None) -> tuple[str, int]:
-    if frame is None:
-        return "", 0
-    return frame.f_code.co_filename, frame.f_lineno
-
-
-def stack_lines(frames: list[types.FrameType]) -> list[str]:
-    return [frame_line(f) for f in frames]
-
-
 def current_stack_summary(frame: types.FrameType | None, limit: int = 30) -> list[str]:
     """``file:line in function`` for a thread's stack, innermost last."""
     out = []
     while frame is not None and len(out) < limit:
-        out.append(f"{frame.f_code.co_filename}:{frame.f_lineno} in {frame.f_code.co_qualname}")
+        out.append(frame_line(frame))
         frame = frame.f_back
     out.reverse()
     return out
-
-
-def short_path(path: str) -> str:
-    """A path as a reader wants it in a label: relative to cwd when inside it."""
-    try:
-        rel = os.path.relpath(path)
-    except ValueError:
-        return path
-    return path if rel.startswith("..") else rel
-

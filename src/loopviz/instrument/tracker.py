@@ -63,6 +63,13 @@ def callable_name(fn: Any) -> str:
 
 
 def _code_of(fn: Any) -> Any:
+    """The code object behind a callable, or None (C callables have none). Dispatches on the
+    type first: the failed ``getattr`` of the generic path costs an exception inside."""
+    kind = type(fn)
+    if kind is _FUNCTION:
+        return fn.__code__
+    if kind is _METHOD:
+        return fn.__func__.__code__
     fn = getattr(fn, "__func__", fn)
     return getattr(fn, "__code__", None)
 
@@ -271,8 +278,7 @@ class Tracker:
     # ---- loop hooks ---------------------------------------------------------------------------
     def _on_schedule(self, callback: Any, args: tuple[Any, ...]) -> Any:
         """Every scheduled callback that is not a bare task step passes here: a task's wake-up
-        (the awaited future completed: the task is *ready* now) or a plain callback to time.
-        Dispatches on the callback's type: a failed ``getattr`` costs an exception."""
+        (the awaited future completed: the task is *ready* now) or a plain callback to time."""
         kind = type(callback)
         if kind is _BUILTIN:
             owner = callback.__self__
@@ -282,17 +288,9 @@ class Tracker:
                     proxy._waiting = False
                     self.wakes.extend((proxy._id, _now()))
             return callback
-        if kind is _FUNCTION:
-            code = callback.__code__
-        elif kind is _METHOD:
-            if isinstance(callback.__self__, _Task):  # a pure-Python task's step or wake-up
-                return callback
-            code = callback.__func__.__code__
-        else:
-            code = _code_of(callback)
-            if code is None:
-                return callback
-        if self._time_callbacks and is_user_code(code):
+        if kind is _METHOD and isinstance(callback.__self__, _Task):
+            return callback  # a pure-Python task's step or wake-up
+        if self._time_callbacks and self._is_user_callable(callback):
             return _Timed(callback, self)
         return callback
 
