@@ -49,3 +49,13 @@ def test_a_stall_in_loopviz_itself_is_shown_as_its_own_work_not_a_block(loop_kin
     [own] = [c for c in result.trace.callbacks if c.label.startswith("loopviz: stalled")]
     assert own.end_ns - own.start_ns >= 0.25e9
     assert "repaint_everything" in own.label
+
+
+def test_library_code_loaded_from_a_zip_is_not_user_code() -> None:
+    """PySide6 runs support modules from an embedded zip under relative names such as
+    'shibokensupport/feature.py': a stall there is not the user's line."""
+    from loopviz.instrument.sites import is_user_file
+
+    assert not is_user_file("shibokensupport/feature.py")
+    assert is_user_file(str(program("sleep_block")))
+    assert is_user_file("<string>")

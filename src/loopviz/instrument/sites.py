@@ -52,7 +52,12 @@ PRIMITIVES: dict[str, tuple[str, str]] = {
 def is_user_file(filename: str) -> bool:
     """True for files outside the stdlib, site-packages and loopviz (loopviz's demos count as
     user code). The one rule for code objects, tracebacks and coroutine origins alike."""
-    if filename.startswith("<") and filename != "<string>":
+    if filename == "<string>":
+        return True
+    if filename.startswith("<") or not os.path.isfile(filename):
+        # Not a file on disk: a frozen or zip-embedded library module (PySide6 loads its
+        # support code as 'shibokensupport/feature.py', a relative name that realpath would
+        # otherwise place in the current directory, i.e. in "user" code).
         return False
     path = os.path.normcase(os.path.realpath(filename))
     if path.startswith(_PKG_DIR):
