@@ -14,6 +14,14 @@ re-armed about every ``rearm_s``, dumps the stacks into a temp file if we stop r
 and that dump attributes the block instead. faulthandler has one timer per process: a second
 watchdog does without the backstop; at stop the timer is cancelled.
 
+The dump reads every thread's frames without the GIL. That is safe while one thread holds the
+GIL in a C call (every other thread is parked), but not when this thread is merely starved by
+busy Python threads taking turns: then a frame can change under the reader and the process
+dies (seen: a CPU-bound worker thread on a loaded 2-core machine starved this thread past the
+old 75 ms delay, and ~1 run in 6 of the offload-cpu demo segfaulted). So the dump waits
+``1.5 × rearm_s`` = 0.3 s by default: GIL hand-offs every 5 ms make plain contention that long
+rare, and a C call holding the GIL for 0.3 s or more is still caught.
+
 Invariants: samples are keyed by the beat they follow, so a sample always belongs to the stall
 that started at that beat; a stall is reported once, when the heartbeat shows its end (or at
 ``uninstall`` if the UI thread has not beaten since).
@@ -167,7 +175,7 @@ class Watchdog:
 
     def __init__(self, threshold_s: float = 0.05, *, poll_s: float = 0.005,
                  sample_after_s: float | None = None, backstop: bool = True,
-                 rearm_s: float = 0.05) -> None:
+                 rearm_s: float = 0.2) -> None:
         self.threshold_s = threshold_s
         self.poll_s = poll_s
         # Sampling starts before the threshold so short blocks still get a few samples.
