@@ -29,6 +29,7 @@ import weakref
 from typing import Any
 
 from loopviz.instrument import sites
+from loopviz.instrument.overrides import restore_overrides, save_overrides
 from loopviz.instrument.report import callee_at, caller_site, emit, where
 from loopviz.instrument.tracker import callable_name
 from loopviz.instrument.watchdog import Stall, Watchdog
@@ -90,8 +91,7 @@ class DeadlockDetector:
             return
         loop = self._loop = recording.loop
         self._recorder = recording.recorder
-        self._saved = {n: loop.__dict__[n] for n in ("call_soon_threadsafe", "run_until_complete")
-                       if n in loop.__dict__}
+        self._saved = save_overrides(loop, ("call_soon_threadsafe", "run_until_complete"))
         loop.call_soon_threadsafe = self._hook_threadsafe(loop.call_soon_threadsafe)
         loop.run_until_complete = self._hook_run_until_complete(loop.run_until_complete)
         self._orig_run = asyncio.runners.run
@@ -104,9 +104,7 @@ class DeadlockDetector:
             return
         if self in self.watchdog.observers:
             self.watchdog.observers.remove(self)
-        for name in ("call_soon_threadsafe", "run_until_complete"):
-            self._loop.__dict__.pop(name, None)
-        self._loop.__dict__.update(self._saved)
+        restore_overrides(self._loop, self._saved)
         if asyncio.runners.run is not self._orig_run:
             asyncio.run = asyncio.runners.run = self._orig_run
         self._loop = self._recorder = None
