@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import asyncio
 import collections.abc
+import sys
 import time
 import types
 from typing import TYPE_CHECKING, Any
 
+from loopviz._native import speedups
 from loopviz.instrument.sites import PRIMITIVES, _user_cache, is_user_code, walk
 from loopviz.trace.recorder import COMPACT_AT, SITE_DONE
 
@@ -34,13 +36,14 @@ def _exc_text(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
-class CoroutineProxy(collections.abc.Coroutine):
-    """Invariant: ``_waiting`` is True only between a suspension on a future and the moment
-    that future schedules the task's wake-up (the tracker's ``call_soon`` hook clears it)."""
+class _PythonCore:
+    """The per-step path in pure Python: the reference for ``_speedups.ProxyCore``, which does
+    exactly this in C (used when the extension was not built, or ``LOOPVIZ_PURE_PYTHON`` is set).
+    The methods it calls back (``_read_name``, ``_bare_yield_site``, ``_suspended_on``,
+    ``_finished``, ``_compact``) are CoroutineProxy's, shared by both."""
 
-    __slots__ = ("__weakref__", "_coro", "_extend", "_id", "_last_inner", "_last_lasti",
-                 "_last_site", "_named", "_rec", "_sleep0", "_steps", "_tracker", "_waiting",
-                 "task")
+    __slots__ = ("__weakref__", "_coro", "_id", "_last_inner", "_last_lasti", "_last_site",
+                 "_named", "_rec", "_sleep0", "_steps", "_tracker", "_waiting", "task")
 
     def __init__(self, coro: Any, task_id: int, tracker: Tracker) -> None:
         self._coro = coro
@@ -48,7 +51,6 @@ class CoroutineProxy(collections.abc.Coroutine):
         self._tracker = tracker
         self._rec = tracker.recorder
         self._steps = tracker.steps
-        self._extend = tracker.steps.extend
         self._sleep0 = tracker.sleep0_sites
         # The last bare-yield site of this task, valid while the task is again suspended at
         # the same instruction of its own coroutine on the same library coroutine.
@@ -59,22 +61,53 @@ class CoroutineProxy(collections.abc.Coroutine):
         self._named = False  # the Task's name is read at its first step (asyncio sets it late)
         self.task: Any = None  # weakref to the Task, set by the factory
 
-    # ---- the two calls a Task makes -----------------------------------------------------
     def send(self, value: Any) -> Any:
         if not self._named:
-            self._read_name()
+            self._read_name()  # type: ignore[attr-defined]
         start = _now()
         try:
             yielded = self._coro.send(value)
         except BaseException as exc:
-            self._finished(start, exc)
+            self._finished(start, exc)  # type: ignore[attr-defined]
             raise
         end = _now()
-        site = self._bare_yield_site(end) if yielded is None else self._suspended_on(yielded, end)
-        self._extend((self._id, start, end, site))
-        if len(self._steps) > COMPACT_AT:
-            self._rec.compact()
+        try:
+            site = (self._bare_yield_site(end) if yielded is None  # type: ignore[attr-defined]
+                    else self._suspended_on(yielded, end))  # type: ignore[attr-defined]
+            steps = self._steps
+            steps.extend((self._id, start, end, site))
+            if len(steps) > COMPACT_AT:
+                self._compact()  # type: ignore[attr-defined]
+        except Exception as exc:  # a failure of the recorder: the program must not notice
+            sys.unraisablehook(_Unraisable(exc, self))
         return yielded
+
+
+class _Unraisable:
+    """What ``sys.unraisablehook`` expects (the C core reports through the same hook)."""
+
+    __slots__ = ("err_msg", "exc_traceback", "exc_type", "exc_value", "object")
+
+    def __init__(self, exc: BaseException, obj: Any) -> None:
+        self.exc_type, self.exc_value, self.exc_traceback = type(exc), exc, exc.__traceback__
+        self.err_msg, self.object = "loopviz: recording a step failed", obj
+
+
+if speedups is not None:
+    speedups.configure(COMPACT_AT, _user_cache)
+    _Core: type = speedups.ProxyCore
+else:  # built without a compiler (or LOOPVIZ_PURE_PYTHON): the same behaviour, slower
+    _Core = _PythonCore
+
+
+class CoroutineProxy(_Core, collections.abc.Coroutine):  # type: ignore[valid-type,misc]
+    """Invariant: ``_waiting`` is True only between a suspension on a future and the moment
+    that future schedules the task's wake-up (the tracker's ``call_soon`` hook clears it)."""
+
+    __slots__ = ()  # the fields are the core's (``_PythonCore.__init__`` lists them)
+
+    # ---- the two calls a Task makes (send: the core's) ------------------------------------
+    _slow_send = _PythonCore.send  # any coroutine-like object, whichever core is in use
 
     def throw(self, typ: Any, val: Any = None, tb: Any = None) -> Any:
         if not self._named:
@@ -90,7 +123,7 @@ class CoroutineProxy(collections.abc.Coroutine):
             raise
         end = _now()
         site = self._suspended_on(yielded, end)
-        self._extend((self._id, start, end, site))
+        self._steps.extend((self._id, start, end, site))
         return yielded
 
     def close(self) -> None:
@@ -110,10 +143,13 @@ class CoroutineProxy(collections.abc.Coroutine):
                 entry.name = task.get_name()
             self._named = True
 
+    def _compact(self) -> None:
+        self._rec.compact()
+
     def _finished(self, start: int, exc: BaseException) -> None:
         tr = self._tracker
         end = _now()
-        self._extend((self._id, start, end, SITE_DONE))
+        self._steps.extend((self._id, start, end, SITE_DONE))
         task = self.task() if self.task is not None else None
         if isinstance(exc, StopIteration):
             # A Task that was asked to cancel turns a normal return into a cancellation.

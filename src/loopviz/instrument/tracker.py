@@ -22,6 +22,8 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from loopviz._native import speedups
+from loopviz.instrument.overrides import restore_overrides, save_overrides
 from loopviz.instrument.proxy import CoroutineProxy, primitive_of
 from loopviz.instrument.sites import _user_cache, chain_key, frame_line, is_user_code
 from loopviz.trace.recorder import Recorder, TaskEntry
@@ -131,12 +133,12 @@ class Tracker:
         self.loop_tid = self.recorder.thread_id(self.loop_ident, role="ui-loop")
         self.recorder.running_provider = self.current_task_id
         self.recorder.loop_thread = self.loop_tid
-        self._saved = {name: loop.__dict__[name] for name in _HOOKED if name in loop.__dict__}
+        self._saved = save_overrides(loop, (*_HOOKED, "schedule_hook"))
         orig = {name: getattr(loop, name) for name in _HOOKED}
-        if "schedule_hook" in dir(type(loop)) and "call_soon" not in loop.__dict__:
+        if hasattr(type(loop), "schedule_hook") and self._saved["call_soon"] is None:
             # loopviz's own loop calls us from its call_soon: no Python wrapper per step.
             self._native_hook = True
-            loop.schedule_hook = self._on_schedule  # type: ignore[attr-defined]
+            loop.schedule_hook = self._schedule_filter()  # type: ignore[attr-defined]
         else:
             self._native_hook = False
             loop.call_soon = self._hook_call_soon(orig["call_soon"])  # type: ignore[method-assign]
@@ -144,19 +146,18 @@ class Tracker:
         loop.call_at = self._hook_timer(orig["call_at"], absolute=True)  # type: ignore[method-assign]
         loop.run_in_executor = self._hook_executor(orig["run_in_executor"])  # type: ignore[method-assign]
         self._prev_factory = loop.get_task_factory()
-        loop.set_task_factory(self._factory)
+        loop.set_task_factory(self._factory if speedups is None or self._prev_factory is not None
+                              else speedups.TaskFactory(
+                                  self._factory, self, CoroutineProxy, TaskEntry, _Task,
+                                  self.recorder.tasks, self.recorder._task_ids, _current_task,
+                                  is_user_code, self.listeners))
         self.installed = True
 
     def uninstall(self) -> None:
         if not self.installed:
             return
         loop = self.loop
-        if self._native_hook:
-            loop.schedule_hook = None  # type: ignore[attr-defined]
-            loop.__dict__.pop("schedule_hook", None)
-        for name in _HOOKED:
-            loop.__dict__.pop(name, None)
-        loop.__dict__.update(self._saved)
+        restore_overrides(loop, self._saved)
         loop.set_task_factory(self._prev_factory)
         self.sleep_dues.clear()
         self.executor_jobs.clear()
@@ -164,6 +165,8 @@ class Tracker:
 
     # ---- the task factory --------------------------------------------------------------------
     def _factory(self, loop: asyncio.AbstractEventLoop, coro: Any, **kwargs: Any) -> asyncio.Task:
+        """The task factory (the C speedups' TaskFactory does its common case, and hands
+        everything else here)."""
         prev = self._prev_factory
         if not asyncio.iscoroutine(coro) or isinstance(coro, CoroutineProxy):
             return prev(loop, coro, **kwargs) if prev else _Task(coro, loop=loop, **kwargs)
@@ -187,9 +190,13 @@ class Tracker:
         # 3.11 names the task after the factory returns: the entry reads the name lazily
         # (at the task's end, or from the live task when a trace is built).
         proxy.task = entry.task_ref = weakref.ref(task)
+        if self.listeners:
+            self._notify_created(tid, task, coro)
+        return task
+
+    def _notify_created(self, tid: int, task: asyncio.Task, coro: Any) -> None:
         for listener in tuple(self.listeners):
             self._notify(listener, "task_created", tid, task, coro)
-        return task
 
     def task_ended(self, task_id: int, end: int, outcome: str, text: str | None,
                    exc: BaseException, task: asyncio.Task | None) -> None:
@@ -294,10 +301,19 @@ class Tracker:
             return _Timed(callback, self)
         return callback
 
+    def _schedule_filter(self) -> Callable[[Any, tuple[Any, ...]], Any]:
+        """:meth:`_on_schedule`, with its common cases in C when the speedups are built."""
+        if speedups is None:
+            return self._on_schedule
+        return speedups.WakeFilter(self._on_schedule, CoroutineProxy, _Task, self.wakes,
+                                   self._time_callbacks)
+
     def _hook_call_soon(self, orig: Callable[..., Any]) -> Callable[..., Any]:
         """The same as :meth:`_on_schedule`, as a ``call_soon`` wrapper for foreign loops."""
         on_schedule = self._on_schedule
         py_callables = (types.FunctionType, types.MethodType, functools.partial)
+        if speedups is not None:  # the same test in C: every task step passes through here
+            return speedups.ScheduleHook(orig, self._schedule_filter(), py_callables)
 
         def call_soon(callback: Any, *args: Any, context: Any = None) -> Any:
             if args or type(callback) in py_callables:

@@ -1,10 +1,11 @@
 """The Recorder: append-only, cheap to write from the hot path, safe to read from any thread.
 
 Invariants:
-- The *hot* buffers (``steps``, ``wakes``, ``dues``) are flat lists of ints appended only by the
-  thread running the instrumented loop, one record per ``+=`` of a tuple (a single C call, so a
-  reader never sees half a record). Every ``COMPACT_AT`` ints they are moved into ``array('q')``
-  columns under ``lock``; readers copy under the same lock, so they never see a record twice.
+- The *hot* buffers (``steps``, ``wakes``, ``dues``) are flat int buffers (the C speedups'
+  ``IntLog``, else lists) appended only by the thread running the instrumented loop, one record
+  per ``extend`` of a tuple (a single C call, so a reader never sees half a record). Every
+  ``COMPACT_AT`` ints they are moved into ``array('q')`` columns under ``lock``; readers copy
+  under the same lock, so they never see a record twice.
 - Times in the buffers are raw ``time.monotonic_ns()`` (the clock asyncio's ``loop.time()``
   uses); they become "ns since start" only when a :class:`~loopviz.trace.model.Trace` is built.
 - Rare records (tasks, jobs, blocks, diagnostics, samples, callbacks) are appended under
@@ -23,7 +24,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from loopviz._native import speedups
 from loopviz.trace.records import Block, Diagnostic
+
+_IntLog = speedups.IntLog if speedups is not None else None
 
 STEP_STRIDE = 4  # task, start, end, site (site < 0: the task finished in this step)
 WAKE_STRIDE = 2  # task, ready
@@ -65,34 +69,44 @@ class JobEntry:
 
 
 class _Column:
-    """A flat int buffer plus its compacted ``array('q')`` past."""
+    """A flat int buffer plus its compacted ``array('q')`` past. The buffer is the C speedups'
+    ``IntLog`` (int64 words already) when built, else a list of ints."""
 
     __slots__ = ("buf", "past", "stride")
 
     def __init__(self, stride: int) -> None:
-        self.buf: list[int] = []
+        self.buf: Any = _IntLog() if _IntLog is not None else []
         self.past = array("q")
         self.stride = stride
 
     def compact(self) -> None:
         buf = self.buf
-        # fromlist, not extend: it converts a list in one C loop, twice as fast.
-        if len(buf) % self.stride == 0:  # the usual case: whole records only, no slice copy
+        n = len(buf) - len(buf) % self.stride  # whole records only
+        if type(buf) is not list:
+            self.past.frombytes(buf.take(n))
+        elif n == len(buf):  # the usual case: no slice copy
+            # fromlist, not extend: it converts a list in one C loop, twice as fast.
             self.past.fromlist(buf)
             buf.clear()
         else:
-            n = len(buf) - len(buf) % self.stride
             self.past.fromlist(buf[:n])
             del buf[:n]
 
     def copy(self) -> array:
         out = array("q", self.past)
-        buf = self.buf[:]
-        out.extend(buf[: len(buf) - len(buf) % self.stride])
+        buf = self.buf
+        if type(buf) is not list:
+            out.frombytes(buf.peek(len(buf) - len(buf) % self.stride))
+        else:
+            buf = buf[:]
+            out.extend(buf[: len(buf) - len(buf) % self.stride])
         return out
 
     def nbytes(self) -> int:
-        return self.past.buffer_info()[1] * self.past.itemsize + sys.getsizeof(self.buf) + sum(
+        past = self.past.buffer_info()[1] * self.past.itemsize
+        if type(self.buf) is not list:
+            return past + sys.getsizeof(self.buf)
+        return past + sys.getsizeof(self.buf) + sum(
             sys.getsizeof(v) for v in self.buf if not -5 <= v <= 256
         )
 
