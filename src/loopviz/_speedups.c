@@ -26,6 +26,61 @@
 #include <frameobject.h>
 #include <structmember.h>
 
+/* CPython 3.11-3.13: read a suspended coroutine's instruction offset and walk the caller's
+ * frames through the interpreter's own frame records (the internal headers installed with each
+ * Python, the way Cython and greenlet do), instead of asking for frame *objects*: each of those
+ * is a GC-tracked allocation, and a coroutine's stays alive as long as the coroutine (measured:
+ * the largest single per-task cost of the factory and first step). Other versions use the
+ * public frame-object API. */
+#if PY_VERSION_HEX >= 0x030B0000 && PY_VERSION_HEX < 0x030E0000 && !defined(LOOPVIZ_PUBLIC_API_ONLY)
+#define LOOPVIZ_FRAME_INTERNALS 1
+#ifndef Py_BUILD_CORE
+#define Py_BUILD_CORE 1
+#endif
+#include <internal/pycore_frame.h>
+#undef Py_BUILD_CORE
+#endif
+
+#ifdef LOOPVIZ_FRAME_INTERNALS
+static inline PyCodeObject *
+iframe_code(_PyInterpreterFrame *f)
+{
+#if PY_VERSION_HEX >= 0x030D0000
+    return _PyFrame_GetCode(f);
+#else
+    return f->f_code;
+#endif
+}
+
+/* f_lasti as Python shows it (a byte offset; -1 before the first instruction). */
+static inline int
+iframe_lasti(_PyInterpreterFrame *f)
+{
+    int i = _PyInterpreterFrame_LASTI(f);
+    return i < 0 ? -1 : i * (int)sizeof(_Py_CODEUNIT);
+}
+
+/* What PyFrame_GetBack and PyEval_GetFrame skip: frames not yet started, and C shims. */
+static inline _PyInterpreterFrame *
+first_complete(_PyInterpreterFrame *f)
+{
+    while (f != NULL && _PyFrame_IsIncomplete(f)) {
+        f = f->previous;
+    }
+    return f;
+}
+
+static inline _PyInterpreterFrame *
+current_iframe(void)
+{
+#if PY_VERSION_HEX >= 0x030D0000
+    return PyThreadState_Get()->current_frame;
+#else
+    return PyThreadState_Get()->cframe->current_frame;
+#endif
+}
+#endif
+
 static PyObject *str_cr_await, *str_cr_frame;
 static PyObject *str_read_name, *str_bare_yield_site, *str_suspended_on, *str_finished,
     *str_slow_send, *str_compact;
@@ -282,6 +337,7 @@ typedef struct {
     PyObject *last_inner; /* bare-yield shortcut: code of the library coroutine last time */
     PyObject *last_site;  /* ... and the site it gave */
     int last_lasti;       /* ... at this instruction of the task's own frame (-1: invalid) */
+    long long id_ll, last_site_ll; /* id and last_site as machine ints, for the step records */
     char waiting;
     char named;
     PyObject *weakrefs;
@@ -344,7 +400,35 @@ core_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
 
 #define SET_FIELD(field, value) do { PyObject *_old = (field); (field) = (value); Py_XDECREF(_old); } while (0)
 
-/* CoroutineProxy(coro, task_id, tracker): the same fields _PythonCore.__init__ sets. */
+/* The fields _PythonCore.__init__ sets (all arguments borrowed). 0, or -1 if ``id`` is not an
+ * int64. */
+static int
+core_fill(ProxyCore *self, PyObject *coro, PyObject *id, PyObject *tracker, PyObject *rec,
+          PyObject *steps, PyObject *sleep0)
+{
+    long long id_ll = PyLong_AsLongLong(id);
+    if (id_ll == -1 && PyErr_Occurred()) {
+        return -1;
+    }
+    self->id_ll = id_ll;
+    self->last_site_ll = 0;
+    SET_FIELD(self->coro, Py_NewRef(coro));
+    SET_FIELD(self->id, Py_NewRef(id));
+    SET_FIELD(self->tracker, Py_NewRef(tracker));
+    SET_FIELD(self->rec, Py_NewRef(rec));
+    SET_FIELD(self->steps, Py_NewRef(steps));
+    SET_FIELD(self->sleep0, Py_NewRef(sleep0));
+    SET_FIELD(self->task, Py_NewRef(Py_None));
+    SET_FIELD(self->frame, NULL);
+    SET_FIELD(self->last_inner, Py_NewRef(Py_None));
+    SET_FIELD(self->last_site, PyLong_FromLong(0));
+    self->last_lasti = -1;
+    self->waiting = 0;
+    self->named = 0;
+    return 0;
+}
+
+/* CoroutineProxy(coro, task_id, tracker) */
 static int
 core_init(ProxyCore *self, PyObject *args, PyObject *kwds)
 {
@@ -368,20 +452,11 @@ core_init(ProxyCore *self, PyObject *args, PyObject *kwds)
         Py_XDECREF(sleep0);
         return -1;
     }
-    SET_FIELD(self->coro, Py_NewRef(coro));
-    SET_FIELD(self->id, Py_NewRef(id));
-    SET_FIELD(self->tracker, Py_NewRef(tracker));
-    SET_FIELD(self->rec, rec);
-    SET_FIELD(self->steps, steps);
-    SET_FIELD(self->sleep0, sleep0);
-    SET_FIELD(self->task, Py_NewRef(Py_None));
-    SET_FIELD(self->frame, NULL);
-    SET_FIELD(self->last_inner, Py_NewRef(Py_None));
-    SET_FIELD(self->last_site, PyLong_FromLong(0));
-    self->last_lasti = -1;
-    self->waiting = 0;
-    self->named = 0;
-    return 0;
+    int rc = core_fill(self, coro, id, tracker, rec, steps, sleep0);
+    Py_DECREF(rec);
+    Py_DECREF(steps);
+    Py_DECREF(sleep0);
+    return rc;
 }
 
 /* The code object of a native coroutine, borrowed (it lives as long as the coroutine). */
@@ -418,31 +493,66 @@ cached_user(PyObject *code)
     return hit == Py_True;
 }
 
+/* f_lasti of the (native, just suspended) coroutine's own frame: 1 when read, 0 when it has no
+ * frame, -1 on error. */
+static int
+own_lasti(ProxyCore *self, int *lasti)
+{
+#ifdef LOOPVIZ_FRAME_INTERNALS
+    *lasti = iframe_lasti((_PyInterpreterFrame *)((PyCoroObject *)self->coro)->cr_iframe);
+    return 1;
+#else
+    if (self->frame == NULL) {
+        self->frame = PyObject_GetAttr(self->coro, str_cr_frame);
+        if (self->frame == NULL) {
+            return -1;
+        }
+    }
+    if (!PyFrame_Check(self->frame)) {
+        return 0;
+    }
+    *lasti = PyFrame_GetLasti((PyFrameObject *)self->frame);
+    return 1;
+#endif
+}
+
+/* Steals ``site`` (a site id from a Python method, or NULL with an exception set). */
+static int
+site_of(PyObject *site, long long *out)
+{
+    if (site == NULL) {
+        return -1;
+    }
+    *out = PyLong_AsLongLong(site);
+    Py_DECREF(site);
+    return *out == -1 && PyErr_Occurred() ? -1 : 0;
+}
+
 /* Site of a bare yield (``asyncio.sleep(0)``), the hottest path: the shortcut of
  * CoroutineProxy._bare_yield_site (same instruction of the task's own frame, same library
  * coroutine below it), then the shared table for a user frame straight into a library
- * coroutine; anything else goes to that method. Returns a new reference. */
-static PyObject *
-bare_yield_site(ProxyCore *self, long long end)
+ * coroutine; anything else goes to that method. 0 with the site id in *out, or -1. */
+static int
+bare_yield_site(ProxyCore *self, long long end, long long *out)
 {
     PyObject *coro = self->coro;
-    if (self->frame == NULL) {
-        self->frame = PyObject_GetAttr(coro, str_cr_frame);
-        if (self->frame == NULL) {
-            return NULL;
-        }
+    int lasti = -1;
+    int has_frame = own_lasti(self, &lasti);
+    if (has_frame < 0) {
+        return -1;
     }
-    if (PyFrame_Check(self->frame)) {
-        int lasti = PyFrame_GetLasti((PyFrameObject *)self->frame);
+    if (has_frame) {
         PyObject *inner = PyObject_GetAttr(coro, str_cr_await);
         if (inner == NULL) {
-            return NULL;
+            return -1;
         }
         PyObject *site = NULL;
         if (PyCoro_CheckExact(inner)) {
             PyObject *code = coro_code(inner);
             if (lasti == self->last_lasti && code == self->last_inner) {
-                site = Py_NewRef(self->last_site);
+                Py_DECREF(inner);
+                *out = self->last_site_ll;
+                return 0;
             }
             else if (self->sleep0 != NULL && PyDict_CheckExact(self->sleep0)
                      && cached_user(code) == 0 && cached_user(coro_code(coro)) == 1) {
@@ -450,67 +560,50 @@ bare_yield_site(ProxyCore *self, long long end)
                 PyObject *key = Py_BuildValue("(Ni)", PyLong_FromVoidPtr(coro_code(coro)), lasti);
                 if (key == NULL) {
                     Py_DECREF(inner);
-                    return NULL;
+                    return -1;
                 }
                 PyObject *hit = PyDict_GetItemWithError(self->sleep0, key);
                 Py_DECREF(key);
-                if (hit != NULL) {
-                    site = Py_NewRef(hit);
+                long long hit_ll = hit != NULL ? PyLong_AsLongLong(hit) : -1;
+                if (hit != NULL && !(hit_ll == -1 && PyErr_Occurred())) {
+                    site = hit;
                     self->last_lasti = lasti;
+                    self->last_site_ll = hit_ll;
                     SET_FIELD(self->last_inner, Py_NewRef(code));
                     SET_FIELD(self->last_site, Py_NewRef(hit));
                 }
                 else if (PyErr_Occurred()) {
                     Py_DECREF(inner);
-                    return NULL;
+                    return -1;
                 }
             }
         }
         Py_DECREF(inner);
         if (site != NULL) {
-            return site;
+            *out = self->last_site_ll;
+            return 0;
         }
     }
-    return PyObject_CallMethod((PyObject *)self, "_bare_yield_site", "L", end);
+    return site_of(PyObject_CallMethod((PyObject *)self, "_bare_yield_site", "L", end), out);
 }
 
 static int
-append_step(ProxyCore *self, long long start, long long end, PyObject *site)
+append_step(ProxyCore *self, long long start, long long end, long long site)
 {
     PyObject *steps = self->steps;
-    if (steps != NULL && Py_IS_TYPE(steps, &IntLog_Type)) {
-        long long site_id = PyLong_AsLongLong(site);
-        long long task_id = PyLong_AsLongLong(self->id);
-        if (PyErr_Occurred() || intlog_append4((IntLog *)steps, task_id, start, end, site_id) < 0) {
-            return -1;
-        }
-        if (((IntLog *)steps)->len > compact_at) {
-            PyObject *r = PyObject_CallMethodNoArgs((PyObject *)self, str_compact);
-            Py_XDECREF(r);
-            return r == NULL ? -1 : 0;
-        }
-        return 0;
-    }
-    PyObject *s = PyLong_FromLongLong(start);
-    PyObject *e = PyLong_FromLongLong(end);
-    int rc = -1;
-    if (s != NULL && e != NULL && steps != NULL && PyList_CheckExact(steps)) {
-        /* Allocation is done: no Python code can run between these four appends, so a reader
-           on another thread never sees half a record. */
-        rc = (PyList_Append(steps, self->id) || PyList_Append(steps, s)
-              || PyList_Append(steps, e) || PyList_Append(steps, site)) ? -1 : 0;
-        if (rc == 0 && PyList_GET_SIZE(steps) > compact_at) {
-            PyObject *r = PyObject_CallMethodNoArgs((PyObject *)self, str_compact);
-            rc = r == NULL ? -1 : 0;
-            Py_XDECREF(r);
-        }
-    }
-    else if (s != NULL && e != NULL) {
+    if (steps == NULL || !Py_IS_TYPE(steps, &IntLog_Type)) {
         PyErr_SetString(PyExc_RuntimeError, "loopviz proxy used before it was set up");
+        return -1;
     }
-    Py_XDECREF(s);
-    Py_XDECREF(e);
-    return rc;
+    if (intlog_append4((IntLog *)steps, self->id_ll, start, end, site) < 0) {
+        return -1;
+    }
+    if (((IntLog *)steps)->len > compact_at) {
+        PyObject *r = PyObject_CallMethodNoArgs((PyObject *)self, str_compact);
+        Py_XDECREF(r);
+        return r == NULL ? -1 : 0;
+    }
+    return 0;
 }
 
 /* The live Task behind self->task (a weakref), as a new reference; NULL without an error if
@@ -579,8 +672,7 @@ finished_fast(ProxyCore *self, long long start)
         return 0;
     }
     long long end = now_ns();
-    long long task_id = PyLong_AsLongLong(self->id);
-    if (PyErr_Occurred() || intlog_append4((IntLog *)self->steps, task_id, start, end, -1) < 0) {
+    if (intlog_append4((IntLog *)self->steps, self->id_ll, start, end, -1) < 0) {
         return -1;
     }
     PyObject *task = live_task(self);
@@ -668,18 +760,15 @@ core_step(ProxyCore *self, PyObject *value, PyObject **result)
     Py_DECREF(coro);
     if (res == PYGEN_NEXT) {
         long long end = now_ns();
-        PyObject *site;
-        if (yielded == Py_None) {
-            site = bare_yield_site(self, end);
-        }
-        else {
-            site = PyObject_CallMethod((PyObject *)self, "_suspended_on", "OL", yielded, end);
-        }
-        if (site == NULL || append_step(self, start, end, site) < 0) {
+        long long site;
+        int ok = yielded == Py_None
+            ? bare_yield_site(self, end, &site)
+            : site_of(PyObject_CallMethod((PyObject *)self, "_suspended_on", "OL", yielded, end),
+                      &site);
+        if (ok < 0 || append_step(self, start, end, site) < 0) {
             /* A failure of the recorder itself: the program must not notice. */
             PyErr_WriteUnraisable((PyObject *)self);
         }
-        Py_XDECREF(site);
         *result = yielded;
         return PYGEN_NEXT;
     }
@@ -756,19 +845,71 @@ static PyMethodDef core_methods[] = {
 
 static PyMemberDef core_members[] = {
     {"_coro", T_OBJECT_EX, offsetof(ProxyCore, coro), 0, NULL},
-    {"_id", T_OBJECT_EX, offsetof(ProxyCore, id), 0, NULL},
+    {"_id", T_OBJECT_EX, offsetof(ProxyCore, id), READONLY, NULL},
     {"_steps", T_OBJECT_EX, offsetof(ProxyCore, steps), 0, NULL},
     {"_tracker", T_OBJECT_EX, offsetof(ProxyCore, tracker), 0, NULL},
     {"_rec", T_OBJECT_EX, offsetof(ProxyCore, rec), 0, NULL},
     {"_sleep0", T_OBJECT_EX, offsetof(ProxyCore, sleep0), 0, NULL},
     {"task", T_OBJECT, offsetof(ProxyCore, task), 0, NULL},
     {"_last_inner", T_OBJECT, offsetof(ProxyCore, last_inner), 0, NULL},
-    {"_last_site", T_OBJECT, offsetof(ProxyCore, last_site), 0, NULL},
     {"_last_lasti", T_INT, offsetof(ProxyCore, last_lasti), 0, NULL},
     {"_waiting", T_BOOL, offsetof(ProxyCore, waiting), 0, NULL},
     {"_named", T_BOOL, offsetof(ProxyCore, named), 0, NULL},
     {"__weaklistoffset__", T_PYSSIZET, offsetof(ProxyCore, weakrefs), READONLY, NULL},
     {NULL, 0, 0, 0, NULL},
+};
+
+/* __name__ and __qualname__ of the wrapped coroutine (task reprs show them). Explicit
+ * descriptors, not a __getattr__: with one, Python 3.11's Task would no longer find ``send``
+ * through the generic lookup and would make a bound method on every step. */
+static PyObject *
+core_get_coro_attr(ProxyCore *self, void *name)
+{
+    if (self->coro == NULL) {
+        PyErr_SetString(PyExc_AttributeError, "loopviz proxy used before it was set up");
+        return NULL;
+    }
+    return PyObject_GetAttrString(self->coro, (const char *)name);
+}
+
+static int
+core_set_coro_attr(ProxyCore *self, PyObject *value, void *name)
+{
+    if (self->coro == NULL) {
+        PyErr_SetString(PyExc_AttributeError, "loopviz proxy used before it was set up");
+        return -1;
+    }
+    return PyObject_SetAttrString(self->coro, (const char *)name, value);
+}
+
+/* _last_site: kept in step with its machine-int copy (the Python bare-yield path sets it). */
+static PyObject *
+core_get_last_site(ProxyCore *self, void *closure)
+{
+    return Py_NewRef(self->last_site != NULL ? self->last_site : Py_None);
+}
+
+static int
+core_set_last_site(ProxyCore *self, PyObject *value, void *closure)
+{
+    long long v = value != NULL ? PyLong_AsLongLong(value) : -1;
+    if (value == NULL || (v == -1 && PyErr_Occurred())) {
+        if (!PyErr_Occurred()) {
+            PyErr_SetString(PyExc_TypeError, "_last_site must be an int");
+        }
+        return -1;
+    }
+    SET_FIELD(self->last_site, Py_NewRef(value));
+    self->last_site_ll = v;
+    return 0;
+}
+
+static PyGetSetDef core_getset[] = {
+    {"__name__", (getter)core_get_coro_attr, (setter)core_set_coro_attr, NULL, "__name__"},
+    {"__qualname__", (getter)core_get_coro_attr, (setter)core_set_coro_attr, NULL,
+     "__qualname__"},
+    {"_last_site", (getter)core_get_last_site, (setter)core_set_last_site, NULL, NULL},
+    {NULL, NULL, NULL, NULL, NULL},
 };
 
 static PyAsyncMethods core_as_async = {
@@ -788,6 +929,7 @@ static PyTypeObject ProxyCore_Type = {
     .tp_clear = (inquiry)core_clear,
     .tp_methods = core_methods,
     .tp_members = core_members,
+    .tp_getset = core_getset,
     .tp_as_async = &core_as_async,
     .tp_weaklistoffset = offsetof(ProxyCore, weakrefs),
 };
@@ -851,8 +993,8 @@ record_wake(WakeFilter *self, PyObject *task)
         long long when = now_ns();
         if (Py_IS_TYPE(self->wakes, &IntLog_Type)) {
             IntLog *log = (IntLog *)self->wakes;
-            long long id = PyLong_AsLongLong(((ProxyCore *)proxy)->id);
-            if (PyErr_Occurred() || intlog_reserve(log, 2) < 0) {
+            long long id = ((ProxyCore *)proxy)->id_ll;
+            if (intlog_reserve(log, 2) < 0) {
                 rc = -1;
             }
             else {
@@ -1115,6 +1257,9 @@ static PyTypeObject ScheduleHook_Type = {
  * only ``context``/``name`` keywords); anything else is handed to that Python method, the
  * reference. Same records: a TaskEntry in recorder.tasks (created before the Task exists), a
  * CoroutineProxy wrapping the coroutine, weakrefs to the Task on both, listeners told. */
+#define ENTRY_ARGS 6
+#define ENTRY_MAX 16
+
 typedef struct {
     PyObject_HEAD
     vectorcallfunc vectorcall;
@@ -1130,6 +1275,18 @@ typedef struct {
     PyObject *listeners;     /* tracker.listeners */
     PyObject *kw_loop;       /* ("loop",) */
     PyObject *kw_loop_context; /* ("loop", "context") */
+    PyObject *rec, *steps, *sleep0; /* the tracker's, for the proxies made here */
+    int direct_proxy;        /* CoroutineProxy adds no __init__: fill a ProxyCore directly */
+    /* TaskEntry made without running its Python __init__: the six positional fields set from
+     * the call, the others copied from a prototype made by the real __init__ (its defaults).
+     * n_entry_rest < 0: not a plain slots class, call it instead. */
+    PyObject *entry_proto;
+    PyMemberDef *entry_args[ENTRY_ARGS];
+    PyMemberDef *entry_rest[ENTRY_MAX];
+    Py_ssize_t n_entry_rest;
+    PyMemberDef *entry_task_ref;
+    PyObject *line_code;     /* site_line's cache */
+    int line_lasti, line;
 } TaskFactory;
 
 static int
@@ -1145,6 +1302,11 @@ tf_traverse(TaskFactory *self, visitproc visit, void *arg)
     Py_VISIT(self->current_task);
     Py_VISIT(self->is_user_code);
     Py_VISIT(self->listeners);
+    Py_VISIT(self->rec);
+    Py_VISIT(self->steps);
+    Py_VISIT(self->sleep0);
+    Py_VISIT(self->entry_proto);
+    Py_VISIT(self->line_code);
     return 0;
 }
 
@@ -1163,6 +1325,13 @@ tf_clear(TaskFactory *self)
     Py_CLEAR(self->listeners);
     Py_CLEAR(self->kw_loop);
     Py_CLEAR(self->kw_loop_context);
+    Py_CLEAR(self->rec);
+    Py_CLEAR(self->steps);
+    Py_CLEAR(self->sleep0);
+    Py_CLEAR(self->entry_proto);
+    Py_CLEAR(self->line_code);
+    self->n_entry_rest = -1;
+    self->direct_proxy = 0;
     return 0;
 }
 
@@ -1190,11 +1359,51 @@ is_user(TaskFactory *self, PyObject *code)
     return ok;
 }
 
+/* The line of ``code`` at byte offset ``lasti``, from the factory's one-entry cache: tasks
+ * are mostly created in bursts from one place (a loop, a gather), and a line-table walk per
+ * task is measurable. */
+static int
+site_line(TaskFactory *self, PyCodeObject *code, int lasti)
+{
+    if ((PyObject *)code != self->line_code || lasti != self->line_lasti) {
+        SET_FIELD(self->line_code, Py_NewRef((PyObject *)code));
+        self->line_lasti = lasti;
+        self->line = PyCode_Addr2Line(code, lasti);
+    }
+    return self->line;
+}
+
 /* file:line of the innermost user frame that asked for the task (the factory itself has no
- * Python frame: the innermost one is create_task's). New references in *file. */
+ * Python frame: the innermost one is create_task's); else of create_task's caller. New
+ * reference in *file. */
 static int
 creation_site(TaskFactory *self, PyObject **file, int *line)
 {
+#ifdef LOOPVIZ_FRAME_INTERNALS
+    /* The same walk over the interpreter's frame records: no frame objects made. */
+    _PyInterpreterFrame *top = first_complete(current_iframe());
+    _PyInterpreterFrame *first = top != NULL ? first_complete(top->previous) : NULL;
+    _PyInterpreterFrame *hit = first;
+    for (_PyInterpreterFrame *f = first; f != NULL; f = first_complete(f->previous)) {
+        int ok = is_user(self, (PyObject *)iframe_code(f));
+        if (ok < 0) {
+            return -1;
+        }
+        if (ok) {
+            hit = f;
+            break;
+        }
+    }
+    if (hit == NULL) {
+        *file = Py_NewRef(str_empty);
+        *line = 0;
+        return 0;
+    }
+    PyCodeObject *code = iframe_code(hit);
+    *file = Py_NewRef(code->co_filename);
+    *line = site_line(self, code, _PyInterpreterFrame_LASTI(hit) * (int)sizeof(_Py_CODEUNIT));
+    return 0;
+#else
     PyFrameObject *top = PyEval_GetFrame(); /* borrowed */
     PyFrameObject *frame = top != NULL ? PyFrame_GetBack(top) : NULL; /* new */
     PyFrameObject *first = frame;
@@ -1234,6 +1443,7 @@ creation_site(TaskFactory *self, PyObject **file, int *line)
         *line = 0;
     }
     return 0;
+#endif
 }
 
 /* The recorded id of the task in its step now, or None. New reference. */
@@ -1259,6 +1469,145 @@ parent_id(TaskFactory *self, PyObject *loop)
     Py_INCREF(out);
     Py_DECREF(coro);
     return out;
+}
+
+/* A TaskEntry (see the struct); new reference. */
+static PyObject *
+new_entry(TaskFactory *self, PyObject **args)
+{
+    if (self->n_entry_rest < 0) {
+        return PyObject_Vectorcall(self->entry_type, args, ENTRY_ARGS, NULL);
+    }
+    PyTypeObject *tp = (PyTypeObject *)self->entry_type;
+    PyObject *entry = tp->tp_alloc(tp, 0);
+    if (entry == NULL) {
+        return NULL;
+    }
+    for (Py_ssize_t i = 0; i < self->n_entry_rest; i++) {
+        PyObject *v = PyMember_GetOne((const char *)self->entry_proto, self->entry_rest[i]);
+        int rc = v != NULL ? PyMember_SetOne((char *)entry, self->entry_rest[i], v) : -1;
+        Py_XDECREF(v);
+        if (rc < 0) {
+            Py_DECREF(entry);
+            return NULL;
+        }
+    }
+    for (int i = 0; i < ENTRY_ARGS; i++) {
+        if (PyMember_SetOne((char *)entry, self->entry_args[i], args[i]) < 0) {
+            Py_DECREF(entry);
+            return NULL;
+        }
+    }
+    /* Its fields are strings, ints, None and a weakref: it can never be part of a reference
+       cycle, and one fewer tracked object per task is measurably less collector work. */
+    PyObject_GC_UnTrack(entry);
+    return entry;
+}
+
+/* CoroutineProxy(coro, tid, tracker), without the type call when it adds no __init__. */
+static PyObject *
+new_proxy(TaskFactory *self, PyObject *coro, PyObject *tid)
+{
+    if (!self->direct_proxy) {
+        PyObject *pargs[3] = {coro, tid, self->tracker};
+        return PyObject_Vectorcall(self->proxy_type, pargs, 3, NULL);
+    }
+    PyTypeObject *tp = (PyTypeObject *)self->proxy_type;
+    ProxyCore *proxy = (ProxyCore *)tp->tp_alloc(tp, 0);
+    if (proxy != NULL
+        && core_fill(proxy, coro, tid, self->tracker, self->rec, self->steps, self->sleep0) < 0) {
+        Py_CLEAR(proxy);
+    }
+    return (PyObject *)proxy;
+}
+
+/* Prepares new_entry's direct path for ``entry_type``; leaves n_entry_rest < 0 (the type is
+ * called) for anything but a class whose fields are all slots. 0 or -1 on error. */
+static int
+tf_setup_entries(TaskFactory *self)
+{
+    self->n_entry_rest = -1;
+    PyObject *slots = NULL, *args = NULL;
+    PyObject *proto_args[ENTRY_ARGS] = {str_empty, str_empty, Py_None, NULL, str_empty, NULL};
+    int rc = -1;
+    proto_args[3] = proto_args[5] = PyLong_FromLong(0);
+    if (proto_args[3] == NULL) {
+        return -1;
+    }
+    self->entry_proto = PyObject_Vectorcall(self->entry_type, proto_args, ENTRY_ARGS, NULL);
+    Py_DECREF(proto_args[3]);
+    if (self->entry_proto == NULL) {
+        return -1;
+    }
+    if (!PyType_Check(self->entry_type)
+        || ((PyTypeObject *)self->entry_type)->tp_dictoffset != 0) {
+        return 0;
+    }
+    slots = PyObject_GetAttrString(self->entry_type, "__slots__");
+    args = PyObject_GetAttrString(self->entry_type, "__match_args__"); /* __init__'s order */
+    if (slots == NULL || args == NULL) {
+        PyErr_Clear();
+        rc = 0;
+        goto done;
+    }
+    PyObject *seq = PySequence_Tuple(slots);
+    Py_SETREF(slots, seq);
+    seq = args != NULL ? PySequence_Tuple(args) : NULL;
+    Py_SETREF(args, seq);
+    if (slots == NULL || args == NULL) {
+        goto done;
+    }
+    Py_ssize_t n = PyTuple_GET_SIZE(slots);
+    rc = 0;
+    if (n > ENTRY_MAX || PyTuple_GET_SIZE(args) < ENTRY_ARGS) {
+        goto done;
+    }
+    PyMemberDef *rest[ENTRY_MAX];
+    Py_ssize_t n_rest = 0;
+    int found = 0;
+    PyMemberDef *task_ref = NULL;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *name = PyTuple_GET_ITEM(slots, i);
+        PyObject *descr = PyObject_GetAttr(self->entry_type, name);
+        if (descr == NULL) {
+            rc = -1;
+            goto done;
+        }
+        int ok = Py_IS_TYPE(descr, &PyMemberDescr_Type);
+        PyMemberDef *m = ok ? ((PyMemberDescrObject *)descr)->d_member : NULL;
+        Py_DECREF(descr); /* the type keeps it, and we keep the type */
+        if (!ok) {
+            goto done;
+        }
+        int positional = 0;
+        for (int j = 0; j < ENTRY_ARGS; j++) {
+            int eq = PyObject_RichCompareBool(name, PyTuple_GET_ITEM(args, j), Py_EQ);
+            if (eq < 0) {
+                rc = -1;
+                goto done;
+            }
+            if (eq) {
+                self->entry_args[j] = m;
+                positional = 1;
+                found++;
+            }
+        }
+        if (!positional) {
+            rest[n_rest++] = m;
+        }
+        if (PyUnicode_Check(name) && PyUnicode_CompareWithASCIIString(name, "task_ref") == 0) {
+            task_ref = m;
+        }
+    }
+    if (found == ENTRY_ARGS && task_ref != NULL) {
+        memcpy(self->entry_rest, rest, sizeof(rest[0]) * n_rest);
+        self->entry_task_ref = task_ref;
+        self->n_entry_rest = n_rest;
+    }
+done:
+    Py_XDECREF(slots);
+    Py_XDECREF(args);
+    return rc;
 }
 
 static PyObject *
@@ -1308,17 +1657,14 @@ tf_vectorcall(TaskFactory *self, PyObject *const *args, size_t nargsf, PyObject 
         if (lineobj == NULL) {
             goto done;
         }
-        PyObject *eargs[6] = {str_empty, qualname, parent, created, file, lineobj};
-        entry = PyObject_Vectorcall(self->entry_type, eargs, 6, NULL);
+        PyObject *eargs[ENTRY_ARGS] = {str_empty, qualname, parent, created, file, lineobj};
+        entry = new_entry(self, eargs);
         Py_DECREF(lineobj);
     }
     if (entry == NULL || PyDict_SetItem(self->tasks, tid, entry) < 0) {
         goto done;
     }
-    {
-        PyObject *pargs[3] = {coro, tid, self->tracker};
-        proxy = PyObject_Vectorcall(self->proxy_type, pargs, 3, NULL);
-    }
+    proxy = new_proxy(self, coro, tid);
     if (proxy == NULL) {
         goto done;
     }
@@ -1334,9 +1680,14 @@ tf_vectorcall(TaskFactory *self, PyObject *const *args, size_t nargsf, PyObject 
         goto done;
     }
     ref = PyWeakref_NewRef(task, NULL);
-    if (ref == NULL || PyObject_SetAttr(entry, str_task_ref, ref) < 0) {
+    if (ref == NULL || (self->n_entry_rest >= 0
+                        ? PyMember_SetOne((char *)entry, self->entry_task_ref, ref)
+                        : PyObject_SetAttr(entry, str_task_ref, ref)) < 0) {
         Py_CLEAR(task);
         goto done;
+    }
+    if (((PyWeakReference *)ref)->wr_callback == NULL) {
+        PyObject_GC_UnTrack(ref); /* no callback: it refers to nothing that could form a cycle */
     }
     if (PyObject_TypeCheck(proxy, &ProxyCore_Type)) {
         SET_FIELD(((ProxyCore *)proxy)->task, Py_NewRef(ref));
@@ -1389,10 +1740,18 @@ tf_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
     self->kw_loop = Py_BuildValue("(s)", "loop");
     self->kw_loop_context = Py_BuildValue("(ss)", "loop", "context");
     self->vectorcall = (vectorcallfunc)tf_vectorcall;
-    if (self->kw_loop == NULL || self->kw_loop_context == NULL) {
+    self->line_lasti = -1;
+    self->rec = PyObject_GetAttr(tracker, str_recorder);
+    self->steps = PyObject_GetAttr(tracker, str_steps);
+    self->sleep0 = PyObject_GetAttr(tracker, str_sleep0_sites);
+    if (self->kw_loop == NULL || self->kw_loop_context == NULL || self->rec == NULL
+        || self->steps == NULL || self->sleep0 == NULL || tf_setup_entries(self) < 0) {
         Py_DECREF(self);
         return NULL;
     }
+    PyTypeObject *ptype = (PyTypeObject *)proxy_type;
+    self->direct_proxy = PyType_Check(proxy_type) && PyType_IsSubtype(ptype, &ProxyCore_Type)
+        && ptype->tp_init == (initproc)core_init && ptype->tp_new == core_new;
     return (PyObject *)self;
 }
 

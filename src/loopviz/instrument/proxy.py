@@ -82,6 +82,13 @@ class _PythonCore:
             sys.unraisablehook(_Unraisable(exc, self))
         return yielded
 
+    def __getattr__(self, name: str) -> Any:
+        # __name__, __qualname__, ...: whatever the coroutine has. Only in this pure-Python
+        # core: the C core forwards exactly the attributes a native coroutine has, by explicit
+        # descriptors, because with a __getattr__ Python 3.11's Task would make a bound method
+        # of ``send`` on every step.
+        return getattr(self._coro, name)
+
 
 class _Unraisable:
     """What ``sys.unraisablehook`` expects (the C core reports through the same hook)."""
@@ -242,9 +249,9 @@ class CoroutineProxy(_Core, collections.abc.Coroutine):  # type: ignore[valid-ty
     def cr_origin(self) -> Any:
         return getattr(self._coro, "cr_origin", None)
 
-    def __getattr__(self, name: str) -> Any:
-        # __name__, __qualname__, cr_suspended, gi_* ...: whatever the coroutine has.
-        return getattr(self._coro, name)
+    @property
+    def cr_suspended(self) -> bool:
+        return getattr(self._coro, "cr_suspended", False)
 
     def __repr__(self) -> str:
         return repr(self._coro)

@@ -40,7 +40,7 @@ _base = asyncio.BaseEventLoop
 _Callback = Callable[..., object]
 # Callbacks the schedule hook needs to see without arguments: Python-level callables (a
 # task's own step is a C wrapper object and carries no arguments: it never goes to the hook).
-_PY_CALLABLES = (types.FunctionType, types.MethodType, functools.partial)
+_PY_CALLABLES = frozenset((types.FunctionType, types.MethodType, functools.partial))
 
 DEFAULT_BATCH_BUDGET = 0.008
 """Seconds of callbacks per batch before Qt gets the thread back (half a 60 Hz frame)."""
