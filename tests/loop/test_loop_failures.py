@@ -185,3 +185,15 @@ def test_qt_loop_shutdown_default_executor_waits_for_a_finishing_job(qapp: objec
         assert ended == ["job"]
     finally:
         loop.close()
+
+
+def test_closing_a_loop_whose_qt_timers_are_already_deleted_is_quiet(qapp: object) -> None:
+    # An unclosed loop collected at interpreter exit, after Qt deleted its timers, used to print
+    # "Exception ignored in BaseEventLoop.__del__ ... already deleted" on the way out.
+    import shiboken6
+
+    loop = QtEventLoop()
+    for timer in (loop._waker.ready, loop._waker.timer):
+        shiboken6.delete(timer)
+    loop.close()
+    assert loop.is_closed()

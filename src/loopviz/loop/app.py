@@ -153,9 +153,14 @@ class LoopWaker(QtCore.QObject):
         self.threadsafe.connect(self._on_threadsafe, QtCore.Qt.ConnectionType.QueuedConnection)
 
     def stop(self) -> None:
-        """Disarm both timers (a queued ``threadsafe`` wake-up still arrives; it is harmless)."""
-        self.ready.stop()
-        self.timer.stop()
+        """Disarm both timers (a queued ``threadsafe`` wake-up still arrives; it is harmless).
+        A timer Qt already deleted (a loop never closed, collected at interpreter exit after
+        the application) has nothing left to disarm."""
+        for timer in (self.ready, self.timer):
+            try:
+                timer.stop()
+            except RuntimeError:  # "Internal C++ object ... already deleted"
+                pass
 
     def watch_about_to_quit(self, app: QtCore.QCoreApplication) -> None:
         """Call the target's ``_on_app_about_to_quit`` whenever ``app``'s exec() ends."""
