@@ -338,6 +338,8 @@ typedef struct {
     PyObject *last_site;  /* ... and the site it gave */
     int last_lasti;       /* ... at this instruction of the task's own frame (-1: invalid) */
     long long id_ll, last_site_ll; /* id and last_site as machine ints, for the step records */
+    PyObject *entry;      /* the task's TaskEntry and the tracker's listener list, when the C */
+    PyObject *listeners;  /* factory made this proxy (else looked up when needed) */
     char waiting;
     char named;
     PyObject *weakrefs;
@@ -358,6 +360,8 @@ core_traverse(ProxyCore *self, visitproc visit, void *arg)
     Py_VISIT(self->frame);
     Py_VISIT(self->last_inner);
     Py_VISIT(self->last_site);
+    Py_VISIT(self->entry);
+    Py_VISIT(self->listeners);
     return 0;
 }
 
@@ -374,6 +378,8 @@ core_clear(ProxyCore *self)
     Py_CLEAR(self->frame);
     Py_CLEAR(self->last_inner);
     Py_CLEAR(self->last_site);
+    Py_CLEAR(self->entry);
+    Py_CLEAR(self->listeners);
     return 0;
 }
 
@@ -422,6 +428,8 @@ core_fill(ProxyCore *self, PyObject *coro, PyObject *id, PyObject *tracker, PyOb
     SET_FIELD(self->frame, NULL);
     SET_FIELD(self->last_inner, Py_NewRef(Py_None));
     SET_FIELD(self->last_site, PyLong_FromLong(0));
+    SET_FIELD(self->entry, NULL);
+    SET_FIELD(self->listeners, NULL);
     self->last_lasti = -1;
     self->waiting = 0;
     self->named = 0;
@@ -627,6 +635,21 @@ live_task(ProxyCore *self)
 #endif
 }
 
+/* The task's TaskEntry (new reference), or NULL (with an exception set only on error). */
+static PyObject *
+task_entry(ProxyCore *self)
+{
+    if (self->entry != NULL) {
+        return Py_NewRef(self->entry);
+    }
+    PyObject *tasks = PyObject_GetAttr(self->rec, str_tasks);
+    PyObject *entry = tasks != NULL && PyDict_Check(tasks)
+        ? PyDict_GetItemWithError(tasks, self->id) : NULL; /* borrowed */
+    Py_XINCREF(entry);
+    Py_XDECREF(tasks);
+    return entry;
+}
+
 /* CoroutineProxy._read_name in C. */
 static int
 read_name(ProxyCore *self)
@@ -636,19 +659,16 @@ read_name(ProxyCore *self)
         return 0; /* an eager first step runs before the factory returns: try next step */
     }
     int rc = -1;
-    PyObject *tasks = PyObject_GetAttr(self->rec, str_tasks);
-    if (tasks != NULL && PyDict_Check(tasks)) {
-        PyObject *entry = PyDict_GetItemWithError(tasks, self->id); /* borrowed */
-        if (entry != NULL) {
-            PyObject *name = PyObject_CallMethodNoArgs(task, str_get_name);
-            rc = name != NULL ? PyObject_SetAttr(entry, str_name, name) : -1;
-            Py_XDECREF(name);
-        }
-        else {
-            rc = PyErr_Occurred() ? -1 : 0;
-        }
+    PyObject *entry = task_entry(self);
+    if (entry != NULL) {
+        PyObject *name = PyObject_CallMethodNoArgs(task, str_get_name);
+        rc = name != NULL ? PyObject_SetAttr(entry, str_name, name) : -1;
+        Py_XDECREF(name);
+        Py_DECREF(entry);
     }
-    Py_XDECREF(tasks);
+    else {
+        rc = PyErr_Occurred() ? -1 : 0;
+    }
     Py_DECREF(task);
     if (rc == 0) {
         self->named = 1;
@@ -662,7 +682,8 @@ read_name(ProxyCore *self)
 static int
 finished_fast(ProxyCore *self, long long start)
 {
-    PyObject *listeners = PyObject_GetAttr(self->tracker, str_listeners);
+    PyObject *listeners = self->listeners != NULL ? Py_NewRef(self->listeners)
+                                                   : PyObject_GetAttr(self->tracker, str_listeners);
     if (listeners == NULL) {
         return -1;
     }
@@ -691,14 +712,11 @@ finished_fast(ProxyCore *self, long long start)
         }
     }
     int rc = -1;
-    PyObject *tasks = PyObject_GetAttr(self->rec, str_tasks);
-    PyObject *entry = tasks != NULL && PyDict_Check(tasks)
-        ? PyDict_GetItemWithError(tasks, self->id) : NULL;
+    PyObject *entry = task_entry(self);
     if (entry == NULL) {
         rc = PyErr_Occurred() ? -1 : 1;
     }
     else {
-        Py_INCREF(entry);
         rc = 1;
         if (task != NULL) {
             PyObject *name = PyObject_CallMethodNoArgs(task, str_get_name);
@@ -723,7 +741,6 @@ finished_fast(ProxyCore *self, long long start)
         Py_XDECREF(ended);
         Py_DECREF(entry);
     }
-    Py_XDECREF(tasks);
     Py_XDECREF(task);
     return rc;
 }
@@ -1690,7 +1707,10 @@ tf_vectorcall(TaskFactory *self, PyObject *const *args, size_t nargsf, PyObject 
         PyObject_GC_UnTrack(ref); /* no callback: it refers to nothing that could form a cycle */
     }
     if (PyObject_TypeCheck(proxy, &ProxyCore_Type)) {
-        SET_FIELD(((ProxyCore *)proxy)->task, Py_NewRef(ref));
+        ProxyCore *core = (ProxyCore *)proxy;
+        SET_FIELD(core->task, Py_NewRef(ref));
+        SET_FIELD(core->entry, Py_NewRef(entry));
+        SET_FIELD(core->listeners, Py_NewRef(self->listeners));
     }
     if (PyList_Check(self->listeners) && PyList_GET_SIZE(self->listeners) > 0) {
         PyObject *r = PyObject_CallMethodObjArgs(self->tracker, str_notify_created, tid, task,
