@@ -82,6 +82,10 @@ current_iframe(void)
 #endif
 
 static PyObject *str_cr_await, *str_cr_frame;
+/* The native coroutine type's own cr_await getter: read once per bare yield, so called directly
+ * rather than through a type lookup. */
+static getter coro_get_await;
+static void *coro_get_await_closure;
 static PyObject *str_read_name, *str_bare_yield_site, *str_suspended_on, *str_finished,
     *str_slow_send, *str_compact;
 static PyObject *str_tasks, *str_listeners, *str_get_name, *str_must_cancel, *str_name, *str_ended,
@@ -550,7 +554,9 @@ bare_yield_site(ProxyCore *self, long long end, long long *out)
         return -1;
     }
     if (has_frame) {
-        PyObject *inner = PyObject_GetAttr(coro, str_cr_await);
+        PyObject *inner = coro_get_await != NULL
+            ? coro_get_await(coro, coro_get_await_closure) /* coro is a native coroutine */
+            : PyObject_GetAttr(coro, str_cr_await);
         if (inner == NULL) {
             return -1;
         }
@@ -1837,6 +1843,17 @@ PyMODINIT_FUNC
 PyInit__speedups(void)
 {
     INTERN(str_cr_await, "cr_await");
+    {
+        PyObject *descr = PyObject_GetAttr((PyObject *)&PyCoro_Type, str_cr_await);
+        if (descr == NULL) {
+            return NULL;
+        }
+        if (Py_IS_TYPE(descr, &PyGetSetDescr_Type)) {
+            coro_get_await = ((PyGetSetDescrObject *)descr)->d_getset->get;
+            coro_get_await_closure = ((PyGetSetDescrObject *)descr)->d_getset->closure;
+        }
+        Py_DECREF(descr); /* the type keeps it */
+    }
     INTERN(str_cr_frame, "cr_frame");
     INTERN(str_read_name, "_read_name");
     INTERN(str_bare_yield_site, "_bare_yield_site");

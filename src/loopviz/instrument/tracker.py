@@ -40,6 +40,7 @@ _set_result_unless_cancelled = asyncio.futures._set_result_unless_cancelled  # t
 _HOOKED = ("call_soon", "call_later", "call_at", "run_in_executor")
 _BUILTIN, _FUNCTION, _METHOD = type(len), types.FunctionType, types.MethodType
 _CREATE_TASK_CODE = asyncio.BaseEventLoop.create_task.__code__
+_BASE_CALL_LATER = asyncio.BaseEventLoop.call_later
 
 
 class TaskListener:
@@ -142,7 +143,10 @@ class Tracker:
         else:
             self._native_hook = False
             loop.call_soon = self._hook_call_soon(orig["call_soon"])  # type: ignore[method-assign]
-        loop.call_later = self._hook_timer(orig["call_later"])  # type: ignore[method-assign]
+        if self._saved["call_later"] is not None or type(loop).call_later is not _BASE_CALL_LATER:
+            # asyncio's own call_later is call_at(time() + delay): the call_at hook sees both.
+            # One instance attribute fewer matters: see overrides.py.
+            loop.call_later = self._hook_timer(orig["call_later"])  # type: ignore[method-assign]
         loop.call_at = self._hook_timer(orig["call_at"], absolute=True)  # type: ignore[method-assign]
         loop.run_in_executor = self._hook_executor(orig["run_in_executor"])  # type: ignore[method-assign]
         self._prev_factory = loop.get_task_factory()
