@@ -5,6 +5,7 @@ the loop when probes are off."""
 from __future__ import annotations
 
 import asyncio
+import heapq
 import inspect
 import threading
 import time
@@ -85,6 +86,32 @@ async def sleeper_and_gather():
         return seconds
     children = [asyncio.create_task(nap(0.05 * (i + 1)), name=f"nap-{i}") for i in range(3)]
     return await asyncio.gather(*children)
+
+
+class _OwnCallLater(asyncio.SelectorEventLoop):
+    """A loop whose call_later does not go through call_at (asyncio's own does)."""
+
+    def call_later(self, delay, callback, *args, context=None):
+        timer = asyncio.TimerHandle(self.time() + delay, callback, args, self, context)
+        heapq.heappush(self._scheduled, timer)
+        timer._scheduled = True
+        return timer
+
+
+def test_a_loop_with_its_own_call_later_still_records_sleep_due_times():
+    loop = _OwnCallLater()
+    try:
+        rec = loopviz.record(loop, probes=False).start()
+        assert "call_later" in vars(loop), "an own call_later is hooked itself"
+        value = loop.run_until_complete(sleeper_and_gather())
+        trace = rec.stop()
+        assert "call_later" not in vars(loop)
+    finally:
+        loop.close()
+    assert value == pytest.approx([0.05, 0.1, 0.15])
+    for i in range(3):
+        (wait,) = trace.waits_of(trace.tasks_named(f"nap-{i}")[0].id)
+        assert wait.kind == "sleep" and wait.start_ns <= wait.due_ns <= wait.ready_ns
 
 
 @pytest.mark.parametrize("loop_kind", ["asyncio", "qt"])
