@@ -958,11 +958,12 @@ static PyTypeObject ProxyCore_Type = {
 };
 
 /* ======================================================================================== */
-/* WakeFilter(on_schedule, proxy_type, task_type, wakes, time_callbacks): Tracker._on_schedule's
- * common cases in C, called as filter(callback, args) -> callback. A C Task's wake-up records
- * the moment its awaited future completed (the task is *ready*); a library callback passes
- * through; anything else (a user callback to time, an unknown code object) goes to the Python
- * method, the reference. */
+/* WakeFilter(on_schedule, proxy_type, task_type, wakes, time_callbacks, py_types):
+ * Tracker._schedule_filter's common cases in C, called as filter(callback, args) -> callback for
+ * every call_soon. A task's bare step (no arguments, not a Python callable: one of py_types)
+ * passes straight through; a C Task's wake-up records the moment its awaited future completed
+ * (the task is *ready*); a library callback passes through; anything else (a user callback to
+ * time, an unknown code object) goes to Tracker._on_schedule, the reference. */
 typedef struct {
     PyObject_HEAD
     vectorcallfunc vectorcall;
@@ -970,6 +971,7 @@ typedef struct {
     PyObject *proxy_type;
     PyObject *task_type;
     PyObject *wakes;
+    PyObject *py_types;      /* a tuple of types */
     int time_callbacks;
 } WakeFilter;
 
@@ -981,6 +983,7 @@ wf_traverse(WakeFilter *self, visitproc visit, void *arg)
     Py_VISIT(self->py_hook);
     Py_VISIT(self->proxy_type);
     Py_VISIT(self->task_type);
+    Py_VISIT(self->py_types);
     return 0;
 }
 
@@ -991,6 +994,7 @@ wf_clear(WakeFilter *self)
     Py_CLEAR(self->proxy_type);
     Py_CLEAR(self->task_type);
     Py_CLEAR(self->wakes);
+    Py_CLEAR(self->py_types);
     return 0;
 }
 
@@ -1000,6 +1004,19 @@ wf_dealloc(WakeFilter *self)
     PyObject_GC_UnTrack(self);
     wf_clear(self);
     Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+/* True if ``cb`` is one of ``types`` (a tuple of types), by exact type. */
+static inline int
+type_in(PyObject *types, PyObject *cb)
+{
+    Py_ssize_t n = PyTuple_GET_SIZE(types);
+    for (Py_ssize_t i = 0; i < n; i++) {
+        if ((PyObject *)Py_TYPE(cb) == PyTuple_GET_ITEM(types, i)) {
+            return 1;
+        }
+    }
+    return 0;
 }
 
 static int
@@ -1091,16 +1108,19 @@ wf_vectorcall(WakeFilter *self, PyObject *const *args, size_t nargsf, PyObject *
         return NULL;
     }
     PyObject *rest = args[1];
+    if (PyTuple_GET_SIZE(rest) == 0 && !type_in(self->py_types, args[0])) {
+        return Py_NewRef(args[0]); /* a task's bare step */
+    }
     return wf_apply(self, args[0], &PyTuple_GET_ITEM(rest, 0), PyTuple_GET_SIZE(rest), rest);
 }
 
 static PyObject *
 wf_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
 {
-    PyObject *py_hook, *proxy_type, *task_type, *wakes;
+    PyObject *py_hook, *proxy_type, *task_type, *wakes, *py_types;
     int time_callbacks;
-    if (!PyArg_ParseTuple(args, "OOO!Op:WakeFilter", &py_hook, &proxy_type, &PyType_Type,
-                          &task_type, &wakes, &time_callbacks)) {
+    if (!PyArg_ParseTuple(args, "OOO!OpO!:WakeFilter", &py_hook, &proxy_type, &PyType_Type,
+                          &task_type, &wakes, &time_callbacks, &PyTuple_Type, &py_types)) {
         return NULL;
     }
     WakeFilter *self = (WakeFilter *)type->tp_alloc(type, 0);
@@ -1111,6 +1131,7 @@ wf_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
     self->proxy_type = Py_NewRef(proxy_type);
     self->task_type = Py_NewRef(task_type);
     self->wakes = Py_NewRef(wakes);
+    self->py_types = Py_NewRef(py_types);
     self->time_callbacks = time_callbacks;
     self->vectorcall = (vectorcallfunc)wf_vectorcall;
     return (PyObject *)self;
@@ -1172,23 +1193,11 @@ sh_dealloc(ScheduleHook *self)
     Py_TYPE(self)->tp_free((PyObject *)self);
 }
 
-static int
-is_py_callable(ScheduleHook *self, PyObject *cb)
-{
-    Py_ssize_t n = PyTuple_GET_SIZE(self->py_types);
-    for (Py_ssize_t i = 0; i < n; i++) {
-        if ((PyObject *)Py_TYPE(cb) == PyTuple_GET_ITEM(self->py_types, i)) {
-            return 1;
-        }
-    }
-    return 0;
-}
-
 static PyObject *
 sh_vectorcall(ScheduleHook *self, PyObject *const *args, size_t nargsf, PyObject *kwnames)
 {
     Py_ssize_t nargs = PyVectorcall_NARGS(nargsf);
-    if (nargs < 1 || (nargs == 1 && !is_py_callable(self, args[0]))) {
+    if (nargs < 1 || (nargs == 1 && !type_in(self->py_types, args[0]))) {
         return PyObject_Vectorcall(self->orig, args, nargsf, kwnames);
     }
     PyObject *callback;

@@ -39,6 +39,9 @@ _user_get = _user_cache.get
 _set_result_unless_cancelled = asyncio.futures._set_result_unless_cancelled  # type: ignore[attr-defined]
 _HOOKED = ("call_soon", "call_later", "call_at", "run_in_executor")
 _BUILTIN, _FUNCTION, _METHOD = type(len), types.FunctionType, types.MethodType
+# What a task's bare step never is; a call_soon of anything else with no arguments may be a
+# user callback to time.
+_PY_CALLABLES = (_FUNCTION, _METHOD, functools.partial)
 _CREATE_TASK_CODE = asyncio.BaseEventLoop.create_task.__code__
 _BASE_CALL_LATER = asyncio.BaseEventLoop.call_later
 
@@ -304,21 +307,28 @@ class Tracker:
         return callback
 
     def _schedule_filter(self) -> Callable[[Any, tuple[Any, ...]], Any]:
-        """:meth:`_on_schedule`, with its common cases in C when the speedups are built."""
-        if speedups is None:
-            return self._on_schedule
-        return speedups.WakeFilter(self._on_schedule, CoroutineProxy, _Task, self.wakes,
-                                   self._time_callbacks)
+        """What sees every ``call_soon``: a task's bare step passes straight through, anything
+        else goes to :meth:`_on_schedule` (its common cases in C when the speedups are built)."""
+        if speedups is not None:
+            return speedups.WakeFilter(self._on_schedule, CoroutineProxy, _Task, self.wakes,
+                                       self._time_callbacks, _PY_CALLABLES)
+        on_schedule = self._on_schedule
+
+        def schedule_filter(callback: Any, args: tuple[Any, ...]) -> Any:
+            if args or type(callback) in _PY_CALLABLES:
+                return on_schedule(callback, args)
+            return callback
+
+        return schedule_filter
 
     def _hook_call_soon(self, orig: Callable[..., Any]) -> Callable[..., Any]:
         """The same as :meth:`_on_schedule`, as a ``call_soon`` wrapper for foreign loops."""
         on_schedule = self._on_schedule
-        py_callables = (types.FunctionType, types.MethodType, functools.partial)
         if speedups is not None:  # the same test in C: every task step passes through here
-            return speedups.ScheduleHook(orig, self._schedule_filter(), py_callables)
+            return speedups.ScheduleHook(orig, self._schedule_filter(), _PY_CALLABLES)
 
         def call_soon(callback: Any, *args: Any, context: Any = None) -> Any:
-            if args or type(callback) in py_callables:
+            if args or type(callback) in _PY_CALLABLES:
                 callback = on_schedule(callback, args)
             return orig(callback, *args, context=context)
 

@@ -11,14 +11,12 @@ qasync does well (socket notifiers, ``run_forever`` on the application's ``exec(
 from __future__ import annotations
 
 import asyncio
-import functools
 import heapq
 import logging
 import math
 import sys
 import threading
 import time
-import types
 from collections.abc import Callable
 from contextvars import Context
 from typing import Any
@@ -40,7 +38,6 @@ _base = asyncio.BaseEventLoop
 _Callback = Callable[..., object]
 # Callbacks the schedule hook needs to see without arguments: Python-level callables (a
 # task's own step is a C wrapper object and carries no arguments: it never goes to the hook).
-_PY_CALLABLES = frozenset((types.FunctionType, types.MethodType, functools.partial))
 
 DEFAULT_BATCH_BUDGET = 0.008
 """Seconds of callbacks per batch before Qt gets the thread back (half a 60 Hz frame)."""
@@ -66,9 +63,9 @@ class QtEventLoop(DefaultExecutorMixin, _QasyncLoop):
     """
 
     schedule_hook: Callable[[_Callback, tuple[Any, ...]], _Callback] | None = None
-    """Set by loopviz's instrumentation (never by user code): sees each ``call_soon`` that is
-    not a bare task step (wake-ups carry the completed future; plain callbacks are Python
-    functions) and returns the callback to schedule. ``None`` costs one attribute read; this is
+    """Set by loopviz's instrumentation (never by user code): sees each ``call_soon`` (wake-ups
+    carry the completed future; plain callbacks are Python functions; bare task steps pass
+    through) and returns the callback to schedule. ``None`` costs one attribute read; this is
     what lets instrumentation skip a Python-level ``call_soon`` wrapper on this loop."""
 
     def __init__(
@@ -122,18 +119,20 @@ class QtEventLoop(DefaultExecutorMixin, _QasyncLoop):
         self, callback: _Callback, *args: Any, context: Context | None = None
     ) -> asyncio.Handle:
         """Append a Handle to the ready queue (FIFO), waking the Qt thread if it is idle."""
+        hook = self.schedule_hook
         if self._debug:  # asyncio's path, checks and source tracebacks included
             self._check_closed()
             self._check_thread()
             self._check_callback(callback, "call_soon")
+            if hook is not None:
+                callback = hook(callback, args)
             handle = self._call_soon(callback, args, context)
             if handle._source_traceback:
                 del handle._source_traceback[-1]
         elif self._closed:
             raise RuntimeError("Event loop is closed")
         else:  # the hot path (every task step): BaseEventLoop._call_soon, inlined
-            hook = self.schedule_hook
-            if hook is not None and (args or type(callback) in _PY_CALLABLES):
+            if hook is not None:
                 callback = hook(callback, args)
             handle = asyncio.Handle(callback, args, self, context)
             self._ready.append(handle)
