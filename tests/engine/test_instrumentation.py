@@ -88,6 +88,34 @@ async def sleeper_and_gather():
     return await asyncio.gather(*children)
 
 
+async def ready_while_the_loop_is_busy() -> None:
+    ev = asyncio.Event()
+
+    async def patient() -> None:
+        await ev.wait()
+
+    async def setter() -> None:
+        ev.set()  # patient is ready from here...
+        time.sleep(0.05)  # ...but runs only when this step ends
+
+    await asyncio.gather(asyncio.create_task(patient(), name="patient"), setter())
+
+
+@pytest.mark.parametrize("loop_kind", ["asyncio", "qt"])
+def test_wake_ups_are_recorded_in_debug_mode_too(loop_kind):
+    loop = new_loop(loop_kind)
+    loop.set_debug(True)
+    loop.slow_callback_duration = 1.0  # no "slow callback" warnings for the 50 ms block
+    try:
+        rec = loopviz.record(loop, probes=False).start()
+        loop.run_until_complete(ready_while_the_loop_is_busy())
+        trace = rec.stop()
+    finally:
+        close_loop(loop)
+    (wait,) = trace.waits_of(trace.tasks_named("patient")[0].id)
+    assert wait.ready_ns is not None and wait.end_ns - wait.ready_ns >= 0.04e9
+
+
 class _OwnCallLater(asyncio.SelectorEventLoop):
     """A loop whose call_later does not go through call_at (asyncio's own does)."""
 
