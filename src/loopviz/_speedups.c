@@ -1831,7 +1831,35 @@ monotonic_ns(PyObject *module, PyObject *unused)
     return PyLong_FromLongLong(now_ns());
 }
 
+/* give_am_send(cls): a Python subclass of ProxyCore does not inherit am_send (CPython's
+ * inherit_slots copies am_await, am_aiter and am_anext only), and without it 3.12+'s
+ * PyIter_Send, which is how their Tasks step a coroutine, looks ``send`` up and calls it (and a
+ * coroutine's return becomes a StopIteration). Only for a class whose ``send`` is the core's. */
+static PyObject *
+give_am_send(PyObject *module, PyObject *cls)
+{
+    if (!PyType_Check(cls) || !PyType_IsSubtype((PyTypeObject *)cls, &ProxyCore_Type)
+        || ((PyTypeObject *)cls)->tp_as_async == NULL) {
+        PyErr_SetString(PyExc_TypeError, "give_am_send(cls): cls must subclass ProxyCore");
+        return NULL;
+    }
+    PyObject *own = PyObject_GetAttrString(cls, "send");
+    PyObject *core = PyObject_GetAttrString((PyObject *)&ProxyCore_Type, "send");
+    int same = own != NULL && own == core;
+    Py_XDECREF(own);
+    Py_XDECREF(core);
+    if (PyErr_Occurred()) {
+        return NULL;
+    }
+    if (same) {
+        ((PyTypeObject *)cls)->tp_as_async->am_send = core_am_send;
+    }
+    return PyBool_FromLong(same);
+}
+
 static PyMethodDef module_methods[] = {
+    {"give_am_send", give_am_send, METH_O,
+     "give_am_send(cls): install the core's am_send on a subclass that keeps its send."},
     {"configure", configure, METH_VARARGS,
      "configure(compact_at, user_cache): the recorder's compaction threshold (ints in the "
      "step list) and sites._user_cache (id(code) -> is user code)."},

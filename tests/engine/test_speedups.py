@@ -143,3 +143,20 @@ def test_the_pure_python_twins_pass_the_engine_suite() -> None:
     proc = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:randomly", *suites],
                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
+
+
+@needs_c
+def test_the_proxy_class_gets_the_cores_am_send_unless_it_overrides_send() -> None:
+    # Python subclasses of a C type do not inherit am_send, and 3.12+ tasks step their
+    # coroutine through it: without it every step would look ``send`` up and call it.
+    from loopviz.instrument.proxy import CoroutineProxy
+
+    assert _native.speedups.give_am_send(CoroutineProxy) is True
+
+    class OwnSend(CoroutineProxy):
+        def send(self, value):  # type: ignore[override]
+            return super().send(value)
+
+    assert _native.speedups.give_am_send(OwnSend) is False
+    with pytest.raises(TypeError):
+        _native.speedups.give_am_send(object)

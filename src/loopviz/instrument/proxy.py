@@ -257,6 +257,10 @@ class CoroutineProxy(_Core, collections.abc.Coroutine):  # type: ignore[valid-ty
         return repr(self._coro)
 
 
+if speedups is not None:
+    speedups.give_am_send(CoroutineProxy)  # 3.12+ tasks step coroutines through am_send
+
+
 def primitive_of(lib_frame: Any) -> tuple[str, str] | None:
     if lib_frame is None:
         return None
