@@ -9,6 +9,8 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -197,3 +199,17 @@ def test_closing_a_loop_whose_qt_timers_are_already_deleted_is_quiet(qapp: objec
         shiboken6.delete(timer)
     loop.close()
     assert loop.is_closed()
+
+
+def test_an_unclosed_loop_at_interpreter_exit_says_only_that_it_was_unclosed() -> None:
+    program = (
+        "from loopviz.session import new_loop\n"
+        "loop = new_loop('qt')\n"
+        "async def main():\n"
+        "    return 42\n"
+        "print(loop.run_until_complete(main()))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True,
+                          timeout=60, env=dict(os.environ, QT_QPA_PLATFORM="offscreen"))
+    assert done.returncode == 0 and done.stdout.strip() == "42"
+    assert "Exception ignored" not in done.stderr, done.stderr

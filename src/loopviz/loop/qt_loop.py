@@ -17,6 +17,7 @@ import math
 import sys
 import threading
 import time
+import warnings
 from collections.abc import Callable
 from contextvars import Context
 from typing import Any
@@ -398,6 +399,15 @@ class QtEventLoop(DefaultExecutorMixin, _QasyncLoop):
         self._carry = 0
         self._drop_default_executor()
         super().close()
+
+    def __del__(self, _warn: Any = warnings.warn) -> None:
+        """asyncio's: warn about an unclosed loop and close it. Collected at interpreter exit,
+        after Qt deleted the loop's objects, closing can only fail on them: nothing is left to
+        release then, so that failure is not reported."""
+        try:
+            super().__del__(_warn)
+        except RuntimeError:  # "Signal source has been deleted", "... already deleted"
+            pass
 
     # -- introspection -------------------------------------------------------------------------
     def queue_snapshot(self, timers: int = 5) -> QueueSnapshot:
