@@ -86,8 +86,7 @@ static PyObject *str_cr_await, *str_cr_frame;
  * rather than through a type lookup. */
 static getter coro_get_await;
 static void *coro_get_await_closure;
-static PyObject *str_read_name, *str_bare_yield_site, *str_suspended_on, *str_finished,
-    *str_slow_send, *str_compact;
+static PyObject *str_slow_send, *str_compact;
 static PyObject *str_tasks, *str_listeners, *str_get_name, *str_must_cancel, *str_name, *str_ended,
     *str_outcome, *str_exception, *str_result, *str_cancelled, *str_recorder, *str_steps,
     *str_sleep0_sites;
@@ -1892,10 +1891,6 @@ PyInit__speedups(void)
         Py_DECREF(descr); /* the type keeps it */
     }
     INTERN(str_cr_frame, "cr_frame");
-    INTERN(str_read_name, "_read_name");
-    INTERN(str_bare_yield_site, "_bare_yield_site");
-    INTERN(str_suspended_on, "_suspended_on");
-    INTERN(str_finished, "_finished");
     INTERN(str_slow_send, "_slow_send");
     INTERN(str_compact, "_compact");
     INTERN(str_get_coro, "get_coro");

@@ -125,7 +125,6 @@ class Tracker:
         self.loop_tid = 0
         self._saved: dict[str, Any] = {}
         self._prev_factory: Any = None
-        self._native_hook = False
         self.installed = False
 
     # ---- install / uninstall --------------------------------------------------------------
@@ -141,10 +140,8 @@ class Tracker:
         orig = {name: getattr(loop, name) for name in _HOOKED}
         if hasattr(type(loop), "schedule_hook") and self._saved["call_soon"] is None:
             # loopviz's own loop calls us from its call_soon: no Python wrapper per step.
-            self._native_hook = True
             loop.schedule_hook = self._schedule_filter()  # type: ignore[attr-defined]
         else:
-            self._native_hook = False
             loop.call_soon = self._hook_call_soon(orig["call_soon"])  # type: ignore[method-assign]
         if self._saved["call_later"] is not None or type(loop).call_later is not _BASE_CALL_LATER:
             # asyncio's own call_later is call_at(time() + delay): the call_at hook sees both.
@@ -282,9 +279,10 @@ class Tracker:
 
     def _ids(self, futures: Any) -> tuple[int, ...]:
         out = []
-        for f in futures:  # task_id_of, inlined: a gather of thousands passes here
-            if isinstance(f, _Task) and type(coro := f.get_coro()) is CoroutineProxy:
-                out.append(coro._id)
+        for f in futures:
+            tid = self.task_id_of(f)
+            if tid is not None:
+                out.append(tid)
         return tuple(out)
 
     # ---- loop hooks ---------------------------------------------------------------------------
@@ -322,15 +320,13 @@ class Tracker:
         return schedule_filter
 
     def _hook_call_soon(self, orig: Callable[..., Any]) -> Callable[..., Any]:
-        """The same as :meth:`_on_schedule`, as a ``call_soon`` wrapper for foreign loops."""
-        on_schedule = self._on_schedule
-        if speedups is not None:  # the same test in C: every task step passes through here
-            return speedups.ScheduleHook(orig, self._schedule_filter(), _PY_CALLABLES)
+        """:meth:`_schedule_filter` as a ``call_soon`` wrapper, for foreign loops."""
+        schedule_filter = self._schedule_filter()
+        if speedups is not None:  # in C too: every task step passes through here
+            return speedups.ScheduleHook(orig, schedule_filter, _PY_CALLABLES)
 
         def call_soon(callback: Any, *args: Any, context: Any = None) -> Any:
-            if args or type(callback) in _PY_CALLABLES:
-                callback = on_schedule(callback, args)
-            return orig(callback, *args, context=context)
+            return orig(schedule_filter(callback, args), *args, context=context)
 
         return call_soon
 

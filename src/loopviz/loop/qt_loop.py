@@ -37,8 +37,6 @@ __all__ = ["DEFAULT_BATCH_BUDGET", "QtEventLoop"]
 _asyncio_logger = logging.getLogger("asyncio")  # where asyncio reports slow callbacks
 _base = asyncio.BaseEventLoop
 _Callback = Callable[..., object]
-# Callbacks the schedule hook needs to see without arguments: Python-level callables (a
-# task's own step is a C wrapper object and carries no arguments: it never goes to the hook).
 
 DEFAULT_BATCH_BUDGET = 0.008
 """Seconds of callbacks per batch before Qt gets the thread back (half a 60 Hz frame)."""
