@@ -16,7 +16,7 @@ def _load() -> ModuleType | None:
     if os.environ.get("LOOPVIZ_PURE_PYTHON"):
         return None
     try:
-        from loopviz import _speedups
+        import loopviz._speedups as _speedups
     except ImportError:
         return None
     return _speedups

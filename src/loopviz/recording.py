@@ -8,9 +8,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from loopviz import __version__
+from loopviz._version import __version__
 from loopviz.instrument import Heartbeat, LagProbe, LoopTimerDriver, Tracker, report
+from loopviz.instrument.defaults import default_instruments
 from loopviz.trace import Recorder, Trace
+from loopviz.trace.build import build_trace
 
 
 class Recording:
@@ -58,8 +60,6 @@ class Recording:
                 probe.start()
         report.register(self.recorder, self.tracker.loop_ident)
         if self.diagnostics and loop.is_running():  # a loop not yet running has no pulse yet
-            from loopviz.session.plugins import default_instruments
-
             self._diag_plugins = default_instruments()
             for plugin in self._diag_plugins:
                 plugin.install(self)
@@ -76,13 +76,13 @@ class Recording:
         if self.tracker is not None:
             self.tracker.uninstall()
         self.recorder.finished_ns = self.recorder.t0 + self.recorder.now()
-        self._trace = self.recorder.build()
+        self._trace = build_trace(self.recorder)
         return self._trace
 
     @property
     def trace(self) -> Trace:
         """The final trace after ``stop()``; a snapshot of what is recorded so far before it."""
-        return self._trace if self._trace is not None else self.recorder.build()
+        return self._trace if self._trace is not None else build_trace(self.recorder)
 
     def save(self, path: str | Path) -> Path:
         from loopviz.export.native import save_trace

@@ -15,20 +15,41 @@ import collections.abc
 import sys
 import time
 import types
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from loopviz._native import speedups
 from loopviz.instrument.sites import PRIMITIVES, _user_cache, is_user_code, walk
-from loopviz.trace.recorder import COMPACT_AT, SITE_DONE
-
-if TYPE_CHECKING:
-    from loopviz.instrument.tracker import Tracker
+from loopviz.trace.recorder import COMPACT_AT, SITE_DONE, Recorder
 
 _now = time.monotonic_ns
 _CancelledError = asyncio.CancelledError
 _Task = asyncio.Task
 _user_get = _user_cache.get
 _COROUTINE = types.CoroutineType
+
+
+class StepSink(Protocol):
+    """What a proxy records into and asks about its task's suspensions: the
+    :class:`~loopviz.instrument.tracker.Tracker` is the one implementation. The proxy sees only
+    this, so ``proxy`` never imports ``tracker`` (the tracker makes the proxies).
+
+    Both cores read ``recorder``, ``steps`` and ``sleep0_sites`` once per proxy; the C core
+    also reads ``listeners`` (an empty list lets it finish a task without calling back)."""
+
+    recorder: Recorder
+    steps: Any  # the recorder's flat step buffer (an IntLog, or a list of ints)
+    dues: Any  # the recorder's flat (task, suspended_at, due) buffer
+    sleep0_sites: dict[tuple[int, ...], int]
+    sleep_dues: dict[Any, int]
+    executor_jobs: dict[Any, int]
+    listeners: list[Any]
+
+    def task_ended(self, task_id: int, end: int, outcome: str, text: str | None,
+                   exc: BaseException, task: asyncio.Task[Any] | None) -> None: ...
+
+    def classify_future(self, fut: Any, lib: Any) -> tuple[str, str, tuple[int, ...]]: ...
+
+    def site_for(self, users: list[Any], lib: Any, called: Any, kind: str, label: str) -> int: ...
 
 
 def _exc_text(exc: BaseException) -> str:
@@ -45,7 +66,7 @@ class _PythonCore:
     __slots__ = ("__weakref__", "_coro", "_id", "_last_inner", "_last_lasti", "_last_site",
                  "_named", "_rec", "_sleep0", "_steps", "_tracker", "_waiting", "task")
 
-    def __init__(self, coro: Any, task_id: int, tracker: Tracker) -> None:
+    def __init__(self, coro: Any, task_id: int, tracker: StepSink) -> None:
         self._coro = coro
         self._id = task_id
         self._tracker = tracker

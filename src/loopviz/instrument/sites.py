@@ -10,15 +10,14 @@ import sysconfig
 import types
 from typing import Any
 
-import loopviz
-
 _COROUTINE = types.CoroutineType
 _GENERATOR = types.GeneratorType
 _LIB_DIRS = tuple(
     os.path.normcase(os.path.realpath(p)) + os.sep
     for p in {sysconfig.get_paths()[k] for k in ("stdlib", "platstdlib", "purelib", "platlib")}
 )
-_PKG_DIR = os.path.dirname(os.path.realpath(loopviz.__file__)) + os.sep
+# loopviz's package folder (this file is loopviz/instrument/sites.py).
+_PKG_DIR = os.path.dirname(os.path.dirname(os.path.realpath(__file__))) + os.sep
 # All of loopviz is "library" (its machinery, CLI and UI), except its demos: they are the user
 # code the app shows (that is what they teach).
 _DEMOS_DIR = os.path.join(_PKG_DIR, "demos") + os.sep

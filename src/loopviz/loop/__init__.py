@@ -8,8 +8,9 @@ This package may import PySide6, qasync and the standard library only; the ``tra
 
 from __future__ import annotations
 
-from .app import QueueSnapshot, ensure_qt_app, handle_label, new_event_loop, run
+from .app import ensure_qt_app, new_event_loop, run
 from .executor import WORKER_THREAD_PREFIX
+from .plumbing import QueueSnapshot, handle_label
 from .qt_loop import DEFAULT_BATCH_BUDGET, QtEventLoop
 
 __all__ = [

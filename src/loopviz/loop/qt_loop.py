@@ -26,8 +26,8 @@ from PySide6 import QtCore  # before qasync, so that qasync binds to PySide6
 from qasync import QEventLoop as _QasyncLoop
 from qasync import QtModuleName
 
-from .app import LoopWaker, QueueSnapshot, ctrl_c_interrupts, handle_label
 from .executor import DefaultExecutorMixin
+from .plumbing import LoopWaker, QueueSnapshot, ctrl_c_interrupts, handle_label
 
 if QtModuleName != "PySide6":  # pragma: no cover - only with QT_API forcing another binding
     raise ImportError(f"loopviz needs qasync bound to PySide6, not {QtModuleName}")

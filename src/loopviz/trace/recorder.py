@@ -255,9 +255,3 @@ class Recorder:
     def step_count(self) -> int:
         with self.lock:
             return (len(self._steps.past) + len(self._steps.buf)) // STEP_STRIDE
-
-    def build(self):  # -> Trace (import cycle avoided)
-        """A consistent :class:`Trace` of everything recorded so far."""
-        from loopviz.trace.build import build_trace
-
-        return build_trace(self)

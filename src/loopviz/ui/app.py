@@ -132,7 +132,7 @@ def run_gui(target: str | None = None, *, variant: str | None = None, run: bool 
         if screenshot:
             window.resize(*SCREENSHOT_SIZE)  # screenshots look the same on every machine
         if record:
-            from loopviz.ui.teaching.record_gif import RECORD_SIZE
+            from loopviz.ui.teaching.replay_frames import RECORD_SIZE
 
             window.resize(*RECORD_SIZE)  # GIF frames stay readable once scaled for the web
         window.show()

@@ -10,7 +10,7 @@ from PySide6.QtCore import QPointF
 
 from loopviz.demos import get_demo
 from loopviz.ui.teaching.quiz import grade
-from loopviz.ui.teaching.record_gif import frame_times
+from loopviz.ui.teaching.replay_frames import frame_times
 
 from .test_window_teaching import choose
 
@@ -81,7 +81,7 @@ def test_frame_times_cover_the_run_at_the_frame_rate_and_end_on_its_last_instant
 def test_an_mp4_of_a_short_replay_has_the_frames_and_the_final_hold(window, run_to_end,
                                                                     tmp_path):
     imageio_ffmpeg = pytest.importorskip("imageio_ffmpeg", reason="the video extra")
-    from loopviz.ui.teaching.record_gif import FINAL_HOLD_MS
+    from loopviz.ui.teaching.replay_frames import FINAL_HOLD_MS
 
     choose(window, "sequential-vs-gather", "fixed", fetches=2, delay=0.2)
     run_to_end(window)

@@ -422,7 +422,7 @@ class Teaching:
                       widget: QWidget | None = None, max_width: int = 1100) -> Any:
         """The replay of the current trace as an animated GIF, or an MP4 video when ``path``
         ends in ``.mp4`` (captions burned in)."""
-        from loopviz.ui.teaching.record_gif import record_replay
+        from loopviz.ui.teaching.record import record_replay
 
         if self.full is None:
             raise ValueError("nothing to record: run a demo or open a trace first")

@@ -10,10 +10,10 @@ from __future__ import annotations
 import math
 import os
 
-from loopviz.ui.teaching.record_gif import GifInfo
+from loopviz.ui.teaching.replay_frames import ReplayFile
 
 
-def save_mp4(frames: list, path: str, fps: float, *, hold_ms: int = 0) -> GifInfo:
+def save_mp4(frames: list, path: str, fps: float, *, hold_ms: int = 0) -> ReplayFile:
     """Encode Pillow RGB ``frames`` at ``fps``; the last frame is held ``hold_ms`` longer.
     Raises RuntimeError with the install hint when the ``video`` extra is missing."""
     try:
@@ -33,4 +33,4 @@ def save_mp4(frames: list, path: str, fps: float, *, hold_ms: int = 0) -> GifInf
             writer.send(frame.crop((0, 0, width, height)).tobytes())
     finally:
         writer.close()
-    return GifInfo(path, len(frames) + hold, (width, height), os.path.getsize(path))
+    return ReplayFile(path, len(frames) + hold, (width, height), os.path.getsize(path))

@@ -1,0 +1,161 @@
+"""The loop's plumbing to Qt and to the process: wake-ups, Ctrl-C, and how it describes its queue.
+
+Why apart from ``qt_loop``: these talk to Qt and to the process (Qt timers and signals, POSIX
+signals) or describe the loop to others, while ``qt_loop`` decides what runs when. It imports
+nothing of loopviz's, so ``qt_loop`` imports it and ``app`` (which constructs loops) imports
+``qt_loop``: imports stay one-way.
+
+Contract:
+- :class:`QueueSnapshot` / :func:`handle_label`: what ``QtEventLoop.queue_snapshot()`` returns.
+- :class:`LoopWaker`: the three ways the Qt thread calls the loop back.
+- :func:`ctrl_c_interrupts`: Ctrl-C reaches a loop even while Qt sleeps.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+import threading
+import weakref
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Protocol
+
+from PySide6 import QtCore
+
+__all__ = ["LoopWaker", "QueueSnapshot", "ctrl_c_interrupts", "handle_label"]
+
+
+@dataclass(frozen=True, slots=True)
+class QueueSnapshot:
+    """What the loop has queued at one moment (see :meth:`QtEventLoop.queue_snapshot`)."""
+
+    ready: int
+    """Handles in the ready queue (cancelled ones included, as asyncio keeps them until popped)."""
+    timers: tuple[tuple[float, str], ...]
+    """``(due time on loop.time()'s clock, label)`` of the earliest live timers, soonest first."""
+    in_batch: bool
+    """True while the loop is running a batch of callbacks (the snapshot was taken by one)."""
+
+
+def handle_label(handle: asyncio.Handle) -> str:
+    """A short human name for what ``handle`` will run: the task's name for a task step,
+    otherwise the callback's qualname (with the waiting task's name when the callback completes
+    a future a task awaits, as a sleep's timer does)."""
+    callback = handle._callback
+    owner = getattr(callback, "__self__", None)
+    if isinstance(owner, asyncio.Task):
+        return owner.get_name()
+    func = getattr(callback, "func", callback)  # functools.partial
+    name = getattr(func, "__qualname__", None) or type(func).__qualname__
+    args = handle._args or ()
+    if args and isinstance(args[0], asyncio.Future):
+        for waiter, _context in getattr(args[0], "_callbacks", None) or ():
+            task = getattr(waiter, "__self__", None)
+            if isinstance(task, asyncio.Task):
+                return f"{name} ({task.get_name()})"
+    return name
+
+
+class _WakeTarget(Protocol):
+    """What a :class:`LoopWaker` calls back, on the Qt thread."""
+
+    def _run_batch(self) -> None: ...
+    def _on_timer_wakeup(self) -> None: ...
+    def _on_threadsafe_wakeup(self) -> None: ...
+    def _on_app_about_to_quit(self) -> None: ...
+
+
+class LoopWaker(QtCore.QObject):
+    """The Qt side of one loop: three ways to get the Qt thread to call the loop back.
+
+    - ``ready``: a zero-delay single-shot timer, for "callbacks are ready".
+    - ``timer``: a single-shot ``Qt.PreciseTimer``, for "the earliest TimerHandle is due".
+    - ``threadsafe``: a signal with a queued connection, emitted from any thread.
+
+    It holds its target weakly, so a loop that is never closed is still collected (and warns,
+    as asyncio's loops do) rather than kept alive by Qt connections.
+    """
+
+    threadsafe = QtCore.Signal()
+
+    def __init__(self, target: _WakeTarget) -> None:
+        super().__init__()
+        self._target: Callable[[], _WakeTarget | None] = weakref.ref(target)
+        self.ready = QtCore.QTimer(self)
+        self.ready.setSingleShot(True)
+        self.ready.setInterval(0)
+        self.ready.timeout.connect(self._on_ready)
+        self.timer = QtCore.QTimer(self)
+        self.timer.setSingleShot(True)
+        self.timer.setTimerType(QtCore.Qt.TimerType.PreciseTimer)
+        self.timer.timeout.connect(self._on_timer)
+        self.threadsafe.connect(self._on_threadsafe, QtCore.Qt.ConnectionType.QueuedConnection)
+
+    def stop(self) -> None:
+        """Disarm both timers (a queued ``threadsafe`` wake-up still arrives; it is harmless).
+        A timer Qt already deleted (a loop never closed, collected at interpreter exit after
+        the application) has nothing left to disarm."""
+        for timer in (self.ready, self.timer):
+            try:
+                timer.stop()
+            except RuntimeError:  # "Internal C++ object ... already deleted"
+                pass
+
+    def watch_about_to_quit(self, app: QtCore.QCoreApplication) -> None:
+        """Call the target's ``_on_app_about_to_quit`` whenever ``app``'s exec() ends."""
+        app.aboutToQuit.connect(self._on_about_to_quit)
+
+    @QtCore.Slot()
+    def _on_ready(self) -> None:
+        target = self._target()
+        if target is not None:
+            target._run_batch()
+
+    @QtCore.Slot()
+    def _on_timer(self) -> None:
+        target = self._target()
+        if target is not None:
+            target._on_timer_wakeup()
+
+    @QtCore.Slot()
+    def _on_threadsafe(self) -> None:
+        target = self._target()
+        if target is not None:
+            target._on_threadsafe_wakeup()
+
+    @QtCore.Slot()
+    def _on_about_to_quit(self) -> None:
+        target = self._target()
+        if target is not None:
+            target._on_app_about_to_quit()
+
+
+@contextlib.contextmanager
+def ctrl_c_interrupts(wakeup_fd: int, on_interrupt: Callable[[], None]) -> Iterator[None]:
+    """While inside, Ctrl-C calls ``on_interrupt`` promptly even if Qt is asleep.
+
+    Why: Qt retries its ``poll()`` on EINTR, so Python's signal handler waits for the next
+    Python code, and a KeyboardInterrupt raised there (inside some Qt slot) is printed and
+    swallowed by PySide. Setting the wakeup fd (a socket Qt watches) wakes Qt at once; replacing
+    the *default* handler lets the loop stop cleanly. A handler someone else installed (asyncio's
+    Runner's, for one) is left alone and only gains the prompt wake-up. Main thread only;
+    everything is restored on exit.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    old_handler = None
+    if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+        old_handler = signal.signal(signal.SIGINT, lambda signum, frame: on_interrupt())
+    previous_fd = signal.set_wakeup_fd(wakeup_fd)
+    if previous_fd not in (-1, wakeup_fd):
+        signal.set_wakeup_fd(previous_fd)  # someone else's wake-up channel: leave it to them
+    try:
+        yield
+    finally:
+        if old_handler is not None:
+            signal.signal(signal.SIGINT, old_handler)
+        if previous_fd == -1:
+            signal.set_wakeup_fd(-1)
