@@ -41,6 +41,8 @@ def _parser() -> argparse.ArgumentParser:
     gui.add_argument("--open", dest="open_trace", metavar="TRACE", help="open a saved trace")
     gui.add_argument("--screenshot", metavar="PNG", help="save the window after the run")
     gui.add_argument("--quit-after-run", action="store_true")
+    gui.add_argument("--trace", dest="trace_out", metavar="OUT",
+                     help="with --run: save the run's trace (.json or .json.gz) when it ends")
     gui.add_argument("--record", metavar="GIF|MP4",
                      help="after the run, export its replay as an animated GIF (or an MP4 "
                           "video for a .mp4 name: the video extra), then quit")
@@ -218,5 +220,5 @@ def _gui(args: argparse.Namespace) -> int:
         run=getattr(args, "run", False), presentation=getattr(args, "presentation", False),
         open_trace=getattr(args, "open_trace", None), screenshot=getattr(args, "screenshot", None),
         quit_after_run=getattr(args, "quit_after_run", False),
-        record=getattr(args, "record", None),
+        record=getattr(args, "record", None), trace_out=getattr(args, "trace_out", None),
     )

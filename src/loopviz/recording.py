@@ -13,6 +13,7 @@ from loopviz.instrument import Heartbeat, LagProbe, LoopTimerDriver, Tracker, re
 from loopviz.instrument.defaults import default_instruments
 from loopviz.trace import Recorder, Trace
 from loopviz.trace.build import build_trace
+from loopviz.trace.source import caller_file, source_meta
 
 
 class Recording:
@@ -30,6 +31,14 @@ class Recording:
             "platform": platform.platform(), "loop": "", "loopviz": __version__,
             **(meta or {}),
         })
+        # The program being recorded, so a saved trace opens with its own code: the Session
+        # names its target's file; loopviz.record() takes the file of the code that called it.
+        meta = self.recorder.meta
+        program = meta.get("source_file") or caller_file()
+        if program and "source_sha256" not in meta:
+            meta.update(source_meta(program))
+            if not meta.get("target"):
+                meta["target"] = meta["source_file"]
         self.heartbeat = Heartbeat(self.recorder) if probes else None
         self._drive_heartbeat = heartbeat
         self.tracker: Tracker | None = None

@@ -96,7 +96,10 @@ def test_the_bridge_records_its_own_work_on_the_ui_lane(window, run_to_end) -> N
     run_to_end(window)
     own = [c for c in window.trace.callbacks if c.label.startswith("loopviz:")]
     assert own and all(c.thread == 0 for c in own)
-    assert {c.label for c in own} <= {"loopviz: repaint", "loopviz: update"}
+    # repaints, trace updates, and a stall the watchdog pinned on loopviz's own code (a slow
+    # first paint on a loaded machine) are all loopviz's work
+    assert all(c.label in ("loopviz: repaint", "loopviz: update")
+               or c.label.startswith("loopviz: stalled in ") for c in own), own
     assert window.bridge.ticks >= 1
     x0, _x1, _rows = window.timeline.model.columns("loopviz")
     assert len(x0) >= 1

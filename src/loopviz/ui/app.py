@@ -95,14 +95,26 @@ def _fail(message: str, code: int = 2) -> int:
 def run_gui(target: str | None = None, *, variant: str | None = None, run: bool = False,
             presentation: bool = False, open_trace: str | None = None,
             screenshot: str | None = None, quit_after_run: bool = False,
-            record: str | None = None) -> int:
+            record: str | None = None, trace_out: str | None = None) -> int:
     """Open the desktop app; the exit code follows DESIGN.md's command-line contract.
     ``record``: after the run (or once the opened trace shows), export its replay as an
     animated GIF (or an MP4 video for a ``.mp4`` name) there and quit
-    (``loopviz gui TARGET --run --record replay.gif``)."""
+    (``loopviz gui TARGET --run --record replay.gif``). ``trace_out``: save the run's trace
+    there when it ends (``--run --trace OUT``).
+
+    Scripted runs (``screenshot``, ``record`` or ``quit_after_run``) never open a dialog:
+    errors go to stderr and make the exit code non-zero."""
     from loopviz.export.native import TraceFileError, load_trace
     from loopviz.session import TargetError, resolve
+    from loopviz.ui import files
+    from loopviz.ui.display import display_problem
 
+    if trace_out is not None and not (run and target is not None):
+        return _fail("--trace saves a run's trace: give a TARGET and --run")
+    if QCoreApplication.instance() is None:
+        problem = display_problem()
+        if problem is not None:
+            return _fail(problem)
     if target is not None:
         try:
             resolve(target, variant)  # bad input is reported before any window appears
@@ -120,6 +132,9 @@ def run_gui(target: str | None = None, *, variant: str | None = None, run: bool 
     loop = attach_loop(app)
     exit_code = [0]
     scripted = bool(screenshot or record)
+    reported = files.ErrorsToStderr() if (scripted or quit_after_run) else None
+    if reported is not None:
+        reported.__enter__()
     try:
         # A scripted screenshot or recording shows the default layout on every machine and
         # leaves the user's remembered layout alone (its settings live in a throwaway file).
@@ -143,6 +158,15 @@ def run_gui(target: str | None = None, *, variant: str | None = None, run: bool 
         def finish(_result: object = None) -> None:
             if _result is None and run:
                 exit_code[0] = 1  # loopviz failed during the run
+            if trace_out and _result is not None:
+                from loopviz.export.native import save_trace
+
+                try:
+                    save_trace(_result.trace, trace_out)  # type: ignore[attr-defined]
+                except OSError as exc:
+                    print(f"loopviz: cannot write {trace_out}: {exc.strerror or exc}",
+                          file=sys.stderr)
+                    exit_code[0] = 2
             if screenshot:
                 try:
                     window.save_screenshot(screenshot)
@@ -172,7 +196,11 @@ def run_gui(target: str | None = None, *, variant: str | None = None, run: bool 
     except Exception as exc:  # loopviz itself broke: say so in one line, exit 1
         return _fail(f"{type(exc).__name__}: {exc}", 1)
     finally:
+        if reported is not None:
+            reported.__exit__()
         close_loop(loop)
+    if reported is not None and reported.count and not exit_code[0]:
+        return 1
     return exit_code[0]
 
 

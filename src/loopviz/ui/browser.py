@@ -110,6 +110,13 @@ class DemoBrowser(QWidget):
         self.tree.scrollToItem(item)
         return True
 
+    def clear_selection(self) -> None:
+        """No current item (an opened trace of a program that is not listed here)."""
+        self.tree.blockSignals(True)
+        self.tree.setCurrentItem(None)
+        self.tree.clearSelection()
+        self.tree.blockSignals(False)
+
     def current(self) -> str | None:
         item = self.tree.currentItem()
         value = item.data(0, _SPEC) if item is not None else None

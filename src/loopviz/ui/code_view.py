@@ -177,6 +177,11 @@ class CodeView(QPlainTextEdit):
                 text = fh.read()
         except (OSError, UnicodeDecodeError) as exc:
             text = f"# source not available: {path} ({type(exc).__name__})"
+        self.show_text(path, text)
+
+    def show_text(self, path: str, text: str) -> None:
+        """Show ``text`` as the source of ``path`` (a saved trace's recorded copy: lines the
+        trace names in ``path`` are marked in it); marks are cleared."""
         self.source_file = path
         self.setPlainText(text)
         self.highlighter.relex()

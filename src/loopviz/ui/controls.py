@@ -145,6 +145,15 @@ class ParamControls(QWidget):
             out[name] = int(value) if is_integer_param(self._params[name]) else float(value)
         return out
 
+    def set_values(self, values: dict[str, object]) -> None:
+        """Set knobs by name (a saved trace's params); unknown names and non-numbers are
+        ignored, values outside a knob's range are clamped by the spin box."""
+        for name, value in values.items():
+            spin = self.spins.get(name)
+            if spin is not None and isinstance(value, int | float) and \
+                    not isinstance(value, bool):
+                spin.setValue(int(value) if isinstance(spin, QSpinBox) else float(value))
+
     def non_default_values(self) -> dict[str, float | int]:
         """Only the knobs the user moved (what a command line would need to repeat the run)."""
         return {n: v for n, v in self.values().items() if v != self._params[n].default}

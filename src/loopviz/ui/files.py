@@ -2,13 +2,15 @@
 
 Every dialog the app shows goes through the three module-level helpers :func:`show_error`,
 :func:`ask_open_path` and :func:`ask_save_path`; tests patch them (an error is recorded instead
-of a modal box waiting for a click). The actions return a one-line message for the status bar
+of a modal box waiting for a click); in scripted runs :class:`ErrorsToStderr` sends them to stderr
+instead. The actions return a one-line message for the status bar
 or raise nothing: a bad file becomes an error dialog and the window keeps what it had.
 """
 
 from __future__ import annotations
 
 import os
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -27,8 +29,33 @@ PNG_FILTER = "PNG image (*.png)"
 SVG_FILTER = "SVG image (*.svg)"
 
 
+class ErrorsToStderr:
+    """While active (scripted runs: ``--screenshot``, ``--record``, ``--quit-after-run``),
+    :func:`show_error` prints ``loopviz: TITLE: MESSAGE`` to stderr instead of opening a
+    dialog nobody is there to close; ``count`` says how many were reported."""
+
+    active: ErrorsToStderr | None = None
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def __enter__(self) -> ErrorsToStderr:
+        ErrorsToStderr.active = self
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        ErrorsToStderr.active = None
+
+    def report(self, title: str, message: str) -> None:
+        self.count += 1
+        print(f"loopviz: {title}: {message}", file=sys.stderr, flush=True)
+
+
 def show_error(parent: QWidget | None, title: str, message: str) -> None:
-    """The one place errors become dialogs (patched in tests)."""
+    """The one place errors become dialogs (patched in tests); on stderr in scripted runs."""
+    if ErrorsToStderr.active is not None:
+        ErrorsToStderr.active.report(title, message)
+        return
     box = QMessageBox(QMessageBox.Icon.Warning, title, message, QMessageBox.StandardButton.Ok,
                       parent)
     box.exec()

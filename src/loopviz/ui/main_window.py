@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 from loopviz.demos import Demo, all_demos, get_demo
 from loopviz.session import RunResult, Session, TargetError, resolve
 from loopviz.trace import Finding, Trace
+from loopviz.trace.source import recorded_source
 from loopviz.ui import files
 from loopviz.ui.actions import WindowActions
 from loopviz.ui.bridge import TraceBridge
@@ -288,14 +289,36 @@ class MainWindow(QMainWindow):
         self.selected_task = None
         self.status = None
         self.findings = findings_for_saved(trace)
+        self._show_recorded_target(trace.meta)
         self.explanation.show_trace(path, trace.meta)
-        source = trace.meta.get("source_file")
-        if isinstance(source, str) and source:
-            self.code.show_source(source)
         self.setWindowTitle(f"loopviz — {os.path.basename(path)} (read-only)")
         self.bridge.show(trace)
         self._status(f"Opened {path} (read-only)")
         return True
+
+    def _show_recorded_target(self, meta: dict[str, Any]) -> None:
+        """What an opened trace ran: a demo selects it (its variant and knobs as recorded);
+        anything else (a script, ``loopviz.record()``) clears the demo controls and shows
+        the program's source as recorded in the trace."""
+        try:
+            demo: Demo | None = get_demo(str(meta.get("target") or ""))
+        except KeyError:
+            demo = None
+        if demo is not None:
+            variant = meta.get("variant")
+            self.select_target(demo.id, variant if variant in demo.variants else None)
+            self.controls.set_values(meta.get("params") or {})
+            return
+        self.spec = None
+        self.browser.clear_selection()
+        self.controls.set_demo(None)
+        source = recorded_source(meta)
+        if source is None:
+            self.code.show_text("", "# this trace names no source file")
+        else:
+            note = f"# {source.note}\n" if source.note else ""
+            self.code.show_text(source.path, note + source.text if not note or source.text
+                                else note)
 
     # ---- showing ---------------------------------------------------------------------------
     def _show_trace(self, trace: Trace | None) -> None:
@@ -308,7 +331,7 @@ class MainWindow(QMainWindow):
         if live and now - self._side_views_at < SIDE_VIEWS_S:
             return
         self._side_views_at = now
-        self.chart.align_left_axis(self.timeline.axis.width())
+        self.chart.align_to(self.timeline.view_box)
         self.chart.set_trace(trace)
         self.findings_panel.show_trace(trace, [] if live else self.findings,
                                        None if live else self.status, live=live)

@@ -2,9 +2,10 @@
 
 ``ResponsivenessChart`` plots the UI heartbeat interval and the loop lag (ms, from
 ``trace.ui_heartbeat`` / ``trace.loop_lag``) against time in seconds, with every freeze
-(``trace.blocks``) shaded red; ``link_x`` ties its x range to the timeline's view box so both
-zoom and pan together. ``PulseIndicator`` is the most direct picture of a blocked UI thread: a
-dot bouncing from a UI-thread timer, which stops dead while the thread is stuck.
+(``trace.blocks``) shaded red; ``link_x`` gives it the timeline's x range (one axis, one unit)
+and ``align_to`` puts its data area under the timeline's, so both zoom and pan together.
+``PulseIndicator`` is the most direct picture of a blocked UI thread: a dot bouncing from a
+UI-thread timer, which stops dead while the thread is stuck.
 
 What to plot is :func:`responsiveness_series`, a pure function of the trace (tests call it).
 """
@@ -67,6 +68,8 @@ class ResponsivenessChart(pg.PlotWidget):
         item.hideButtons()
         item.showGrid(x=True, y=True, alpha=0.25)
         item.setLabel("left", "ms")
+        item.setLabel("bottom", "time", units="s")  # the timeline's unit and SI prefix
+        self._leader: pg.ViewBox | None = None
         self.legend = item.addLegend(offset=(8, 4), colCount=2)
         self.heartbeat_curve = item.plot([], [], name="UI heartbeat interval", stepMode=None)
         self.lag_curve = item.plot([], [], name="loop lag")
@@ -78,16 +81,48 @@ class ResponsivenessChart(pg.PlotWidget):
         self.apply_style()
 
     def link_x(self, view_box: pg.ViewBox | None) -> None:
-        """Share the x axis (seconds) with the timeline's view box."""
-        if view_box is not None:
-            self.getPlotItem().setXLink(view_box)
+        """Share the time axis with the timeline's view box: the same x range in seconds at
+        all times (the timeline's range is the one; panning or zooming here moves it).
 
-    def align_left_axis(self, width: float) -> None:
-        """Give the left axis the timeline's lane-label width, so that both time axes, linked
-        in seconds, also line up in pixels (one instant is one vertical line on screen)."""
+        Not pyqtgraph's ``setXLink``: that links by screen position, so two plots whose data
+        areas differ by a scrollbar or a label's width get *different* ranges (the chart
+        read -0.2 s where the timeline read 0); :meth:`align_to` lines the pixels up."""
+        if view_box is None:
+            return
+        self._leader = view_box
+        mine = self.getViewBox()
+        mine.enableAutoRange(x=False)
+        view_box.sigXRangeChanged.connect(self._follow_leader)
+        mine.sigRangeChangedManually.connect(self._lead)
+        for box in (view_box, mine):  # a splitter moved, a scrollbar came or went
+            box.sigResized.connect(lambda *_: self.align_to(view_box))
+        self._follow_leader(view_box, view_box.viewRange()[0])
+
+    def _follow_leader(self, _vb: object, x_range: tuple[float, float]) -> None:
+        mine = self.getViewBox()
+        if tuple(mine.viewRange()[0]) != tuple(x_range):
+            mine.setXRange(*x_range, padding=0)
+
+    def _lead(self, *_args: object) -> None:
+        if self._leader is not None:
+            self._leader.setXRange(*self.getViewBox().viewRange()[0], padding=0)
+
+    def align_to(self, view_box: pg.ViewBox) -> None:
+        """Move this chart's data area's left and right edges onto ``view_box``'s on screen
+        (lane labels and the timeline's scrollbar take room the chart does not have), so
+        one instant is one vertical line through both."""
+        theirs, mine = _screen_span(view_box), _screen_span(self.getViewBox())
+        if theirs is None or mine is None:
+            return
         axis = self.getPlotItem().getAxis("left")
-        if abs(axis.width() - width) > 0.5:
-            axis.setWidth(round(width))
+        grow_left = theirs[0] - mine[0]
+        if abs(grow_left) > 0.5:
+            axis.setWidth(max(20, round(axis.width() + grow_left)))
+        shrink_right = mine[1] - theirs[1]
+        if abs(shrink_right) > 0.5:
+            layout = self.getPlotItem().layout
+            left, top, right, bottom = layout.getContentsMargins()
+            layout.setContentsMargins(left, top, max(0.0, right + shrink_right), bottom)
 
     def apply_style(self) -> None:
         t = self.theme
@@ -147,6 +182,18 @@ class ResponsivenessChart(pg.PlotWidget):
 
     def freeze_regions(self) -> list[tuple[float, float]]:
         return [tuple(r.getRegion()) for r in self._regions]
+
+
+def _screen_span(view_box: pg.ViewBox) -> tuple[float, float] | None:
+    """The global x of a view box's left and right edges (None while it is not shown)."""
+    scene = view_box.scene()
+    views = scene.views() if scene is not None else []
+    if not views:
+        return None
+    rect = view_box.sceneBoundingRect()
+    left = views[0].mapToGlobal(views[0].mapFromScene(rect.topLeft())).x()
+    right = views[0].mapToGlobal(views[0].mapFromScene(rect.topRight())).x()
+    return float(left), float(right)
 
 
 class PulseIndicator(QWidget):

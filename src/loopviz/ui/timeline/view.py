@@ -4,14 +4,15 @@ Public API (everything else is private):
 
 - ``set_trace(trace | None)``: show a trace; a newer trace of the same run is appended cheaply.
 - ``set_live(on)``: a run is in progress: the "now" line shows and follow-live keeps the newest
-  time in view. A user pan/zoom turns following off (``followLiveChanged(False)``);
-  ``set_follow_live(True)`` (or the widget's own toggle) turns it back on.
+  time in view; when it ends (still following) the view zooms to fit the run. A user pan/zoom
+  turns following off (``followLiveChanged(False)``); ``set_follow_live(True)`` (or the
+  widget's own toggle) turns it back on. ``zoom_to_fit()``: the whole trace.
 - ``set_presentation(on)``: bigger fonts, taller lanes, thicker strokes for a projector.
 - ``zoom_to_task(task_id)``, ``select_task(task_id | None)``, ``set_cursor_time(s | None)``.
 - ``export_png(path)``, ``export_svg(path)``: the plot, through pyqtgraph's exporters.
 - Signals: ``taskSelected(int)`` (-1: none), ``timeClicked(float)`` (seconds),
   ``cursorMoved(float)`` (the cursor dragged), ``followLiveChanged(bool)``.
-- ``view_box``: the pyqtgraph ViewBox, for charts that share the time axis (``setXLink``).
+- ``view_box``: the pyqtgraph ViewBox, for charts that share the time axis.
 - ``model`` (the :class:`TimelineModel`) and ``hit_at(x, row)`` are read by tests.
 
 Light and dark follow the widget's QPalette (a system theme switch re-colours it).
@@ -142,9 +143,7 @@ class TimelineView(QWidget):
         if self.live and self.follow:
             self._follow_now()
         elif not self._fitted:
-            end = max(self.model.now, 1e-3)
-            # a little room left of 0 keeps the first steps and arrows off the axis line
-            self.view_box.setXRange(-0.01 * end, end * 1.04, padding=0)
+            self.zoom_to_fit()
         self._fitted = True
         self.now_line.setValue(self.model.now)
 
@@ -164,9 +163,17 @@ class TimelineView(QWidget):
         n = self.model.segment_count
         self.status.setText(f"{len(self.model.rows)} lanes · {n:,} segments" if n else "")
 
+    def zoom_to_fit(self) -> None:
+        """Show the whole trace, from 0 to its end (a 20 ms run fills the width as a 20 s
+        one does)."""
+        end = max(self.model.now, 1e-6)
+        # a little room left of 0 keeps the first steps and arrows off the axis line
+        self.view_box.setXRange(-0.01 * end, end * 1.04, padding=0)
+
     def set_live(self, on: bool) -> None:
-        """A run is (or is no longer) in progress."""
-        self.live = on
+        """A run is (or is no longer) in progress. When it ends while following, the view
+        zooms to fit the whole run (a view the user panned or zoomed stays where it is)."""
+        was_live, self.live = self.live, on
         self.model.defer_lanes = on
         if not on and self.model.lanes_stale:
             self.model.reorder_lanes()
@@ -174,6 +181,8 @@ class TimelineView(QWidget):
         self.now_line.setVisible(on)
         if on and self.follow:
             self._follow_now()
+        elif was_live and not on and self.follow and self.model.trace is not None:
+            self.zoom_to_fit()
 
     def set_follow_live(self, on: bool) -> None:
         if on == self.follow:
