@@ -1,0 +1,24 @@
+"""One task awaiting AWAITS futures one after another, each resolved by a loop callback: a
+single task with very many steps (benchmarks/scale.py, a script). AWAITS from the environment.
+"""
+import asyncio
+import os
+import sys
+import time
+
+AWAITS = int(os.environ.get("AWAITS", "25000"))
+
+
+async def main() -> None:
+    loop = asyncio.get_running_loop()
+    t0 = time.perf_counter()
+    for _ in range(AWAITS):
+        fut = loop.create_future()
+        loop.call_soon(fut.set_result, None)
+        await fut
+    print(f"BENCH in_program={time.perf_counter() - t0:.6f} main_end={time.monotonic():.6f}",
+          file=sys.stderr)
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

@@ -1,0 +1,29 @@
+"""20,000 tasks x 10 ``await asyncio.sleep(0)``: the churn of benchmarks/scale.py (a script).
+
+Prints its in-program time and the monotonic instant ``main`` returned (stderr), so the
+benchmark can tell the program's own time from what the tool adds before and after it.
+Parameters come from the environment: CHURN_TASKS, CHURN_AWAITS.
+"""
+import asyncio
+import os
+import sys
+import time
+
+TASKS = int(os.environ.get("CHURN_TASKS", "20000"))
+AWAITS = int(os.environ.get("CHURN_AWAITS", "10"))
+
+
+async def hop() -> None:
+    for _ in range(AWAITS):
+        await asyncio.sleep(0)
+
+
+async def main() -> None:
+    t0 = time.perf_counter()
+    await asyncio.gather(*(hop() for _ in range(TASKS)))
+    print(f"BENCH in_program={time.perf_counter() - t0:.6f} main_end={time.monotonic():.6f}",
+          file=sys.stderr)
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

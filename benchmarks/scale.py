@@ -1,0 +1,212 @@
+"""Scale: what a user waits for and how much memory it takes, on the path users run.
+
+Every figure is measured side by side in one run, in child processes (so peak memory is each
+process's own, from ``wait4``), best of ``--repeat`` where it is a time:
+
+1. churn: 20,000 tasks x 10 ``sleep(0)`` (``programs/churn.py``), plain ``python`` vs
+   ``loopviz run`` with its defaults (the Qt loop, every diagnostic on, ``--trace``), the same
+   with ``--loop asyncio``, and, reported beside, ``loopviz.record(probes=False)`` (no
+   diagnostics) and viztracer when it is installed. In-program time (the script's own clock),
+   time after ``main`` returned (build + save + exit) and peak memory.
+2. load: ``load_trace`` of the churn's file (220k steps), in a fresh process.
+3. a 1.1M-step run (``programs/steady.py``: 200 tasks): time after ``main`` and peak memory.
+4. one task awaiting 25k / 50k / 100k futures (``programs/awaits.py``): growth of the time
+   after ``main`` (linear is 4x).
+5. Chrome export (``loopviz export``) of the churn's and the 1.1M run's files: peak memory.
+
+    python benchmarks/scale.py [--repeat N] [--quick] [--only churn,load,steady,awaits,export]
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+PROGRAMS = HERE / "programs"
+LOOPVIZ = [sys.executable, "-m", "loopviz"]
+LITE = ("import asyncio, runpy, sys, loopviz\n"
+        "ns = runpy.run_path(sys.argv[1])\n"
+        "async def main():\n"
+        "    with loopviz.record(probes=False) as rec:\n"
+        "        await ns['main']()\n"
+        "    rec.save(sys.argv[2])\n"
+        "asyncio.run(main())\n")
+
+
+@dataclass
+class Run:
+    wall: float  # the whole process, start to exit
+    in_program: float  # the script's own clock around its work
+    after_main: float  # main returned -> process exited (build, save, teardown)
+    peak_mb: float
+    out: str
+
+
+def child(argv: list[str], env: dict[str, str] | None = None) -> Run:
+    """Run ``argv`` to the end; its peak RSS from wait4, its BENCH line from stderr."""
+    with tempfile.TemporaryFile() as err, tempfile.TemporaryFile() as out:
+        start = time.monotonic()
+        proc = subprocess.Popen(argv, stdout=out, stderr=err, env={**os.environ, **(env or {})})
+        _, status, usage = os.wait4(proc.pid, 0)
+        end = time.monotonic()
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        err.seek(0)
+        out.seek(0)
+        text = err.read().decode(errors="replace")
+        stdout = out.read().decode(errors="replace")
+    if proc.returncode != 0:
+        raise SystemExit(f"{' '.join(argv)} failed ({proc.returncode}):\n{text[-3000:]}")
+    fields = dict(part.split("=", 1) for line in text.splitlines() if line.startswith("BENCH ")
+                  for part in line.split()[1:])
+    in_program = float(fields.get("in_program", "nan"))
+    main_end = float(fields.get("main_end", "nan"))
+    return Run(end - start, in_program, end - main_end, usage.ru_maxrss / 1024, stdout + text)
+
+
+def best(runs: list[Run]) -> Run:
+    return min(runs, key=lambda r: r.in_program if r.in_program == r.in_program else r.wall)
+
+
+def verdict(value: float, target: float) -> str:
+    return f"target <= {target:g}: {'met' if value <= target else 'MISSED'}"
+
+
+def churn(repeat: int, tmp: Path, env: dict[str, str]) -> Path:
+    script = str(PROGRAMS / "churn.py")
+    trace = tmp / "churn.loopviz"
+    variants: dict[str, list[str]] = {
+        "plain asyncio": [sys.executable, script],
+        "loopviz run (Qt loop, defaults)": [*LOOPVIZ, "run", script, "--trace", str(trace)],
+        "loopviz run --loop asyncio": [*LOOPVIZ, "run", script, "--loop", "asyncio", "--trace",
+                                       str(tmp / "churn-asyncio.loopviz")],
+        "record(probes=False), beside": [sys.executable, "-c", LITE, script,
+                                         str(tmp / "lite.loopviz")],
+    }
+    if importlib.util.find_spec("viztracer") is not None:
+        variants["viztracer, beside"] = [sys.executable, "-m", "viztracer", "--quiet", "-o",
+                                         str(tmp / "viz.json"), script]
+        variants["viztracer --log_async, beside"] = [
+            sys.executable, "-m", "viztracer", "--quiet", "--log_async", "-o",
+            str(tmp / "viz-async.json"), script]
+    results: dict[str, list[Run]] = {name: [] for name in variants}
+    for _ in range(repeat):  # interleaved, so machine noise hits every variant alike
+        for name, argv in variants.items():
+            results[name].append(child(argv, env))
+    plain = best(results["plain asyncio"])
+    tasks, awaits = env.get("CHURN_TASKS", "20000"), env.get("CHURN_AWAITS", "10")
+    print(f"1. churn: {tasks} tasks x {awaits} sleep(0); best of {repeat}")
+    print(f"   {'':34s} {'in-program':>10s} {'x plain':>8s} {'after main':>10s} "
+          f"{'whole':>8s} {'peak MB':>8s}")
+    for name, runs in results.items():
+        r = best(runs)
+        target = {"loopviz run (Qt loop, defaults)": 1.5, "loopviz run --loop asyncio": 1.3}
+        ratio = r.in_program / plain.in_program
+        note = f"  {verdict(ratio, target[name])}" if name in target else ""
+        print(f"   {name:34s} {r.in_program:9.3f}s {ratio:7.2f}x {r.after_main:9.2f}s "
+              f"{r.wall:7.2f}s {r.peak_mb:8.0f}{note}")
+    r = best(results["loopviz run (Qt loop, defaults)"])
+    print(f"   whole `loopviz run --trace` vs plain: {r.wall / plain.wall:.2f}x "
+          f"({r.wall:.2f} s vs {plain.wall:.2f} s); after main returned {r.after_main:.2f} s "
+          f"(build + save + exit; {verdict(r.after_main, 0.5)} for build + save)")
+    return trace
+
+
+def load(trace: Path, repeat: int) -> None:
+    code = ("import sys, time\nfrom loopviz.export import load_trace\nt0 = time.perf_counter()\n"
+            "tr = load_trace(sys.argv[1])\n"
+            "print(f'BENCH in_program={time.perf_counter() - t0:.6f} main_end=0', "
+            "file=sys.stderr)\nprint(len(tr.steps))\n")
+    runs = [child([sys.executable, "-c", code, str(trace)]) for _ in range(repeat)]
+    r = best(runs)
+    steps = int(r.out.split()[0])
+    per = r.in_program * 220_000 / max(steps, 1)
+    print(f"2. load: {steps} steps, {trace.stat().st_size / 1e6:.1f} MB file: "
+          f"{r.in_program:.3f} s ({per:.3f} s per 220k steps, {verdict(per, 0.5)}); "
+          f"peak {r.peak_mb:.0f} MB")
+
+
+def steady(tmp: Path, env: dict[str, str]) -> Path:
+    script = str(PROGRAMS / "steady.py")
+    trace = tmp / "steady.loopviz"
+    plain = child([sys.executable, script], env)
+    r = child([*LOOPVIZ, "run", script, "--trace", str(trace)], env)
+    steps = env.get("STEADY_STEPS", "1100000")
+    print(f"3. long run, 200 tasks, {steps} steps: plain {plain.in_program:.2f} s "
+          f"(peak {plain.peak_mb:.0f} MB); loopviz run in-program {r.in_program:.2f} s, "
+          f"after main {r.after_main:.2f} s ({verdict(r.after_main, 2.5)}), peak "
+          f"{r.peak_mb:.0f} MB ({verdict(r.peak_mb, 300)})")
+    return trace
+
+
+def awaits(tmp: Path, sizes: tuple[int, ...]) -> None:
+    script = str(PROGRAMS / "awaits.py")
+    rows = []
+    for n in sizes:
+        plain = child([sys.executable, script], {"AWAITS": str(n)})
+        r = child([*LOOPVIZ, "run", script, "--trace", str(tmp / f"awaits-{n}.loopviz")],
+                  {"AWAITS": str(n)})
+        rows.append((n, plain, r))
+    print("4. one task awaiting N futures:")
+    for n, plain, r in rows:
+        print(f"   {n:>7,d}: plain {plain.in_program:.3f} s; loopviz run in-program "
+              f"{r.in_program:.3f} s, after main {r.after_main:.2f} s, whole {r.wall:.2f} s")
+    growth = rows[-1][2].after_main / rows[0][2].after_main
+    whole = rows[-1][2].wall / rows[0][2].wall
+    print(f"   {sizes[0]:,d} -> {sizes[-1]:,d}: after main grows {growth:.1f}x "
+          f"({verdict(growth, 5)}), whole run {whole:.1f}x")
+
+
+def export(traces: list[Path], tmp: Path) -> None:
+    for trace in traces:
+        if not trace.exists():
+            continue
+        out = tmp / "chrome.json"
+        r = child([*LOOPVIZ, "export", str(trace), "--chrome-trace", str(out)])
+        print(f"5. Chrome export of {trace.name}: {r.wall:.2f} s, "
+              f"{out.stat().st_size / 1e6:.0f} MB file, peak {r.peak_mb:.0f} MB "
+              f"({verdict(r.peak_mb, 300)})")
+        out.unlink()
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--quick", action="store_true", help="smaller runs (a smoke test)")
+    ap.add_argument("--only", default="churn,load,steady,awaits,export")
+    args = ap.parse_args()
+    only = set(args.only.split(","))
+    env = {"QT_QPA_PLATFORM": os.environ.get("QT_QPA_PLATFORM", "offscreen")}
+    sizes = (25_000, 50_000, 100_000)
+    if args.quick:
+        env.update(CHURN_TASKS="2000", STEADY_STEPS="110000")
+        sizes = (2_500, 5_000, 10_000)
+    from loopviz._native import IMPLEMENTATION
+
+    print(f"python {sys.version.split()[0]}, {os.cpu_count()} cpus, instrumentation in "
+          f"{IMPLEMENTATION}")
+    with tempfile.TemporaryDirectory(prefix="loopviz-scale-") as d:
+        tmp = Path(d)
+        traces = []
+        if "churn" in only or "load" in only or "export" in only:
+            traces.append(churn(args.repeat, tmp, env))
+        if "load" in only:
+            load(traces[0], args.repeat)
+        if "steady" in only:
+            traces.append(steady(tmp, env))
+        if "awaits" in only:
+            awaits(tmp, sizes)
+        if "export" in only:
+            export(traces, tmp)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
