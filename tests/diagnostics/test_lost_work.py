@@ -42,6 +42,23 @@ def test_never_awaited_coroutine_is_reported_once_with_its_line(loop_kind: str) 
     assert warnings._warn_unawaited_coroutine is hook  # type: ignore[attr-defined]
 
 
+@pytest.mark.filterwarnings(UNAWAITED)
+@pytest.mark.parametrize("program", ["missing_await_returned", "missing_await_library",
+                                     "missing_await_rebound"])
+def test_never_awaited_coroutine_lost_away_from_its_line_still_blames_its_line(
+        program: str) -> None:
+    result = run_program(program, loop="asyncio")
+    assert kinds(result) == ["never-awaited"]
+    assert result.trace.diagnostics[0].line == culprit_line(program)
+
+
+def test_catching_never_awaited_costs_no_coroutine_creation() -> None:
+    """Origin tracking would capture frames on every coroutine created (each asyncio.sleep
+    too): the diagnostics leave it off."""
+    before = sys.get_coroutine_origin_tracking_depth()
+    assert run_program("origin_depth", loop="asyncio").value == before
+
+
 def test_task_collected_while_pending_is_reported() -> None:
     result = run_program("collected_pending")
     # gc.collect() over a test process's heap can itself block the UI past the threshold

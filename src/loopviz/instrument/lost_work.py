@@ -1,17 +1,21 @@
 """Lost work: failures nobody will ever see, coroutines that never ran, tasks collected pending.
 
-- *exception-never-retrieved*: when a task's coroutine raises (the Tracker's ``task_ended``),
+- *exception-never-retrieved*: when a task's coroutine raises (the Tracker's
+  ``failure_listeners``: told only of failures, so a task that succeeds costs nothing here),
   if nothing awaits it (no awaiting task, ``gather``, ``wait`` or TaskGroup among its
   callbacks) a check runs ``grace_s`` later on the loop; if the exception is still unretrieved
   (``task._log_traceback``) it is certain nobody will look: report it then, not whenever the
   garbage collector gets to the task.
-- *never-awaited*: coroutine origin tracking is switched on, and ``warnings``'s own hook for
-  "coroutine ... was never awaited" (``warnings._warn_unawaited_coroutine``, which CPython calls
-  with the coroutine itself) is wrapped: the origin gives the creating line. The original hook
-  still runs, so the RuntimeWarning is unchanged.
-- *task-collected-pending*: a weak reference per live task; its callback fires only if a task
-  is freed before it ended. GC callbacks may run anywhere, so they only append to a list that
-  the loop thread flushes.
+- *never-awaited*: ``warnings``'s own hook for "coroutine ... was never awaited"
+  (``warnings._warn_unawaited_coroutine``, which CPython calls with the coroutine itself) is
+  wrapped; :mod:`~loopviz.instrument.unawaited` finds the creating line from the frames
+  running at that moment. Coroutine origin tracking stays off: it would cost every coroutine
+  created, each ``asyncio.sleep`` included (``origin_depth`` turns it on, for whoever wants
+  it). The original hook still runs, so the RuntimeWarning is unchanged.
+- *task-collected-pending*: asyncio itself tells the loop's exception handler "Task was
+  destroyed but it is pending!" when it frees such a task: a handler in front of the loop's
+  own (which still runs) reports it, with no per-task weak reference. It may run in any thread
+  (inside a garbage collection): :func:`~loopviz.instrument.report.emit` is safe there.
 
 Each is reported once (per task, per creating line). Everything patched is put back.
 """
@@ -22,12 +26,11 @@ import asyncio
 import sys
 import traceback
 import warnings
-import weakref
 from typing import Any
 
 from loopviz.instrument.report import caller_site, emit, is_user_file, where
 from loopviz.instrument.runaway import RunawayAborted
-from loopviz.instrument.tracker import TaskListener
+from loopviz.instrument.unawaited import creation_site
 from loopviz.trace.records import Diagnostic
 
 
@@ -40,21 +43,21 @@ def _awaits(callback: Any) -> bool:
     return module.startswith("asyncio")
 
 
-class LostWork(TaskListener):
-    """A SessionPlugin and TaskListener. Invariant: installed on at most one recording."""
+class LostWork:
+    """A SessionPlugin. Invariant: installed on at most one recording; while installed, its
+    handler is the loop's exception handler unless the program set its own meanwhile."""
 
-    def __init__(self, grace_s: float = 0.2, origin_depth: int = 16) -> None:
+    def __init__(self, grace_s: float = 0.2, origin_depth: int = 0) -> None:
         self.grace_s = grace_s
         self.origin_depth = origin_depth
         self._recorder: Any = None
         self._tracker: Any = None
         self._loop: Any = None
-        self._live: dict[int, weakref.ref] = {}
-        self._collected: list[int] = []
         self._timers: dict[int, Any] = {}
         self._reported: set[Any] = set()
         self._prev_depth = 0
         self._prev_warn: Any = None
+        self._prev_handler: Any = None
 
     def start(self, session: Any) -> None:
         self.install(session.recording)
@@ -67,9 +70,12 @@ class LostWork(TaskListener):
             return
         self._recorder, self._tracker, self._loop = (
             recording.recorder, recording.tracker, recording.loop)
-        self._tracker.listeners.append(self)
+        self._tracker.failure_listeners.append(self._failed)
+        self._prev_handler = self._loop.get_exception_handler()
+        self._loop.set_exception_handler(self._loop_exception)
         self._prev_depth = sys.get_coroutine_origin_tracking_depth()
-        sys.set_coroutine_origin_tracking_depth(max(self._prev_depth, self.origin_depth))
+        if self.origin_depth > self._prev_depth:
+            sys.set_coroutine_origin_tracking_depth(self.origin_depth)
         self._prev_warn = getattr(warnings, "_warn_unawaited_coroutine", None)
         if self._prev_warn is not None:
             warnings._warn_unawaited_coroutine = self._unawaited  # type: ignore[attr-defined]
@@ -77,31 +83,22 @@ class LostWork(TaskListener):
     def uninstall(self) -> None:
         if self._recorder is None:
             return
-        if self in self._tracker.listeners:
-            self._tracker.listeners.remove(self)
-        sys.set_coroutine_origin_tracking_depth(self._prev_depth)
+        if self._failed in self._tracker.failure_listeners:
+            self._tracker.failure_listeners.remove(self._failed)
+        if self._loop.get_exception_handler() == self._loop_exception:
+            self._loop.set_exception_handler(self._prev_handler)
+        if self.origin_depth > self._prev_depth:
+            sys.set_coroutine_origin_tracking_depth(self._prev_depth)
         if getattr(warnings, "_warn_unawaited_coroutine", None) == self._unawaited:
             warnings._warn_unawaited_coroutine = self._prev_warn  # type: ignore[attr-defined]
         for handle in self._timers.values():
             handle.cancel()
         self._timers.clear()
-        self._live.clear()  # the weakrefs die with it: their callbacks never fire
-        self._flush_collected()
         self._recorder = self._tracker = self._loop = None
 
-    # ---- TaskListener (loop thread) -------------------------------------------------------------
-    def task_created(self, task_id: int, task: asyncio.Task, coro: Any) -> None:
-        collected = self._collected
-        self._live[task_id] = weakref.ref(task, lambda _r, t=task_id: collected.append(t))
-        if collected:
-            self._flush_collected()
-
-    def task_ended(self, task_id: int, outcome: str, exc: BaseException | None,
-                   task: asyncio.Task | None) -> None:
-        self._live.pop(task_id, None)
-        if self._collected:
-            self._flush_collected()
-        if outcome != "exception" or task is None or isinstance(exc, RunawayAborted):
+    # ---- failures (loop thread) -------------------------------------------------------------
+    def _failed(self, task_id: int, exc: BaseException, task: asyncio.Task | None) -> None:
+        if task is None or isinstance(exc, RunawayAborted):
             return
         if any(_awaits(cb) for cb, _ctx in (task._callbacks or ())):
             return
@@ -133,20 +130,30 @@ class LostWork(TaskListener):
             f"await it, or add a done-callback that reports", task_id, file, line))
 
     # ---- GC and warnings hooks (any thread) -----------------------------------------------------
-    def _flush_collected(self) -> None:
-        rec = self._recorder
-        while self._collected and rec is not None:
-            task_id = self._collected.pop()
-            entry = rec.tasks.get(task_id)
-            if entry is None or entry.outcome != "pending" or task_id in self._reported:
-                continue
-            self._reported.add(task_id)
-            emit(rec, Diagnostic(
-                rec.now(), "task-collected-pending",
-                f"task {entry.current_name()!r} ({entry.coro}) was garbage-collected while "
-                f"still pending: nobody kept a reference to it (created at "
-                f"{where(entry.file, entry.line)}); keep tasks in a set until they are done",
-                task_id, entry.file, entry.line))
+    def _loop_exception(self, loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+        try:
+            if context.get("message") == "Task was destroyed but it is pending!":
+                self._collected_pending(context.get("task"))
+        finally:
+            prev = self._prev_handler
+            if prev is not None:
+                prev(loop, context)
+            else:
+                loop.default_exception_handler(context)
+
+    def _collected_pending(self, task: Any) -> None:
+        rec, tracker = self._recorder, self._tracker
+        task_id = tracker.task_id_of(task) if tracker is not None else None
+        entry = rec.tasks.get(task_id) if task_id is not None else None
+        if entry is None or entry.outcome != "pending" or task_id in self._reported:
+            return
+        self._reported.add(task_id)
+        emit(rec, Diagnostic(
+            rec.now(), "task-collected-pending",
+            f"task {task.get_name()!r} ({entry.coro}) was garbage-collected while "
+            f"still pending: nobody kept a reference to it (created at "
+            f"{where(entry.file, entry.line)}); keep tasks in a set until they are done",
+            task_id, entry.file, entry.line))
 
     def _unawaited(self, coro: Any) -> None:
         try:
@@ -161,11 +168,14 @@ class LostWork(TaskListener):
             return
         origin = getattr(coro, "cr_origin", None) or ()
         site = next(((f, n) for f, n, _fn in origin if is_user_file(f)), None)
-        if site is None:
+        if site is None and not origin:
+            frame = sys._getframe(2)  # the frame running when the coroutine was finalized
+            site = creation_site(coro, frame)
             code = getattr(coro, "cr_code", None)
-            if code is None or not is_user_file(code.co_filename) or origin:
-                return
-            site = caller_site(sys._getframe(1))
+            if site is None and code is not None and is_user_file(code.co_filename):
+                site = caller_site(frame)  # a user coroutine: its loss is worth a guess
+        if site is None:
+            return
         file, line = site
         name = getattr(coro, "__qualname__", "coroutine")
         key = (file, line, name)

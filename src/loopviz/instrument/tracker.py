@@ -117,6 +117,10 @@ class Tracker:
         self.sleep_dues: dict[Any, int] = {}
         self.executor_jobs: dict[Any, int] = {}
         self.listeners: list[TaskListener] = []
+        # Told only when a task's coroutine raises: (task id, exception, task or None).
+        # Unlike ``listeners`` (which send every task's creation and end through Python),
+        # these cost nothing for tasks that succeed: a failure always takes the Python path.
+        self.failure_listeners: list[Callable[[int, BaseException, Any], None]] = []
         self._sites: dict[tuple[tuple[int, ...], str, str], int] = {}
         self._codes: dict[int, Any] = {}
         self.sleep0_sites: dict[tuple[int, ...], int] = {}  # user chain key → site id
@@ -212,6 +216,14 @@ class Tracker:
             err = None if outcome != "exception" else exc
             for listener in tuple(self.listeners):
                 self._notify(listener, "task_ended", task_id, outcome, err, task)
+        if outcome == "exception" and self.failure_listeners:
+            for failed in tuple(self.failure_listeners):
+                try:
+                    failed(task_id, exc, task)
+                except Exception as error:  # never break the loop it watches
+                    self.failure_listeners.remove(failed)
+                    print(f"loopviz: {failed!r} disabled after it raised {error!r}",
+                          file=sys.stderr)
 
     def _notify(self, listener: TaskListener, hook: str, *args: Any) -> None:
         try:
