@@ -181,12 +181,15 @@ def format_summary(s: dict[str, Any]) -> str:
         f"  longest block {block} · loop lag p50 {_ms(s['loop_lag_p50_ns'])},"
         f" p99 {_ms(s['loop_lag_p99_ns'])}",
     ]
-    diags = s["diagnostics"]
-    lines.append(f"  diagnostics: {len(diags) or 'none'}")
-    lines += [f"    ! {d['kind']}: {d['message']}" for d in diags]
-    if s["findings"]:
+    n_diags = len(s["diagnostics"])
+    lines[-1] += f" · diagnostics {n_diags}" if n_diags else ""
+    if s["facts"]:  # one line per fact: findings merged with what they restate, repeats counted
         lines.append("findings:")
-        lines += [f"  • {f}" for f in s["findings"]]
+        for fact in s["facts"]:
+            mark = "✓" if fact["ok"] else ("!" if fact["kind"] in ("block", "diagnostic")
+                                           else "✗")
+            count = f"  × {fact['count']}" if fact["count"] > 1 else ""
+            lines.append(f"  {mark} {fact['text']}{count}")
     return "\n".join(lines)
 
 

@@ -56,7 +56,7 @@ def check(trace: Trace, variant: str, block: float = 1.0) -> list[Finding]:
             f"UI thread blocked {ev.secs(dur)} by {b.function or 'code'} at "
             f"{ev.where(b.file, b.line)}",
             ok=variant == PITFALL and on_line and 0.8 * block_ns <= dur <= 1.6 * block_ns,
-            data={"block_s": dur / 1e9, "line": b.line}))
+            data={"block_s": dur / 1e9, "line": b.line, "at_ns": b.start_ns}))
     else:
         out.append(Finding(f"no block of the UI thread longer than {ev.secs(block_ns // 2)}",
                            ok=variant == FIXED, data={"block_s": 0.0}))

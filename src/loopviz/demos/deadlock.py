@@ -89,7 +89,7 @@ def check(trace: Trace, variant: str, timeout: float = 1.0) -> list[Finding]:
                 f"UI thread blocked {ev.secs(b.end_ns - b.start_ns)} in {b.function or 'code'} "
                 f"at {ev.where(b.file, b.line)}",
                 ok=ev.same_file(b.file, file) and b.line == line,
-                data={"block_s": (b.end_ns - b.start_ns) / 1e9}))
+                data={"block_s": (b.end_ns - b.start_ns) / 1e9, "at_ns": b.start_ns}))
         fetches = ev.tasks_running(trace, "fetch_greeting")
         if fetches and longest is not None:
             started = fetches[0].created_ns

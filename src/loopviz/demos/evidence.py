@@ -126,4 +126,4 @@ def diagnostic_finding(diagnostics: list[Diagnostic], kind: str, file: str, line
         return Finding(f"no {kind} diagnostic was recorded", ok=False)
     d = diagnostics[0]
     return Finding(d.message, ok=same_file(d.file, file) and d.line == line,
-                   data={count_key: len(diagnostics), "line": d.line})
+                   data={count_key: len(diagnostics), "line": d.line, "at_ns": d.t_ns})

@@ -71,7 +71,7 @@ def check(trace: Trace, variant: str, parts: int = 4) -> list[Finding]:
         file, line = ev.source_line(main, "widgets.set_status(label, text)  #")
         out.append(Finding(text, ok=len(wrong) == parts and all(
             ev.same_file(d.file, file) and d.line == line for d in wrong),
-            data={"wrong_thread": len(wrong)}))
+            data={"wrong_thread": len(wrong), **({"at_ns": wrong[0].t_ns} if wrong else {})}))
     else:
         shower = ev.first_task(trace, "show-progress")
         steps = trace.steps_of(shower.id) if shower else []

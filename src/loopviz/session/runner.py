@@ -15,6 +15,7 @@ from typing import Any, Protocol
 from loopviz.recording import Recording
 from loopviz.session.targets import Target
 from loopviz.trace import Finding, Recorder, Trace
+from loopviz.trace.facts import facts
 
 LEFTOVER_GRACE_S = 0.05
 LEFTOVER_CANCEL_WAIT_S = 2.0
@@ -49,7 +50,10 @@ class RunResult:
     def summary(self) -> dict[str, Any]:
         out = self.trace.summary()
         out.update(target=self.target.id, variant=self.target.variant, status=self.status,
-                   error=self.error, findings=[f.text for f in self.findings])
+                   error=self.error, findings=[f.text for f in self.findings],
+                   facts=[{"text": f.text, "ok": f.ok, "kind": f.kind, "count": f.count,
+                           "t_ns": f.t_ns, "file": f.file, "line": f.line}
+                          for f in facts(self.trace, self.findings)])
         return out
 
 

@@ -47,9 +47,10 @@ def general_findings(trace: Trace) -> list[Finding]:
     if block is not None:
         where = f"{os.path.basename(block.file)}:{block.line}" if block.file else "unknown line"
         out.append(Finding(f"UI thread blocked {(block.end_ns - block.start_ns) / 1e9:.2f} s "
-                           f"by {block.function or 'code'} at {where}", ok=False))
+                           f"by {block.function or 'code'} at {where}", ok=False,
+                           data={"at_ns": block.start_ns}))
     for diag in trace.diagnostics:
-        out.append(Finding(f"{diag.kind}: {diag.message}", ok=False))
+        out.append(Finding(f"{diag.kind}: {diag.message}", ok=False, data={"at_ns": diag.t_ns}))
     return out
 
 

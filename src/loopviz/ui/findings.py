@@ -8,74 +8,26 @@ What to list is :func:`entries`/:func:`summary_figures`, pure functions of the t
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QLabel, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
 
 from loopviz.trace import Finding, Trace
+from loopviz.trace.facts import Fact, facts, fmt_duration, where
 from loopviz.ui.theme import LIGHT, Theme
 
 _ENTRY = Qt.ItemDataRole.UserRole
-
-
-@dataclass(frozen=True, slots=True)
-class Entry:
-    """One line of the panel. ``t_ns``/``file``/``line`` say where clicking it goes."""
-
-    text: str
-    ok: bool
-    t_ns: int | None = None
-    file: str = ""
-    line: int = 0
-    kind: str = "finding"  # finding | diagnostic | block | status
-
-
-def fmt_duration(ns: float) -> str:
-    if ns >= 1e9:
-        return f"{ns / 1e9:.2f} s"
-    if ns >= 1e6:
-        return f"{ns / 1e6:.0f} ms"
-    return f"{ns / 1e3:.0f} µs"
-
-
-def where(file: str, line: int) -> str:
-    return f"{os.path.basename(file)}:{line}" if file else "unknown line"
+Entry = Fact  # one line of the panel; ``t_ns``/``file``/``line`` say where clicking it goes
 
 
 def entries(trace: Trace | None, findings: Sequence[Finding] = (),
-            status: tuple[str, str | None] | None = None) -> list[Entry]:
-    """Findings first, then the run's status if it did not simply finish, then freezes and
-    diagnostics in time order."""
-    out = [Entry(f.text, f.ok) for f in findings]
-    if status is not None and status[0] != "finished":
-        out.append(Entry(f"run {status[0]}: {status[1] or ''}".strip(": "),
-                         status[0] in ("cancelled",), kind="status"))
-    if trace is None:
-        return out
-    timed: list[Entry] = []
-    # The watchdog reports each block twice: as a Block and as a blocked-loop diagnostic at
-    # its end. Show one entry, with the diagnostic's sentence, jumping to the block's start.
-    said = {d.t_ns: d for d in trace.diagnostics if d.kind == "blocked-loop"}
-    used: set[int] = set()
-    for b in trace.blocks:
-        diag = said.get(b.end_ns)
-        if diag is not None:
-            used.add(id(diag))
-            text = diag.message
-        else:
-            text = (f"UI thread blocked {fmt_duration(b.end_ns - b.start_ns)} by "
-                    f"{b.function or 'code'} at {where(b.file, b.line)}")
-        timed.append(Entry(text, False, b.start_ns, b.file, b.line, "block"))
-    for d in trace.diagnostics:
-        if id(d) not in used:
-            timed.append(Entry(f"{d.kind}: {d.message}", False, d.t_ns, d.file, d.line,
-                               "diagnostic"))
-    timed.sort(key=lambda e: e.t_ns or 0)
-    return out + timed
+            status: tuple[str, str | None] | None = None) -> list[Fact]:
+    """One line per fact (:func:`loopviz.trace.facts.facts`): findings first, merged with the
+    block or diagnostic each restates, then the run's status if it did not simply finish,
+    then the other freezes and diagnostics in time order, repeats counted."""
+    return facts(trace, findings, status)
 
 
 def summary_figures(trace: Trace | None, live: bool = False) -> list[tuple[str, str]]:
@@ -154,7 +106,7 @@ class FindingsPanel(QWidget):
         self.list.clear()
         for entry in entries(trace, findings, status):
             mark = "✓" if entry.ok else ("✗" if entry.kind in ("finding", "status") else "⚠")
-            item = QListWidgetItem(f"{mark}  {entry.text}")
+            item = QListWidgetItem(f"{mark}  {entry.shown}")
             item.setData(_ENTRY, entry)
             item.setForeground(QColor(self.theme.ok if entry.ok else self.theme.bad))
             if entry.t_ns is not None or entry.line:
