@@ -1,11 +1,12 @@
 """Build Traces of a growing recording repeatedly, paying only for what is new.
 
-Converting every raw record on every call is right for a final trace, too slow for a live view
-of a big run (about half a second for 10,000 tasks, 30 times a second).
-:class:`IncrementalBuilder` keeps the records it already made and, on each
-:meth:`~IncrementalBuilder.build`, converts only the raw records appended since, re-deriving the
-few that can still change (waits not yet resumed, tasks not yet ended, executor jobs). A final
-trace (``build_trace``) is the first build of a fresh builder: one derivation serves both.
+The recorder's flat int records stay columns: each :meth:`IncrementalBuilder.build` takes the
+raw step/wake/due records appended since the last build and derives, in numpy, the steps and
+waits they make (a wait starts where a step that suspended ends and ends where the task's next
+step starts; its ready time is the task's first wake-up inside it; a sleep's due time is joined
+by (task, suspension time)). Work per build is linear in the new records plus the tasks still
+alive; nothing is re-filtered per step. A final trace (``build_trace``) is the first build of a
+fresh builder: one derivation serves both the final trace and the live views.
 
 Contract: for a finished recorder, ``IncrementalBuilder(rec).build()`` after any number of
 earlier builds equals the build of a fresh builder, except that a task's name and the labels
@@ -16,40 +17,86 @@ not at every build: a task renamed while it runs shows its new name once it ends
 from __future__ import annotations
 
 import time
+from typing import Any
 
+import numpy as np
+
+from loopviz.trace.columns import KIND_CODE, NA, StepTable, WaitTable
+from loopviz.trace.growable import Columns
 from loopviz.trace.model import Trace
 from loopviz.trace.recorder import DUE_STRIDE, STEP_STRIDE, WAKE_STRIDE, Recorder
-from loopviz.trace.records import Callback, Job, Step, TaskInfo, ThreadInfo, Wait
+from loopviz.trace.records import Callback, Job, TaskInfo, ThreadInfo
+
+_WAIT_COLS = {"task": np.int64, "start_ns": np.int64, "ready_ns": np.int64,
+              "due_ns": np.int64, "end_ns": np.int64, "kind": np.uint8, "site": np.int32,
+              "label": np.int32}
+_STEP_COLS = {"task": np.int64, "start_ns": np.int64, "end_ns": np.int64, "thread": np.int64}
 
 
-def _label(kind: str, base: str, targets: tuple[int, ...], names: dict[int, str],
-           delay_ns: int | None) -> str:
-    if kind == "sleep" and delay_ns is not None:
-        ms = round(delay_ns / 1e6)
-        return f"{base} {ms / 1000:g} s" if ms >= 1000 else f"{base} {ms} ms"
-    if kind == "task" and targets:
-        shown = ", ".join(names.get(t, f"task {t}") for t in targets[:3])
-        more = f" +{len(targets) - 3}" if len(targets) > 3 else ""
-        return f"{base} {shown}{more}".strip()
-    return base
+def _sleep_label(base: str, delay_ms: int) -> str:
+    return f"{base} {delay_ms / 1000:g} s" if delay_ms >= 1000 else f"{base} {delay_ms} ms"
+
+
+def _task_label(base: str, targets: tuple[int, ...], names: dict[int, str]) -> str:
+    if not targets:
+        return base
+    shown = ", ".join(names.get(t, f"task {t}") for t in targets[:3])
+    more = f" +{len(targets) - 3}" if len(targets) > 3 else ""
+    return f"{base} {shown}{more}".strip()
+
+
+def _first_at_or_after(keys_task: np.ndarray, keys_t: np.ndarray, ev_task: np.ndarray,
+                       ev_t: np.ndarray) -> np.ndarray:
+    """For each query (keys_task[i], keys_t[i]): the index into the events of the first event
+    of the same task with time >= keys_t[i] (the earliest, by time), else -1."""
+    n, m = len(keys_task), len(ev_task)
+    if not n or not m:
+        return np.full(n, -1, np.int64)
+    task = np.concatenate([keys_task, ev_task])
+    t = np.concatenate([keys_t, ev_t])
+    is_event = np.concatenate([np.zeros(n, bool), np.ones(m, bool)])
+    order = np.lexsort((is_event, t, task))  # by task, then time; a query before an event
+    pos = np.empty(n + m, np.int64)
+    pos[order] = np.arange(n + m)
+    big = n + m
+    cand = np.where(is_event[order], np.arange(n + m), big)
+    nxt = np.minimum.accumulate(cand[::-1])[::-1]  # next event position at or after
+    q = nxt[pos[:n]]
+    ok = q < big
+    hit = np.full(n, -1, np.int64)
+    qi = q[ok]
+    same = task[order[qi]] == keys_task[ok]
+    idx = np.flatnonzero(ok)[same]
+    hit[idx] = order[qi[same]] - n
+    return hit
 
 
 class IncrementalBuilder:
-    """Invariants: ``_steps``/``_waits`` hold a record for every raw step consumed so far, in
-    time order (steps by start then end, waits by start); ``_open[task]`` is the index in
-    ``_waits`` of the task's wait that has no next step yet; ``_wakes[task]`` holds the wakes
-    not yet matched."""
+    """Invariants: the step and wait columns hold a record for every raw step consumed so far
+    (waits in start order: a wait starts at a step's end, and steps are recorded at their end);
+    ``_open_of[task]`` is the index of the task's wait that has no next step yet (-1: none);
+    ``_dues`` holds due records whose step has not been consumed yet (at most the newest)."""
 
     def __init__(self, recorder: Recorder) -> None:
         self.rec = recorder
         self._n_steps = self._n_wakes = self._n_dues = self._n_edges = 0
-        self._steps: list[Step] = []
-        self._waits: list[Wait] = []
-        self._open: dict[int, int] = {}
-        self._last_end: dict[int, int] = {}  # task -> end of its last step (wait start)
-        self._wakes: dict[int, list[int]] = {}
-        self._dues: dict[tuple[int, int], int] = {}
+        self._steps = Columns(_STEP_COLS)
+        self._waits = Columns(_WAIT_COLS)
+        self._target_offsets = Columns({"o": np.int64})
+        self._target_offsets.append({"o": np.zeros(1, np.int64)})
+        self._targets = Columns({"t": np.int64})
+        self._open_of = np.full(64, -1, np.int64)
+        self._dues = np.empty((0, DUE_STRIDE), np.int64)
         self._edges: dict[tuple[int, int], tuple[int, ...]] = {}
+        self._labels: list[str] = []
+        self._label_ids: dict[str, int] = {}
+        self._sites: list[tuple[str, int, tuple[str, ...]]] = []
+        self._site_kind = np.empty(0, np.uint8)
+        self._site_label = np.empty(0, np.int32)
+        self._site_base: list[str] = []
+        self._last_start = NA
+        self._newest_end = NA
+        self._sorted = True
         self._tasks: dict[int, TaskInfo] = {}
         self._task_list: list[TaskInfo] = []  # by id
         self._task_pos: dict[int, int] = {}
@@ -59,56 +106,48 @@ class IncrementalBuilder:
         self._heartbeat: list[tuple[int, int]] = []
         self._callbacks: list[Callback] = []
         self._n_callbacks = 0
-        self._sorted = True
 
     def build(self) -> Trace:
         rec, t0 = self.rec, self.rec.t0
-        steps_raw, wakes_raw, dues_raw = rec.raw_columns()
         with rec.lock:
-            new_tasks = [(tid, e) for tid, e in list(rec.tasks.items())[len(self._tasks):]]
+            steps_raw, wakes_raw, dues_raw = rec.raw_since(self._n_steps, self._n_wakes,
+                                                           self._n_dues)
+            new_tasks = list(rec.tasks.items())[len(self._tasks):]
             edges = rec.edges[self._n_edges:]
-            self._n_edges += len(edges)
-            sites = list(rec.sites)
-            site_stacks = list(rec.site_stacks)
+            sites = rec.sites[len(self._sites):]
+            site_stacks = rec.site_stacks[len(self._sites):]
             threads = list(rec.threads)
             jobs = dict(rec.jobs)
             callbacks = rec.callbacks[self._n_callbacks:]
-            self._n_callbacks += len(callbacks)
             blocks = list(rec.blocks)
             diagnostics = list(rec.diagnostics)
             lag = rec.loop_lag[len(self._lag):]
             heartbeat = rec.ui_heartbeat[len(self._heartbeat):]
+            meta = {**rec.meta, "started_at": rec.started_at}
+        self._n_steps += len(steps_raw)
+        self._n_wakes += len(wakes_raw)
+        self._n_dues += len(dues_raw)
+        self._n_edges += len(edges)
+        self._n_callbacks += len(callbacks)
         now = (rec.finished_ns if rec.finished_ns is not None else time.monotonic_ns()) - t0
 
         self._consume_tasks(new_tasks, t0)
+        self._consume_sites(sites, site_stacks)
         for task, at, targets in edges:
             self._edges[(task, at - t0)] = targets
-        for i in range(self._n_dues, len(dues_raw), DUE_STRIDE):
-            self._dues[(dues_raw[i], dues_raw[i + 1] - t0)] = dues_raw[i + 2] - t0
-        self._n_dues = len(dues_raw)
-        woken = set()
-        for i in range(self._n_wakes, len(wakes_raw), WAKE_STRIDE):
-            self._wakes.setdefault(wakes_raw[i], []).append(wakes_raw[i + 1] - t0)
-            woken.add(wakes_raw[i])
-        self._n_wakes = len(wakes_raw)
-        self._consume_steps(steps_raw, t0, sites, site_stacks)
-        waits = self._waits
-        for task in woken:  # open waits of tasks woken since: they became ready
-            index = self._open.get(task)
-            if index is not None and waits[index].ready_ns is None:
-                w = waits[index]
-                wakes = [x for x in self._wakes.get(task, ()) if w.start_ns <= x <= now]
-                if wakes:
-                    waits[index] = _replace_ready(w, min(wakes))
+        steps = _frame(steps_raw, STEP_STRIDE, t0, (1, 2))
+        wakes = _frame(wakes_raw, WAKE_STRIDE, t0, (1,))
+        dues = _frame(dues_raw, DUE_STRIDE, t0, (1, 2))
+        ready_col, end_col = self._consume_steps(steps, wakes, dues, now, rec.loop_thread)
         self._lag += [(t - t0, v) for t, v in lag]
         self._heartbeat += [(t - t0, v) for t, v in heartbeat]
         self._consume_callbacks(callbacks, t0)
         return Trace(
-            meta={**rec.meta, "started_at": rec.started_at},
+            meta=meta,
             threads=tuple(ThreadInfo(i, name, role) for i, (_, name, role) in enumerate(threads)),
             tasks=tuple(self._task_list),
-            steps=tuple(self._steps),
-            waits=tuple(waits),
+            steps=self._step_table(),
+            waits=self._wait_table(ready_col, end_col),
             blocks=tuple(sorted(blocks, key=lambda b: b.start_ns)),
             jobs=tuple(
                 Job(j.thread, j.task, j.function, j.submitted - t0,
@@ -122,7 +161,47 @@ class IncrementalBuilder:
             duration_ns=now,
         )
 
+    # ---- tables --------------------------------------------------------------------------
+    def _step_table(self) -> StepTable:
+        cols = self._steps.view()
+        table = StepTable(cols["task"], cols["start_ns"], cols["end_ns"], cols["thread"])
+        if self._sorted:
+            return table
+        order = np.lexsort((table.end_ns, table.start_ns))
+        sorted_table = table.take(order)
+        self._steps = Columns(_STEP_COLS)
+        self._steps.append(sorted_table.columns())
+        self._last_start = int(sorted_table.start_ns[-1]) if len(sorted_table) else NA
+        self._sorted = True
+        return self._step_table()
+
+    def _wait_table(self, ready: np.ndarray, end: np.ndarray) -> WaitTable:
+        cols = self._waits.view()
+        cols["ready_ns"], cols["end_ns"] = ready, end
+        cols["target_offsets"] = self._target_offsets.view()["o"]
+        cols["targets"] = self._targets.view()["t"]
+        return WaitTable(cols, tuple(self._sites), tuple(self._labels))
+
+    def _label_id(self, text: str) -> int:
+        lid = self._label_ids.get(text)
+        if lid is None:
+            lid = self._label_ids[text] = len(self._labels)
+            self._labels.append(text)
+        return lid
+
     # ---- pieces ------------------------------------------------------------------------------
+    def _consume_sites(self, sites: list, stacks: list) -> None:
+        if not sites:
+            return
+        kinds, labels = [], []
+        for (kind, file, line, base), stack in zip(sites, stacks, strict=True):
+            self._sites.append((file, line, tuple(stack)))
+            self._site_base.append(base)
+            kinds.append(KIND_CODE.get(kind, KIND_CODE["other"]))
+            labels.append(self._label_id(base))
+        self._site_kind = np.concatenate([self._site_kind, np.array(kinds, np.uint8)])
+        self._site_label = np.concatenate([self._site_label, np.array(labels, np.int32)])
+
     def _consume_tasks(self, new_tasks: list, t0: int) -> None:
         ordered = True
         for tid, entry in new_tasks:
@@ -144,47 +223,131 @@ class IncrementalBuilder:
             self._task_list[self._task_pos[tid]] = info
             self._live.discard(tid)
 
-    def _consume_steps(self, raw: object, t0: int, sites: list, stacks: list) -> None:
-        steps, waits = self._steps, self._waits
-        for i in range(self._n_steps, len(raw), STEP_STRIDE):  # type: ignore[arg-type]
-            task, start, end, site = raw[i : i + STEP_STRIDE]  # type: ignore[index]
-            thread = self.rec.loop_thread
-            start -= t0
-            end -= t0
-            step = Step(task, start, end, thread)
-            if steps and (start, end) < (steps[-1].start_ns, steps[-1].end_ns):
-                self._sorted = False
-            steps.append(step)
-            pending = self._wakes.get(task)
-            index = self._open.pop(task, None)
-            if index is not None:  # this step resumes the task: its wait ends here
-                w = waits[index]
-                ready = w.ready_ns
-                if ready is None:
-                    ready = next((x for x in pending or () if w.start_ns <= x <= start), start)
-                waits[index] = Wait(w.task, w.start_ns, ready, w.due_ns, start, w.kind,
-                                    w.targets, w.label, w.file, w.line, w.stack)
-            if pending:
-                pending[:] = [x for x in pending if x > start]
-            if site < 0:
-                continue
-            kind, file, line, base = sites[site]
-            due = self._dues.pop((task, end), None)
-            targets = self._edges.pop((task, end), ())
-            ready0 = end if kind == "sleep" and due is None else None  # sleep(0): ready at once
-            label = _label(kind, base, targets, self._names, None if due is None else due - end)
-            self._open[task] = len(waits)
-            waits.append(Wait(task, end, ready0, due, None, kind, targets, label, file, line,
-                              stacks[site]))
-        self._n_steps = len(raw)  # type: ignore[arg-type]
-        if not self._sorted:
-            steps.sort(key=lambda s: (s.start_ns, s.end_ns))
-            order = sorted(range(len(waits)), key=lambda k: waits[k].start_ns)
-            if order != list(range(len(waits))):
-                remap = {old: new for new, old in enumerate(order)}
-                waits[:] = [waits[k] for k in order]
-                self._open = {t: remap[k] for t, k in self._open.items()}
-            self._sorted = True
+    def _grow_open(self, max_task: int) -> None:
+        if max_task >= len(self._open_of):
+            grown = np.full(max(max_task + 1, 2 * len(self._open_of)), -1, np.int64)
+            grown[:len(self._open_of)] = self._open_of
+            self._open_of = grown
+
+    def _consume_steps(self, steps: np.ndarray, wakes: np.ndarray, dues: np.ndarray,
+                       now: int, thread: int) -> tuple[np.ndarray, np.ndarray]:
+        """Append the new steps and the waits they open, close the waits they end, and give
+        ready times to waits closed now or still open. Returns the full (ready, end) columns
+        (fresh copies: earlier traces keep theirs)."""
+        task, start, end, site = (steps[:, k] for k in range(4))
+        k = len(task)
+        if k:
+            if (self._last_start != NA and start[0] < self._last_start) or \
+                    bool(np.any(np.diff(start) < 0)):
+                self._sorted = False  # an eager task's first step nested in its parent's
+            self._last_start = max(self._last_start, int(start.max()))
+            self._steps.append({"task": task, "start_ns": start, "end_ns": end,
+                                "thread": np.full(k, thread, np.int64)})
+        base = len(self._waits)
+        suspends = site >= 0
+        widx = np.full(k, -1, np.int64)
+        widx[suspends] = base + np.arange(int(suspends.sum()))
+        n_new = int(suspends.sum())
+        self._grow_open(int(task.max()) if k else 0)
+        if len(wakes):
+            self._grow_open(int(wakes[:, 0].max()))
+
+        # New waits (in raw order = start order), their due times, labels and targets.
+        w_task, w_start, w_site = task[suspends], end[suspends], site[suspends]
+        w_kind = self._site_kind[w_site] if n_new else np.empty(0, np.uint8)
+        due = np.full(n_new, NA, np.int64)
+        pending = np.concatenate([self._dues, dues]) if len(dues) else self._dues
+        if n_new and len(pending):
+            hit = _first_at_or_after(w_task, w_start, pending[:, 0], pending[:, 1])
+            exact = hit >= 0
+            exact[exact] = pending[hit[exact], 1] == w_start[exact]
+            due[exact] = pending[hit[exact], 2]
+            used = np.zeros(len(pending), bool)
+            used[hit[exact]] = True
+            pending = pending[~used]
+        if k:
+            self._newest_end = max(self._newest_end, int(end.max()))
+        newest = self._newest_end
+        self._dues = pending[pending[:, 1] >= newest] if len(pending) else pending
+        label = self._site_label[w_site] if n_new else np.empty(0, np.int32)
+        sleeps = np.flatnonzero((w_kind == KIND_CODE["sleep"]) & (due != NA))
+        if len(sleeps):
+            ms = np.rint((due[sleeps] - w_start[sleeps]) / 1e6).astype(np.int64)
+            pairs = np.stack([w_site[sleeps].astype(np.int64), ms], axis=1)
+            uniq, inverse = np.unique(pairs, axis=0, return_inverse=True)
+            ids = np.array([self._label_id(_sleep_label(self._site_base[sid], delay))
+                            for sid, delay in uniq.tolist()], np.int32)
+            label[sleeps] = ids[inverse.reshape(-1)]
+        lens = np.zeros(n_new, np.int64)
+        flat: list[int] = []
+        if self._edges:
+            for i in np.flatnonzero(w_kind == KIND_CODE["task"]).tolist():
+                targets = self._edges.pop((int(w_task[i]), int(w_start[i])), ())
+                if targets:
+                    lens[i] = len(targets)
+                    flat += targets
+                    base_label = self._site_base[int(w_site[i])]
+                    label[i] = self._label_id(_task_label(base_label, targets, self._names))
+        if n_new:
+            ready0 = np.where((w_kind == KIND_CODE["sleep"]) & (due == NA), w_start, NA)
+            self._waits.append({"task": w_task, "start_ns": w_start, "ready_ns": ready0,
+                                "due_ns": due, "end_ns": np.full(n_new, NA, np.int64),
+                                "kind": w_kind, "site": w_site, "label": label})
+            last = self._target_offsets.view()["o"][-1]
+            self._target_offsets.append({"o": last + np.cumsum(lens)})
+            if flat:
+                self._targets.append({"t": np.array(flat, np.int64)})
+
+        cols = self._waits.view()
+        ready_col, end_col = cols["ready_ns"], cols["end_ns"]  # written in place, then copied
+        closed = self._close_waits(task, start, site, widx, end_col)
+        # Ready times: the first wake-up of the task inside each wait closed now or still open.
+        candidates = closed
+        if len(wakes):  # open waits of tasks woken now (never among the ones just closed)
+            mark = np.zeros(len(self._open_of), bool)
+            mark[wakes[:, 0]] = True
+            open_woken = self._open_of[mark]
+            candidates = np.concatenate([closed, open_woken[open_woken >= 0]])
+        candidates = candidates[ready_col[candidates] == NA] if len(candidates) else candidates
+        if len(candidates):
+            c_end = end_col[candidates]
+            hi = np.where(c_end == NA, now, c_end)
+            hit = (_first_at_or_after(cols["task"][candidates], cols["start_ns"][candidates],
+                                      wakes[:, 0], wakes[:, 1])
+                   if len(wakes) else np.full(len(candidates), -1, np.int64))
+            when = np.where(hit >= 0, wakes[hit, 1] if len(wakes) else NA, NA)
+            inside = (hit >= 0) & (when <= hi)
+            ready = np.where(inside, when, np.where(c_end == NA, NA, c_end))
+            ready_col[candidates] = ready
+        return ready_col.copy(), end_col.copy()
+
+    def _close_waits(self, task: np.ndarray, start: np.ndarray, site: np.ndarray,
+                     widx: np.ndarray, end_col: np.ndarray) -> np.ndarray:
+        """End each task's previous wait at its next step's start; returns the closed waits'
+        indices. Steps of one task are recorded in time order, so a stable sort by task keeps
+        each task's steps in order."""
+        k = len(task)
+        if not k:
+            return np.empty(0, np.int64)
+        order = np.argsort(task, kind="stable")
+        t_sorted = task[order]
+        first = np.ones(k, bool)
+        first[1:] = t_sorted[1:] != t_sorted[:-1]
+        last = np.ones(k, bool)
+        last[:-1] = first[1:]
+        # within the batch: a step's wait ends where the task's next step starts
+        prev, nxt = order[:-1][~first[1:]], order[1:][~first[1:]]
+        inner = widx[prev]
+        ok = inner >= 0
+        end_col[inner[ok]] = start[nxt[ok]]
+        # the first step of a task in this batch ends its wait left open by the last build
+        firsts = order[first]
+        carried = self._open_of[task[firsts]]
+        has = carried >= 0
+        end_col[carried[has]] = start[firsts[has]]
+        lasts = order[last]
+        self._open_of[task[lasts]] = widx[lasts]
+        return np.concatenate([inner[ok], carried[has]])
 
     def _consume_callbacks(self, callbacks: list, t0: int) -> None:
         out = self._callbacks
@@ -197,9 +360,14 @@ class IncrementalBuilder:
             out += fresh
 
 
-def _replace_ready(w: Wait, ready: int) -> Wait:
-    return Wait(w.task, w.start_ns, ready, w.due_ns, w.end_ns, w.kind, w.targets, w.label,
-                w.file, w.line, w.stack)
+def _frame(raw: Any, stride: int, t0: int, times: tuple[int, ...]) -> np.ndarray:
+    """Raw int records as an (n, stride) int64 array with times made relative to ``t0``."""
+    a = np.frombuffer(raw, dtype=np.int64).reshape(-1, stride) if len(raw) else \
+        np.empty((0, stride), np.int64)
+    a = a.copy()
+    for col in times:
+        a[:, col] -= t0
+    return a
 
 
 def _task_info(tid: int, e: object, name: str, t0: int) -> TaskInfo:

@@ -3,16 +3,23 @@
 A live run is a trace that is still growing: the UI rebuilds (or extends) it from the Recorder;
 a saved trace loads into the very same class. Queries derive everything from the records, so a
 demo's ``check`` and the timeline agree by construction.
+
+Steps and waits are column tables (:mod:`loopviz.trace.columns`): ``trace.steps`` reads as a
+sequence of :class:`Step` records, made only for the ones asked for, and
+``trace.steps.start_ns`` (etc.) is the numpy column. Queries here answer from the columns;
+a Trace made from plain sequences of records converts them once.
 """
 
 from __future__ import annotations
 
-import bisect
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
+import numpy as np
+
+from loopviz.trace.columns import NA, StepTable, WaitTable, group_index
 from loopviz.trace.records import (
     Block,
     Callback,
@@ -92,8 +99,8 @@ class Trace:
     meta: dict[str, Any]
     threads: tuple[ThreadInfo, ...] = ()
     tasks: tuple[TaskInfo, ...] = ()
-    steps: tuple[Step, ...] = ()
-    waits: tuple[Wait, ...] = ()
+    steps: Sequence[Step] = ()  # a StepTable once made
+    waits: Sequence[Wait] = ()  # a WaitTable once made
     blocks: tuple[Block, ...] = ()
     jobs: tuple[Job, ...] = ()
     callbacks: tuple[Callback, ...] = ()
@@ -102,6 +109,18 @@ class Trace:
     diagnostics: tuple[Diagnostic, ...] = ()
     duration_ns: int = 0
     _cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "steps", StepTable.of(self.steps))
+        object.__setattr__(self, "waits", WaitTable.of(self.waits))
+
+    @property
+    def step_table(self) -> StepTable:
+        return self.steps  # type: ignore[return-value]
+
+    @property
+    def wait_table(self) -> WaitTable:
+        return self.waits  # type: ignore[return-value]
 
     # ---- lookups -----------------------------------------------------------------------------
     @cached_property
@@ -119,24 +138,30 @@ class Trace:
         return [t for t in self.tasks if t.parent == task_id]
 
     @cached_property
-    def _steps_by_task(self) -> dict[int, list[Step]]:
-        out: dict[int, list[Step]] = {}
-        for s in self.steps:
-            out.setdefault(s.task, []).append(s)
-        return out
+    def _step_groups(self) -> tuple[np.ndarray, dict[int, tuple[int, int]]]:
+        return _groups(self.step_table.task)
 
     @cached_property
-    def _waits_by_task(self) -> dict[int, list[Wait]]:
-        out: dict[int, list[Wait]] = {}
-        for w in self.waits:
-            out.setdefault(w.task, []).append(w)
-        return out
+    def _wait_groups(self) -> tuple[np.ndarray, dict[int, tuple[int, int]]]:
+        return _groups(self.wait_table.task)
+
+    def step_rows(self, task_id: int) -> np.ndarray:
+        """Indices into ``steps`` of one task's steps, in time order."""
+        order, spans = self._step_groups
+        lo, hi = spans.get(task_id, (0, 0))
+        return order[lo:hi]
+
+    def wait_rows(self, task_id: int) -> np.ndarray:
+        """Indices into ``waits`` of one task's waits, in time order."""
+        order, spans = self._wait_groups
+        lo, hi = spans.get(task_id, (0, 0))
+        return order[lo:hi]
 
     def steps_of(self, task_id: int) -> list[Step]:
-        return self._steps_by_task.get(task_id, [])
+        return list(self.step_table.take(self.step_rows(task_id)))
 
     def waits_of(self, task_id: int) -> list[Wait]:
-        return self._waits_by_task.get(task_id, [])
+        return list(self.wait_table.take(self.wait_rows(task_id)))
 
     def ui_thread(self) -> int | None:
         return next((t.id for t in self.threads if t.role == "ui-loop"), None)
@@ -144,7 +169,10 @@ class Trace:
     # ---- derived views ------------------------------------------------------------------------
     def segments(self, task_id: int) -> list[Segment]:
         """The task's lane, in time order: running steps, then waiting and ready pieces."""
-        segs = [Segment(task_id, s.start_ns, s.end_ns, RUNNING) for s in self.steps_of(task_id)]
+        st = self.step_table
+        rows = self.step_rows(task_id)
+        segs = [Segment(task_id, a, b, RUNNING) for a, b in
+                zip(st.start_ns[rows].tolist(), st.end_ns[rows].tolist(), strict=True)]
         end_of_trace = self.duration_ns
         for w in self.waits_of(task_id):
             end = w.end_ns if w.end_ns is not None else end_of_trace
@@ -161,23 +189,34 @@ class Trace:
         info = self.task(task_id)
         if t_ns < info.created_ns:
             return TaskState(task_id, NOT_STARTED)
-        steps = self.steps_of(task_id)
-        i = bisect.bisect_right([s.start_ns for s in steps], t_ns) - 1
-        if i >= 0 and steps[i].start_ns <= t_ns < steps[i].end_ns:
+        st = self.step_table
+        rows = self.step_rows(task_id)
+        starts = st.start_ns[rows]
+        i = int(np.searchsorted(starts, t_ns, side="right")) - 1
+        if i >= 0 and t_ns < st.end_ns[rows[i]]:
             return TaskState(task_id, RUNNING)
-        for w in self.waits_of(task_id):
-            end = w.end_ns if w.end_ns is not None else self.duration_ns + 1
-            if w.start_ns <= t_ns < end:
+        wt = self.wait_table
+        wrows = self.wait_rows(task_id)
+        if len(wrows):
+            ends = np.where(wt.end_ns[wrows] == NA, self.duration_ns + 1, wt.end_ns[wrows])
+            inside = np.flatnonzero((wt.start_ns[wrows] <= t_ns) & (t_ns < ends))
+            if len(inside):
+                w = wt[int(wrows[inside[0]])]
+                end = w.end_ns if w.end_ns is not None else self.duration_ns + 1
                 ready = w.ready_ns if w.ready_ns is not None else end
                 state = READY if t_ns >= ready else WAITING
                 return TaskState(task_id, state, w.kind, w.label, w.file, w.line)
         if info.ended_ns is not None and t_ns >= info.ended_ns:
             return TaskState(task_id, DONE)
-        return TaskState(task_id, READY if not steps or t_ns < steps[0].start_ns else RUNNING)
+        return TaskState(task_id, READY if not len(rows) or t_ns < starts[0] else RUNNING)
 
     def await_edges(self) -> list[tuple[int, int, int]]:
         """(waiting task, awaited task, since ns) for every wait that names targets."""
-        return [(w.task, target, w.start_ns) for w in self.waits for target in w.targets]
+        wt = self.wait_table
+        lens = np.diff(wt.target_offsets)
+        tasks = np.repeat(wt.task, lens)
+        starts = np.repeat(wt.start_ns, lens)
+        return list(zip(tasks.tolist(), wt.targets.tolist(), starts.tolist(), strict=True))
 
     def lifetime(self, task_id: int) -> tuple[int, int]:
         info = self.task(task_id)
@@ -191,10 +230,11 @@ class Trace:
     def busy_intervals(self, task_ids: Iterable[int]) -> list[tuple[int, int]]:
         """For each task, first step start → end: the span it was in flight."""
         out = []
+        starts = self.step_table.start_ns
         for tid in task_ids:
-            steps = self.steps_of(tid)
-            if steps:
-                out.append((steps[0].start_ns, self.lifetime(tid)[1]))
+            rows = self.step_rows(tid)
+            if len(rows):
+                out.append((int(starts[rows[0]]), self.lifetime(tid)[1]))
         return out
 
     def outcomes(self) -> dict[str, int]:
@@ -218,8 +258,11 @@ class Trace:
     def thread_busy(self, thread_id: int) -> list[tuple[int, int, str]]:
         """(start, end, what) of everything that ran on one thread: steps, jobs, callbacks."""
         names = {t.id: t.name for t in self.tasks}
-        out = [(s.start_ns, s.end_ns, names.get(s.task, "?")) for s in self.steps
-               if s.thread == thread_id]
+        st = self.step_table
+        mine = st.thread == thread_id
+        out = [(a, b, names.get(t, "?")) for a, b, t in zip(
+            st.start_ns[mine].tolist(), st.end_ns[mine].tolist(), st.task[mine].tolist(),
+            strict=True)]
         out += [(j.start_ns, j.end_ns, j.function) for j in self.jobs
                 if j.thread == thread_id and j.start_ns is not None and j.end_ns is not None]
         out += [(c.start_ns, c.end_ns, c.label) for c in self.callbacks if c.thread == thread_id]
@@ -247,3 +290,10 @@ class Trace:
                 for d in self.diagnostics
             ],
         }
+
+
+def _groups(keys: np.ndarray) -> tuple[np.ndarray, dict[int, tuple[int, int]]]:
+    """Rows of each key (stable: in their order), as ``order[lo:hi]`` per key."""
+    order, uniq, offsets = group_index(keys)
+    bounds = offsets.tolist()
+    return order, {k: (bounds[i], bounds[i + 1]) for i, k in enumerate(uniq.tolist())}

@@ -92,6 +92,21 @@ class _Column:
             self.past.fromlist(buf[:n])
             del buf[:n]
 
+    def since(self, start: int) -> array:
+        """The whole records from int ``start`` on (the caller holds the recorder's lock)."""
+        past = self.past
+        out = past[start:] if start < len(past) else array("q")
+        buf = self.buf
+        whole = len(buf) - len(buf) % self.stride
+        skip = max(0, start - len(past))
+        if skip >= whole:
+            return out
+        if type(buf) is not list:
+            out.frombytes(buf.peek(whole)[skip * 8:])
+        else:
+            out.extend(buf[skip:whole])
+        return out
+
     def copy(self) -> array:
         out = array("q", self.past)
         buf = self.buf
@@ -246,6 +261,11 @@ class Recorder:
         """Consistent copies of (steps, wakes, dues), raw monotonic times."""
         with self.lock:
             return self._steps.copy(), self._wakes.copy(), self._dues.copy()
+
+    def raw_since(self, steps: int, wakes: int, dues: int) -> tuple[array, array, array]:
+        """The (steps, wakes, dues) ints appended after the given counts, whole records only.
+        The caller holds ``lock`` (so the three are consistent with the rest it reads)."""
+        return self._steps.since(steps), self._wakes.since(wakes), self._dues.since(dues)
 
     def memory_bytes(self) -> int:
         """Bytes held by the hot step/wake/due records (for the memory benchmark)."""

@@ -1,0 +1,84 @@
+"""The builder derives waits from raw records in batches: any split of a recording into builds
+gives the same trace as one build, and a task's ready time is its first wake-up in the wait."""
+
+from __future__ import annotations
+
+import random
+
+from loopviz.trace.build import build_trace
+from loopviz.trace.incremental import IncrementalBuilder
+from loopviz.trace.recorder import Recorder, TaskEntry
+
+
+def recorder_with(steps: list[tuple[int, int, int, str]], wakes: list[tuple[int, int]],
+                  dues: list[tuple[int, int, int]]) -> tuple[Recorder, list]:
+    """A recorder fed raw records in time order, as the instrumentation would append them;
+    returns it and a list of closures that append the next record (to replay in pieces)."""
+    rec = Recorder()
+    t0 = rec.t0
+    sleep = rec.site_id("sleep", "p.py", 3, "asyncio.sleep", ("p.py:3 in work",))
+    sleep0 = rec.site_id("sleep", "p.py", 4, "asyncio.sleep(0)", ())
+    sites = {"sleep": sleep, "sleep0": sleep0, "done": -1}
+    for tid in sorted({s[0] for s in steps}):
+        rec.add_task(tid, TaskEntry(f"t{tid}", "work", None, t0, "p.py", 1))
+    events = [(start + 0.5, "due", d) for d in dues for start in [d[1] - 0.5]]
+    events += [(end, "step", (task, start, end, sites[site])) for task, start, end, site in steps]
+    events += [(t, "wake", w) for w in wakes for t in [w[1]]]
+    events.sort(key=lambda e: (e[0], {"due": 0, "step": 1, "wake": 2}[e[1]]))
+    appends = []
+    for _, kind, rec_ in events:
+        buf = {"due": rec.dues, "step": rec.steps, "wake": rec.wakes}[kind]
+        times = {"due": (1, 2), "step": (1, 2), "wake": (1,)}[kind]
+        raw = tuple(v + t0 if i in times else v for i, v in enumerate(rec_))
+        appends.append(lambda buf=buf, raw=raw: buf.extend(raw))
+    return rec, appends
+
+
+STEPS = [(1, 0, 10, "sleep"), (2, 10, 20, "sleep0"), (2, 30, 40, "sleep0"),
+         (1, 100, 110, "sleep"), (2, 110, 120, "done"), (1, 300, 310, "done")]
+WAKES = [(1, 60), (1, 70), (1, 250)]
+DUES = [(1, 10, 50), (1, 110, 200)]
+
+
+def test_a_wait_is_ready_at_the_first_wake_inside_it_and_due_when_its_timer_was() -> None:
+    rec, appends = recorder_with(STEPS, WAKES, DUES)
+    for append in appends:
+        append()
+    rec.finished_ns = rec.t0 + 400
+    trace = build_trace(rec)
+    one = trace.waits_of(1)
+    assert [(w.start_ns, w.ready_ns, w.due_ns, w.end_ns) for w in one] == [
+        (10, 60, 50, 100), (110, 250, 200, 300)]
+    assert [w.label for w in one] == ["asyncio.sleep 0 ms", "asyncio.sleep 0 ms"]
+    two = trace.waits_of(2)
+    assert [(w.start_ns, w.ready_ns, w.end_ns) for w in two] == [(20, 20, 30), (40, 40, 110)]
+
+
+def test_builds_at_every_cut_of_the_recording_equal_one_build() -> None:
+    rng = random.Random(7)
+    steps, wakes, dues = [], [], []
+    t = 0
+    for i in range(300):  # three tasks taking turns, some sleeping with timers
+        task = rng.choice((1, 2, 3))
+        start, end = t, t + rng.randint(1, 5)
+        kind = rng.choice(("sleep", "sleep0"))
+        steps.append((task, start, end, kind))
+        if kind == "sleep":
+            dues.append((task, end, end + 7))
+        if i % 3 == 0:
+            wakes.append((task, end + 2))
+        t = end + rng.randint(3, 6)
+    rec, appends = recorder_with(steps, wakes, dues)
+    builder = IncrementalBuilder(rec)
+    live = []
+    for i, append in enumerate(appends):
+        append()
+        if rng.random() < 0.2 or i == len(appends) - 1:
+            live.append(builder.build())
+    rec.finished_ns = rec.t0 + t + 10
+    final = builder.build()
+    fresh = build_trace(rec)
+    assert list(final.waits) == list(fresh.waits) and list(final.steps) == list(fresh.steps)
+    for earlier in live:  # each live trace is a prefix of the final one, open waits aside
+        closed = [w for w in earlier.waits if w.end_ns is not None]
+        assert all(w in list(fresh.waits) for w in closed)
