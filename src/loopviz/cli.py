@@ -55,7 +55,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--variant", choices=("pitfall", "fixed", "default"))
     run.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
                      help="a demo parameter (repeatable)")
-    run.add_argument("--trace", metavar="OUT", help="write the native trace (.json or .json.gz)")
+    run.add_argument("--trace", metavar="OUT", help="write the native trace (OUT.loopviz)")
     run.add_argument("--chrome-trace", metavar="OUT", help="write Chrome/Perfetto trace JSON")
     run.add_argument("--timeout", type=float, metavar="SECONDS",
                      help="cancel the target after this many seconds")

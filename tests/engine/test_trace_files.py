@@ -1,16 +1,21 @@
-"""Native trace files round-trip exactly; malformed files fail with one clear line; the
-Chrome export holds tracks, slices and flows for Perfetto."""
+"""Native trace files round-trip exactly; version 1 files still open; malformed files fail
+with one clear line; the Chrome export holds tracks, slices and flows for Perfetto."""
 
 from __future__ import annotations
 
 import gzip
 import json
+from pathlib import Path
 
 import pytest
 
 from loopviz.export import TraceFileError, chrome_events, load_trace, save_trace
+from loopviz.export.framing import MAGIC, Limits
 from loopviz.session import resolve, run_headless
+from loopviz.trace import Step, TaskInfo, Trace, Wait
 from loopviz.trace.invariants import violations
+
+V1_FILE = Path(__file__).parent / "data" / "interleaving.v1.loopviz.json.gz"
 
 
 @pytest.fixture(scope="module")
@@ -19,9 +24,11 @@ def trace():
                         loop="asyncio").trace
 
 
-@pytest.mark.parametrize("name", ["t.loopviz.json", "t.loopviz.json.gz"])
+@pytest.mark.parametrize("name", ["t.loopviz", "t.loopviz.json.gz"])
 def test_a_saved_trace_loads_back_identical(tmp_path, trace, name):
-    loaded = load_trace(save_trace(trace, tmp_path / name))
+    path = save_trace(trace, tmp_path / name)
+    assert path.read_bytes()[:len(MAGIC)] == MAGIC  # version 2, whatever the name says
+    loaded = load_trace(path)
     for key in ("tasks", "steps", "waits", "blocks", "jobs", "callbacks", "diagnostics",
                 "threads", "loop_lag", "ui_heartbeat", "duration_ns"):
         assert getattr(loaded, key) == getattr(trace, key), key
@@ -47,9 +54,49 @@ def test_malformed_files_raise_one_clear_line(tmp_path, case):
     assert message in str(info.value) and "\n" not in str(info.value)
 
 
-def test_wrong_field_types_and_dangling_references_are_rejected(tmp_path, trace):
-    path = save_trace(trace, tmp_path / "t.loopviz.json")
-    doc = json.loads(path.read_text())
+def test_a_version_1_file_still_opens():
+    trace = load_trace(V1_FILE)
+    assert trace.meta["target"] == "interleaving" and len(trace.steps) > 0
+    assert trace.waits_of(trace.tasks_named("main")[0].id) and violations(trace) == []
+
+
+def test_a_version_2_file_cut_short_or_damaged_fails_with_one_line(tmp_path, trace):
+    data = save_trace(trace, tmp_path / "t.loopviz").read_bytes()
+    cases = {"cut.loopviz": (data[:-3], "truncated"),
+             "flipped.loopviz": (data[:40] + bytes(b ^ 0x5A for b in data[40:60]) + data[60:],
+                                 "corrupt")}
+    for name, (damaged, message) in cases.items():
+        (tmp_path / name).write_bytes(damaged)
+        with pytest.raises(TraceFileError) as info:
+            load_trace(tmp_path / name)
+        assert message in str(info.value) and "\n" not in str(info.value), name
+
+
+def test_a_file_declaring_more_than_the_limits_is_refused_before_it_is_read(tmp_path, trace):
+    path = save_trace(trace, tmp_path / "t.loopviz")
+    with pytest.raises(TraceFileError, match="larger than the limit"):
+        load_trace(path, Limits(max_frame_bytes=64))
+
+
+def test_version_2_rejects_dangling_references_and_backward_intervals(tmp_path):
+    task = TaskInfo(1, "a", "f", None, 0, 10, "result", None, "a.py", 1)
+    bad = {
+        "unknown task 7": {"tasks": (task,), "steps": (Step(7, 0, 1, 0),)},
+        "a task id appears twice": {"tasks": (task, task)},
+        "ends before it starts": {"tasks": (task,), "waits": (
+            Wait(1, 5, None, None, 2, "sleep", (), "", "a.py", 2),)},
+        "awaits unknown task 9": {"tasks": (task,), "waits": (
+            Wait(1, 5, None, None, None, "task", (9,), "", "a.py", 2),)},
+    }
+    for message, records in bad.items():
+        path = save_trace(Trace({}, duration_ns=10, **records), tmp_path / "bad.loopviz")
+        with pytest.raises(TraceFileError, match=message):
+            load_trace(path)
+
+
+def test_wrong_field_types_and_dangling_references_are_rejected(tmp_path):
+    path = tmp_path / "t.loopviz.json"
+    doc = json.loads(gzip.decompress(V1_FILE.read_bytes()))
     doc["steps"][0]["start_ns"] = "soon"
     path.write_text(json.dumps(doc))
     with pytest.raises(TraceFileError, match=r"steps\[0\]\.start_ns must be int"):
@@ -62,11 +109,13 @@ def test_wrong_field_types_and_dangling_references_are_rejected(tmp_path, trace)
 
 
 def test_loading_never_executes_anything(tmp_path, trace):
-    path = save_trace(trace, tmp_path / "t.loopviz.json.gz")
-    doc = json.loads(gzip.decompress(path.read_bytes()))
+    path = tmp_path / "t.loopviz.json.gz"
+    doc = json.loads(gzip.decompress(V1_FILE.read_bytes()))
     doc["meta"]["target"] = "__import__('os').system('touch pwned')"
     path.write_bytes(gzip.compress(json.dumps(doc).encode()))
     assert load_trace(path).meta["target"].startswith("__import__")
+    v2 = Trace({**trace.meta, "target": "__import__('os').system('touch pwned')"})
+    assert load_trace(save_trace(v2, tmp_path / "t.loopviz")).meta["target"].startswith("__")
     assert not (tmp_path / "pwned").exists()
 
 

@@ -1,159 +1,78 @@
-"""The native trace file (docs/DESIGN.md "Native trace file"): JSON, optionally gzipped.
+"""The native trace file (docs/DESIGN.md "Native trace file"): save writes version 2 (columns
+in zstd frames: :mod:`.native_v2`), load reads version 2 and the JSON of version 1
+(:mod:`.native_v1`), telling them apart by their first bytes, whatever the file is called.
 
-Saving is the records as dicts; loading validates every field against the record types and
-raises :class:`TraceFileError` with one line for anything that is not a well-formed loopviz
-trace. Loading never executes anything: it is ``json.loads`` and type checks.
+Loading never executes anything from the file (no pickle, no eval): frames decode to plain
+values and numpy arrays of fixed dtypes, JSON to plain values; every field is type-checked
+and every reference validated, and anything else is a :class:`TraceFileError` with one line.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import gzip
-import json
 import zlib
 from pathlib import Path
-from typing import Any
 
-from loopviz.trace import Block, Callback, Diagnostic, Job, Step, TaskInfo, ThreadInfo, Trace, Wait
+from loopviz.export import native_v1, native_v2
+from loopviz.export.errors import TraceFileError
+from loopviz.export.framing import DEFAULT_LIMITS, MAGIC, Limits
+from loopviz.export.native_v1 import trace_from_dict
+from loopviz.trace import Trace
 
-FORMAT = "loopviz-trace"
-VERSION = 1
-_LISTS: dict[str, type] = {
-    "threads": ThreadInfo, "tasks": TaskInfo, "steps": Step, "waits": Wait, "blocks": Block,
-    "jobs": Job, "callbacks": Callback, "diagnostics": Diagnostic,
-}
-
-
-class TraceFileError(ValueError):
-    """A file that is not a readable, well-formed loopviz trace (message: one line)."""
-
-
-def trace_to_dict(trace: Trace) -> dict[str, Any]:
-    out: dict[str, Any] = {
-        "format": FORMAT,
-        "version": VERSION,
-        "meta": {**trace.meta, "duration_ns": trace.duration_ns},
-    }
-    for key in _LISTS:
-        out[key] = [dataclasses.asdict(r) for r in getattr(trace, key)]
-    out["samples"] = {
-        "loop_lag": [list(s) for s in trace.loop_lag],
-        "ui_heartbeat": [list(s) for s in trace.ui_heartbeat],
-    }
-    return out
+SUFFIX = ".loopviz"
+__all__ = ["SUFFIX", "TraceFileError", "load_trace", "save_trace", "trace_from_dict"]
 
 
 def save_trace(trace: Trace, path: str | Path) -> Path:
-    """Write ``trace``; a name ending in ``.gz`` is gzipped. Returns the path written."""
+    """Write ``trace`` as a version 2 file (any name; ``.loopviz`` is the usual one) in one
+    pass. Never leaves a half-written trace under the real name. Returns the path."""
     path = Path(path)
-    data = json.dumps(trace_to_dict(trace), separators=(",", ":")).encode("utf-8")
-    if path.suffix == ".gz":
-        data = gzip.compress(data, compresslevel=6)
     tmp = path.with_name(path.name + ".part")
-    tmp.write_bytes(data)
-    tmp.replace(path)  # never leave a half-written trace under the real name
+    try:
+        with tmp.open("wb") as out:
+            native_v2.write(trace, out)
+        tmp.replace(path)
+    finally:
+        tmp.unlink(missing_ok=True)
     return path
 
 
-def load_trace(path: str | Path) -> Trace:
+def load_trace(path: str | Path, limits: Limits = DEFAULT_LIMITS) -> Trace:
+    """Read a trace file of either version; :class:`TraceFileError` for anything else."""
     path = Path(path)
     try:
-        raw = path.read_bytes()
+        with path.open("rb") as stream:
+            head = stream.read(len(MAGIC))
+            if head == MAGIC:
+                return native_v2.read(stream, limits)
+            return _load_v1(head + _read_limited(stream, limits.max_frame_bytes), limits)
     except FileNotFoundError:
         raise TraceFileError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise TraceFileError(f"{path}: is a folder, not a trace file") from None
     except OSError as exc:
         raise TraceFileError(f"{path}: cannot read ({exc.strerror or exc})") from None
-    if raw[:2] == b"\x1f\x8b":
-        try:
-            raw = gzip.decompress(raw)
-        except (OSError, EOFError, zlib.error) as exc:
-            raise TraceFileError(f"{path}: corrupt gzip data ({exc})") from None
-    try:
-        doc = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise TraceFileError(f"{path}: not a loopviz trace (not JSON: {exc})") from None
-    try:
-        return trace_from_dict(doc)
     except TraceFileError as exc:
         raise TraceFileError(f"{path}: {exc}") from None
 
 
-def trace_from_dict(doc: Any) -> Trace:
-    if not isinstance(doc, dict) or doc.get("format") != FORMAT:
-        raise TraceFileError("not a loopviz trace (no 'format: loopviz-trace')")
-    if doc.get("version") != VERSION:
-        raise TraceFileError(f"unsupported trace version {doc.get('version')!r} "
-                             f"(this loopviz reads version {VERSION})")
-    meta = doc.get("meta")
-    if not isinstance(meta, dict):
-        raise TraceFileError("corrupt trace: 'meta' must be an object")
-    records: dict[str, tuple[Any, ...]] = {}
-    for key, cls in _LISTS.items():
-        items = doc.get(key)
-        if not isinstance(items, list):
-            raise TraceFileError(f"corrupt trace: '{key}' must be a list")
-        records[key] = tuple(_record(cls, item, key, i) for i, item in enumerate(items))
-    samples = doc.get("samples")
-    if not isinstance(samples, dict):
-        raise TraceFileError("corrupt trace: 'samples' must be an object")
-    series = {name: _pairs(samples.get(name, []), name) for name in ("loop_lag", "ui_heartbeat")}
-    duration = meta.get("duration_ns", 0)
-    if not _is_int(duration):
-        raise TraceFileError("corrupt trace: meta.duration_ns must be an integer")
-    meta = {k: v for k, v in meta.items() if k != "duration_ns"}
-    _check_references(records)
-    return Trace(meta=meta, loop_lag=series["loop_lag"], ui_heartbeat=series["ui_heartbeat"],
-                 duration_ns=duration, **records)
+def _read_limited(stream: object, limit: int) -> bytes:
+    data = stream.read(limit + 1)  # type: ignore[attr-defined]
+    if len(data) > limit:
+        raise TraceFileError(f"a version 1 (JSON) trace larger than {limit} bytes")
+    return data
 
 
-def _is_int(v: Any) -> bool:
-    return isinstance(v, int) and not isinstance(v, bool)
+def _load_v1(raw: bytes, limits: Limits) -> Trace:
+    if raw[:2] == b"\x1f\x8b":
+        try:
+            d = zlib.decompressobj(wbits=31)
+            raw = d.decompress(raw, limits.max_frame_bytes)
+            if not d.eof and not d.unconsumed_tail:
+                raise TraceFileError("corrupt gzip data (the file is cut short)")
+            if d.unconsumed_tail:
+                raise TraceFileError(f"a version 1 (JSON) trace larger than "
+                                     f"{limits.max_frame_bytes} bytes")
+        except zlib.error as exc:
+            raise TraceFileError(f"corrupt gzip data ({exc})") from None
+    return native_v1.load_v1(raw)
 
-
-_CHECKS = {
-    "int": _is_int,
-    "int | None": lambda v: v is None or _is_int(v),
-    "str": lambda v: isinstance(v, str),
-    "str | None": lambda v: v is None or isinstance(v, str),
-    "tuple[int, ...]": lambda v: isinstance(v, list) and all(_is_int(x) for x in v),
-    "tuple[str, ...]": lambda v: isinstance(v, list) and all(isinstance(x, str) for x in v),
-    "dict[str, float]": lambda v: isinstance(v, dict),
-}
-
-
-def _record(cls: type, item: Any, key: str, index: int) -> Any:
-    if not isinstance(item, dict):
-        raise TraceFileError(f"corrupt trace: {key}[{index}] must be an object")
-    kwargs = {}
-    for f in dataclasses.fields(cls):
-        if f.name not in item:
-            if f.default is not dataclasses.MISSING:
-                continue
-            raise TraceFileError(f"corrupt trace: {key}[{index}] has no '{f.name}'")
-        value = item[f.name]
-        check = _CHECKS.get(str(f.type))
-        if check is not None and not check(value):
-            raise TraceFileError(f"corrupt trace: {key}[{index}].{f.name} must be {f.type}, "
-                                 f"not {type(value).__name__}")
-        kwargs[f.name] = tuple(value) if isinstance(value, list) else value
-    return cls(**kwargs)
-
-
-def _pairs(items: Any, name: str) -> tuple[tuple[int, int], ...]:
-    if not isinstance(items, list) or not all(
-        isinstance(p, list) and len(p) == 2 and _is_int(p[0]) and _is_int(p[1]) for p in items
-    ):
-        raise TraceFileError(f"corrupt trace: samples.{name} must be a list of [t_ns, value]")
-    return tuple((p[0], p[1]) for p in items)
-
-
-def _check_references(records: dict[str, tuple[Any, ...]]) -> None:
-    task_ids = {t.id for t in records["tasks"]}
-    for key in ("steps", "waits"):
-        for i, r in enumerate(records[key]):
-            if r.task not in task_ids:
-                raise TraceFileError(f"corrupt trace: {key}[{i}] names unknown task {r.task}")
-    for i, w in enumerate(records["waits"]):
-        missing = [t for t in w.targets if t not in task_ids]
-        if missing:
-            raise TraceFileError(f"corrupt trace: waits[{i}] awaits unknown task {missing[0]}")

@@ -22,7 +22,8 @@ from loopviz.trace import Trace
 if TYPE_CHECKING:
     from loopviz.ui.settings import AppSettings
 
-TRACE_FILTER = "loopviz traces (*.loopviz.json *.loopviz.json.gz *.json *.json.gz);;All files (*)"
+TRACE_FILTER = ("loopviz traces (*.loopviz *.loopviz.json *.loopviz.json.gz *.json *.json.gz);;"
+                "All files (*)")
 CHROME_FILTER = "Chrome / Perfetto trace (*.json);;All files (*)"
 SCRIPT_FILTER = "Python scripts (*.py);;All files (*)"
 PNG_FILTER = "PNG image (*.png)"
@@ -112,7 +113,7 @@ class FileActions:
         from loopviz.export.native import save_trace
 
         return self._write_trace(trace, path, title="Save trace", purpose="trace",
-                                 file_filter=TRACE_FILTER, suffix=".loopviz.json",
+                                 file_filter=TRACE_FILTER, suffix=".loopviz",
                                  writer=save_trace, done="Saved trace to {}")
 
     def open_trace(self, path: str | None = None) -> tuple[Trace, str] | None:
