@@ -176,8 +176,8 @@ def format_summary(s: dict[str, Any]) -> str:
     lines = [
         f"{s['target']}{variant}: {s['status']} in {s['duration_ns'] / 1e9:.2f} s"
         + (f" ({s['error']})" if s.get("error") else ""),
-        f"  tasks {s['tasks']} ({outcomes}) · max concurrency {s['max_concurrency']}"
-        f" · steps {s['steps']}",
+        f"  tasks {s['tasks']} ({outcomes}) · alive at most {s['max_concurrency']}"
+        f" · in flight at most {s['in_flight_max']} · steps {s['steps']}",
         f"  longest block {block} · loop lag p50 {_ms(s['loop_lag_p50_ns'])},"
         f" p99 {_ms(s['loop_lag_p99_ns'])}",
     ]

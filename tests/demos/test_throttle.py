@@ -27,3 +27,11 @@ def test_without_a_semaphore_every_request_runs_at_once() -> None:
     assert finding.data["peak"] == 8
     assert finding.data["total_s"] < 2 * 0.2
     assert r.status == "finished"
+
+
+def test_the_summary_says_in_flight_at_most_k_beside_the_tasks_alive() -> None:
+    r = run_demo("throttle", "fixed", jobs=8, limit=3, seconds=0.2)
+    summary = r.summary()
+    assert summary["in_flight_max"] == 3 and summary["max_concurrency"] == 9  # 8 jobs + main
+    (finding,) = r.findings
+    assert "in flight at most 3" in finding.text and "9 tasks were alive" in finding.text

@@ -58,7 +58,7 @@ def test_summary_figures_name_the_longest_block_and_lag() -> None:
     figures = dict(summary_figures(small_trace()))
     assert figures["tasks"] == "2" and "demo.py:9" in figures["longest block"]
     assert figures["loop lag p99"] == "1 ms"
-    assert dict(summary_figures(small_trace(), live=True))["max concurrency"] == "…"
+    assert dict(summary_figures(small_trace(), live=True))["alive at most"] == "…"
 
 
 def test_responsiveness_series_are_in_seconds_and_milliseconds() -> None:

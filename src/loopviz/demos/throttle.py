@@ -52,14 +52,16 @@ def _measure(trace: Trace) -> tuple[int, int, int, int]:
 def check(trace: Trace, variant: str, jobs: int = 12, limit: int = 3,
           seconds: float = 0.4) -> list[Finding]:
     n, peak, queued, total = _measure(trace)
-    data = {"jobs": n, "peak": peak, "limit": limit, "queued": queued, "total_s": total / 1e9}
+    alive = trace.max_concurrency()
+    data = {"jobs": n, "peak": peak, "limit": limit, "queued": queued, "total_s": total / 1e9,
+            "alive": alive}
     if variant == PITFALL:
-        return [Finding(f"{n} jobs, unbounded: {peak} requests in flight at once "
+        return [Finding(f"{n} jobs, unbounded: in flight at most {peak} at once "
                         f"(a limit of {limit} would allow {limit}); all done in {secs(total)}",
                         ok=peak > limit, data=data)]
     return [
-        Finding(f"{n} jobs, at most {peak} running at once (limit {limit}); "
-                f"{queued} waited at the semaphore; all done in {secs(total)}",
+        Finding(f"{n} jobs: in flight at most {peak} (limit {limit}) while {alive} tasks were "
+                f"alive; {queued} waited at the semaphore; all done in {secs(total)}",
                 ok=n == jobs and peak <= limit and (jobs <= limit or queued > 0), data=data),
     ]
 
@@ -81,8 +83,8 @@ DEMO = Demo(
         "asyncio.Semaphore(3). On the timeline the fixed run is a staircase: three job lanes "
         "sleep in their request while the rest wait at 'Semaphore.acquire', and each finished "
         "request lets the next job in. The findings count the requests in flight at each "
-        "instant from the recorded sleeps. All tasks still exist at once: the semaphore limits "
-        "the work, not the number of tasks."
+        "instant from the recorded sleeps: 'in flight at most 3', while every job's task "
+        "is alive from the start: the semaphore limits the work, not the number of tasks."
     ),
     csharp=(
         "C#: new SemaphoreSlim(10) with await gate.WaitAsync() / finally gate.Release(), or "

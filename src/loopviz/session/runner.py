@@ -15,6 +15,7 @@ from typing import Any, Protocol
 from loopviz.recording import Recording
 from loopviz.session.targets import Target
 from loopviz.trace import Finding, Recorder, Trace
+from loopviz.trace.concurrency import in_flight_peak
 from loopviz.trace.facts import facts
 
 LEFTOVER_GRACE_S = 0.05
@@ -51,6 +52,7 @@ class RunResult:
         out = self.trace.summary()
         out.update(target=self.target.id, variant=self.target.variant, status=self.status,
                    error=self.error, findings=[f.text for f in self.findings],
+                   in_flight_max=in_flight_peak(self.trace),
                    facts=[{"text": f.text, "ok": f.ok, "kind": f.kind, "count": f.count,
                            "t_ns": f.t_ns, "file": f.file, "line": f.line}
                           for f in facts(self.trace, self.findings)])

@@ -17,6 +17,7 @@ from typing import Any
 
 from loopviz.demos import Demo, get_demo
 from loopviz.trace import Finding, Trace
+from loopviz.trace.concurrency import in_flight_peak
 
 
 class TargetError(Exception):
@@ -41,8 +42,9 @@ class Target:
 
 def general_findings(trace: Trace) -> list[Finding]:
     """What any run shows, for scripts that bring no ``check`` of their own."""
-    out = [Finding(f"{len(trace.tasks)} tasks, max {trace.max_concurrency()} at once, "
-                   f"{len(trace.steps)} steps in {trace.duration_ns / 1e9:.2f} s")]
+    out = [Finding(f"{len(trace.tasks)} tasks (at most {trace.max_concurrency()} alive and "
+                   f"{in_flight_peak(trace)} in flight at once), {len(trace.steps)} steps in "
+                   f"{trace.duration_ns / 1e9:.2f} s")]
     block = trace.longest_block()
     if block is not None:
         where = f"{os.path.basename(block.file)}:{block.line}" if block.file else "unknown line"

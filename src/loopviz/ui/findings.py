@@ -15,6 +15,7 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QLabel, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
 
 from loopviz.trace import Finding, Trace
+from loopviz.trace.concurrency import in_flight_peak
 from loopviz.trace.facts import Fact, facts, fmt_duration, where
 from loopviz.ui.theme import LIGHT, Theme
 
@@ -31,15 +32,18 @@ def entries(trace: Trace | None, findings: Sequence[Finding] = (),
 
 
 def summary_figures(trace: Trace | None, live: bool = False) -> list[tuple[str, str]]:
-    """(name, value) pairs for the headline: tasks, max concurrency, longest block, lag p99.
-    ``live`` leaves out max concurrency (a sort of every task's life: once, at the end)."""
+    """(name, value) pairs for the headline: tasks, how many were alive and in flight at
+    most (a semaphore keeps all throttled jobs alive but only K in flight), longest block,
+    lag p99. ``live`` leaves out the two peaks (a sort of every task's life and wait: once,
+    at the end)."""
     if trace is None:
         return []
     block = trace.longest_block()
     longest = (f"{fmt_duration(block.end_ns - block.start_ns)} ({where(block.file, block.line)})"
                if block else "none")
     return [("tasks", str(len(trace.tasks))),
-            ("max concurrency", "…" if live else str(trace.max_concurrency())),
+            ("alive at most", "…" if live else str(trace.max_concurrency())),
+            ("in flight at most", "…" if live else str(in_flight_peak(trace))),
             ("longest block", longest),
             ("loop lag p99", fmt_duration(trace.lag_stats().p99)),
             ("duration", fmt_duration(trace.duration_ns))]
