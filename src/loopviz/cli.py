@@ -1,8 +1,13 @@
 """``loopviz`` command line (docs/DESIGN.md "Command line").
 
-Exit codes: 0 the run finished (even if the target's main raised: that is a result), 2 bad
-usage or bad input, 1 loopviz itself failed. ``--version``, ``list`` and ``--help`` import no
-Qt; ``run`` and ``gui`` import it lazily.
+Exit codes: for a demo, 0 when the run finished (even if its main raised: that is a result);
+for a program, the exit status ``python`` would have given it. 2 bad usage or bad input, 1
+loopviz itself failed. ``--version``, ``list`` and ``--help`` import no Qt; ``run`` and ``gui``
+import it lazily.
+
+A program's stdout and stderr are its own: ``run``'s summary goes to stderr after them, and
+with ``--json`` the program's file descriptor 1 (its children's included) is pointed at stderr
+for the run, so that stdout holds only the JSON object.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ import contextlib
 import json
 import os
 import sys
+from collections.abc import Iterator
 from typing import Any, NoReturn
 
 from loopviz import __version__
@@ -34,7 +40,9 @@ def _parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", parser_class=_Parser)
 
     gui = sub.add_parser("gui", help="the desktop app (the default)")
-    gui.add_argument("target", nargs="?", help="demo id or path to a .py with async def main()")
+    gui.add_argument("target", nargs="?", help="demo id, or a program (prog.py [args...])")
+    gui.add_argument("-m", dest="module", metavar="MODULE",
+                     help="run a module as 'python -m MODULE [args...]' would")
     gui.add_argument("--variant", choices=("pitfall", "fixed", "default"))
     gui.add_argument("--run", action="store_true", help="run the target at start")
     gui.add_argument("--presentation", action="store_true", help="big fonts for a projector")
@@ -51,7 +59,9 @@ def _parser() -> argparse.ArgumentParser:
     lst.add_argument("--json", action="store_true")
 
     run = sub.add_parser("run", help="run headless, print a summary, write trace files")
-    run.add_argument("target", help="demo id or path to a .py with async def main()")
+    run.add_argument("target", nargs="?", help="demo id, or a program (prog.py [args...])")
+    run.add_argument("-m", dest="module", metavar="MODULE",
+                     help="run a module as 'python -m MODULE [args...]' would")
     run.add_argument("--variant", choices=("pitfall", "fixed", "default"))
     run.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
                      help="a demo parameter (repeatable)")
@@ -68,9 +78,44 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
+# Options of ``run``/``gui`` that take a value: the scan for a program's own arguments skips it.
+_VALUE_OPTIONS = {"--variant", "--param", "--trace", "--chrome-trace", "--timeout", "--loop",
+                  "--open", "--screenshot", "--record"}
+
+
+def split_program_args(argv: list[str]) -> tuple[list[str], list[str]]:
+    """(loopviz's arguments, the program's own). For ``run``, as with ``python``, everything
+    after the program (``prog.py`` or ``-m MODULE``) is the program's; a demo id ends nothing
+    (its options may follow it). For ``gui``, whose options usually follow the target, the
+    program's arguments are those after ``--``."""
+    if not argv or argv[0] not in ("run", "gui"):
+        return argv, []
+    if argv[0] == "gui":
+        if "--" in argv:
+            cut = argv.index("--")
+            return argv[:cut], argv[cut + 1:]
+        return argv, []
+    i = 1
+    while i < len(argv):
+        token = argv[i]
+        if token == "-m":
+            return argv[:i + 2], argv[i + 2:]
+        if token == "--":
+            return argv[:i] + argv[i + 1:i + 2], argv[i + 2:]
+        if token.startswith("-"):
+            i += 2 if token in _VALUE_OPTIONS else 1
+            continue
+        if token.endswith(".py") or os.sep in token or os.path.isfile(token):
+            return argv[:i + 1], argv[i + 1:]
+        return argv, []
+    return argv, []
+
+
 def main(argv: list[str] | None = None) -> int:
     try:
-        args = _parser().parse_args(sys.argv[1:] if argv is None else argv)
+        ours, program_args = split_program_args(sys.argv[1:] if argv is None else list(argv))
+        args = _parser().parse_args(ours)
+        args.program_args = program_args
         command = args.command or "gui"
         if command == "list":
             return _list(args.json)
@@ -125,25 +170,64 @@ def _params(pairs: list[str]) -> dict[str, Any]:
     return out
 
 
-def _run(args: argparse.Namespace) -> int:
+def _target(args: argparse.Namespace, params: dict[str, Any] | None = None) -> Any:
+    """The Target the arguments name (UsageError with one line otherwise)."""
     from loopviz.session import TargetError, resolve
 
-    if args.timeout is not None and args.timeout <= 0:
-        raise UsageError("--timeout must be a positive number of seconds")
+    if args.module and args.target:
+        raise UsageError(f"give a target or -m MODULE, not both ({args.target!r})")
+    spec = args.module or args.target
+    if spec is None:
+        raise UsageError(f"{args.command} needs a demo id, a program or -m MODULE")
     try:
-        target = resolve(args.target, args.variant, _params(args.param))
+        return resolve(spec, args.variant, params, args=args.program_args,
+                       module=bool(args.module))
     except TargetError as exc:
         raise UsageError(str(exc)) from None
+
+
+@contextlib.contextmanager
+def _stdout_to_stderr() -> Iterator[None]:
+    """File descriptor 1 (and so child processes' stdout) points at stderr while inside;
+    a ``sys.stdout`` that is not fd 1 (a test's capture) is redirected as well."""
+    with contextlib.suppress(Exception):
+        sys.stdout.flush()
+    try:
+        saved = os.dup(1)
+    except OSError:  # no fd 1 at all: nothing reaches it anyway
+        saved = None
+    if saved is not None:
+        os.dup2(2, 1)
+    try:
+        on_fd1 = sys.stdout.fileno() == 1
+    except (AttributeError, OSError, ValueError):
+        on_fd1 = False
+    try:
+        with contextlib.nullcontext() if on_fd1 else contextlib.redirect_stdout(sys.stderr):
+            yield
+    finally:
+        with contextlib.suppress(Exception):
+            sys.stdout.flush()
+        if saved is not None:
+            os.dup2(saved, 1)
+            os.close(saved)
+
+
+def _run(args: argparse.Namespace) -> int:
+    if args.timeout is not None and args.timeout <= 0:
+        raise UsageError("--timeout must be a positive number of seconds")
+    target = _target(args, _params(args.param))
     from loopviz.session import run_headless
 
-    out = sys.stderr if args.json else sys.stdout
     try:
-        with contextlib.redirect_stdout(out):
+        with _stdout_to_stderr() if args.json else contextlib.nullcontext():
             result = run_headless(target, timeout=args.timeout, loop=args.loop)
     except Exception as exc:
         print(f"loopviz: the run failed inside loopviz: {type(exc).__name__}: {exc}",
               file=sys.stderr)
         return EXIT_FAILED
+    if result.status == "bad-input":
+        raise UsageError(result.error or "bad input")
     try:
         if args.trace:
             from loopviz.export import save_trace
@@ -158,9 +242,9 @@ def _run(args: argparse.Namespace) -> int:
     summary = result.summary()
     if args.json:
         print(json.dumps(summary, indent=2, default=str))
-    else:
-        print(format_summary(summary))
-    return EXIT_OK
+    else:  # a program's stdout is its own: the summary follows its output on stderr
+        print(format_summary(summary), file=sys.stdout if target.program is None else sys.stderr)
+    return EXIT_OK if result.exit_code is None else result.exit_code
 
 
 def _ms(ns: int) -> str:
@@ -173,9 +257,12 @@ def format_summary(s: dict[str, Any]) -> str:
     outcomes = ", ".join(f"{k} {v}" for k, v in sorted(s["outcomes"].items())) or "none"
     block = (f"{_ms(s['longest_block_ns'])} at {s['longest_block_at']}"
              if s["longest_block_ns"] else "none")
+    program = "exit_code" in s  # a program's summary follows its own stderr: say whose it is
     lines = [
-        f"{s['target']}{variant}: {s['status']} in {s['duration_ns'] / 1e9:.2f} s"
-        + (f" ({s['error']})" if s.get("error") else ""),
+        ("loopviz · " if program else "")
+        + f"{s['target']}{variant}: {s['status']} in {s['duration_ns'] / 1e9:.2f} s"
+        + (f" ({s['error']})" if s.get("error") else "")
+        + (f" · exit status {s['exit_code']}" if program else ""),
         f"  tasks {s['tasks']} ({outcomes}) · alive at most {s['max_concurrency']}"
         f" · in flight at most {s['in_flight_max']} · steps {s['steps']}",
         f"  longest block {block} · loop lag p50 {_ms(s['loop_lag_p50_ns'])},"
@@ -209,17 +296,13 @@ def _export(trace_path: str, out: str) -> int:
 
 
 def _gui(args: argparse.Namespace) -> int:
-    if getattr(args, "target", None):
-        from loopviz.session import TargetError, resolve
-
-        try:
-            resolve(args.target, getattr(args, "variant", None))
-        except TargetError as exc:
-            raise UsageError(str(exc)) from None
+    target = None
+    if getattr(args, "target", None) or getattr(args, "module", None):
+        target = _target(args)  # bad input is reported before any window appears
     from loopviz.ui.app import run_gui
 
     return run_gui(
-        getattr(args, "target", None), variant=getattr(args, "variant", None),
+        target, variant=getattr(args, "variant", None),
         run=getattr(args, "run", False), presentation=getattr(args, "presentation", False),
         open_trace=getattr(args, "open_trace", None), screenshot=getattr(args, "screenshot", None),
         quit_after_run=getattr(args, "quit_after_run", False),

@@ -74,6 +74,22 @@ class Recording:
                 plugin.install(self)
         return self
 
+    def pause(self) -> None:
+        """The recorded thread is outside the loop (a program's top level between its loop runs):
+        no heartbeat is expected, so its absence is no stall, and the probes' timers wait."""
+        if self.heartbeat is not None:
+            self.heartbeat.pause()
+        for probe in self._probes:
+            probe.stop()
+
+    def resume(self) -> None:
+        """The loop runs again (undoes :meth:`pause`)."""
+        if self.heartbeat is not None:
+            self.heartbeat.resume()
+        for probe in self._probes:
+            probe.stop()
+            probe.start()
+
     def stop(self) -> Trace:
         for plugin in reversed(self._diag_plugins):
             plugin.uninstall()

@@ -54,23 +54,41 @@ def test_run_prints_a_summary_and_writes_both_trace_files(tmp_path):
 
 def test_run_json_keeps_stdout_for_json_only(tmp_path):
     script = tmp_path / "talky.py"
-    script.write_text("import asyncio\nasync def main():\n    print('hello from main')\n"
-                      "    await asyncio.sleep(0.01)\n")
-    proc = loopviz("run", str(script), "--json", "--loop", "asyncio")
+    script.write_text(textwrap.dedent("""
+        import asyncio, os, subprocess, sys
+        print('printed while loading')
+        os.write(1, b'written to fd 1\\n')
+        subprocess.run([sys.executable, '-c', 'print("from a child process")'])
+        async def main():
+            print('hello from main')
+            await asyncio.sleep(0.01)
+        asyncio.run(main())
+    """))
+    proc = loopviz("run", "--json", "--loop", "asyncio", str(script))
     assert proc.returncode == 0, proc.stderr
     summary = json.loads(proc.stdout)
-    assert "hello from main" in proc.stderr
+    for line in ("printed while loading", "written to fd 1", "from a child process",
+                 "hello from main"):
+        assert line in proc.stderr
     for key in ("target", "variant", "duration_ns", "tasks", "outcomes", "longest_block_ns",
-                "loop_lag_p50_ns", "loop_lag_p99_ns", "diagnostics", "findings"):
+                "loop_lag_p50_ns", "loop_lag_p99_ns", "diagnostics", "findings", "exit_code"):
         assert key in summary
-    assert summary["outcomes"] == {"result": 1}
+    assert summary["exit_code"] == 0 and summary["status"] == "finished"
+
+
+def test_arguments_after_the_program_are_the_programs_own(tmp_path):
+    script = tmp_path / "echo_args.py"
+    script.write_text("import asyncio, sys\nprint(sys.argv)\n"
+                      "asyncio.run(asyncio.sleep(0))\n")
+    proc = loopviz("run", "--loop", "asyncio", str(script), "--json", "-m", "x")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == f"{[str(script), '--json', '-m', 'x']}\n"
 
 
 BAD_SCRIPTS = {
     "syntax.py": ("async def main(:\n    pass\n", "syntax.py:1: syntax error"),
     "nomain.py": ("x = 1\n", "defines no main()"),
     "sync.py": ("def main():\n    pass\n", "main is not async"),
-    "exits.py": ("import sys\nsys.exit(3)\n", "called sys.exit(3)"),
 }
 
 
@@ -79,7 +97,7 @@ def test_bad_scripts_get_one_line_and_exit_code_2(tmp_path, capsys, name):
     source, message = BAD_SCRIPTS[name]
     path = tmp_path / name
     path.write_text(source)
-    assert main(["run", str(path), "--loop", "asyncio"]) == 2
+    assert main(["run", "--loop", "asyncio", str(path)]) == 2
     err = capsys.readouterr().err.strip()
     assert message in err and len(err.splitlines()) == 1
 
@@ -99,7 +117,7 @@ def test_bad_usage_gets_one_line_and_exit_code_2(capsys, args, message):
     assert len(err.splitlines()) == 1
 
 
-def test_a_main_that_raises_is_a_result_with_exit_code_0(tmp_path, capsys):
+def test_a_program_that_raises_exits_1_as_under_python(tmp_path, capsys):
     path = tmp_path / "raises.py"
     path.write_text(textwrap.dedent("""
         import asyncio
@@ -107,24 +125,34 @@ def test_a_main_that_raises_is_a_result_with_exit_code_0(tmp_path, capsys):
             await asyncio.sleep(0)
             raise ValueError("broken on purpose")
     """))
-    assert main(["run", str(path), "--loop", "asyncio"]) == 0
-    out = capsys.readouterr().out
-    assert "raised" in out and "ValueError: broken on purpose" in out
+    assert main(["run", "--loop", "asyncio", str(path)]) == 1
+    captured = capsys.readouterr()
+    assert captured.out == ""  # the program printed nothing: stdout stays its own
+    assert "raised" in captured.err and "ValueError: broken on purpose" in captured.err
 
 
-def test_a_main_that_calls_sys_exit_is_contained(tmp_path, capsys):
+@pytest.mark.parametrize("loop", ["qt", "asyncio"])
+def test_sys_exit_is_the_programs_exit_status(tmp_path, capsys, loop):
     path = tmp_path / "exit_in_main.py"
     path.write_text("import sys\nasync def main():\n    sys.exit(4)\n")
-    assert main(["run", str(path), "--loop", "qt"]) == 0
-    assert "exited" in capsys.readouterr().out
+    assert main(["run", "--loop", loop, str(path)]) == 4
+    assert "exited" in capsys.readouterr().err
+
+
+def test_sys_exit_while_loading_is_a_result_not_bad_input(tmp_path, capsys):
+    path = tmp_path / "exits.py"
+    path.write_text("import sys\nsys.exit(3)\n")
+    assert main(["run", "--loop", "asyncio", str(path)]) == 3
+    assert "exit status 3" in capsys.readouterr().err
 
 
 def test_timeout_cancels_a_main_that_waits_forever(tmp_path, capsys):
     path = tmp_path / "forever.py"
     path.write_text("import asyncio\nasync def main():\n    await asyncio.Event().wait()\n")
-    assert main(["run", str(path), "--timeout", "0.3", "--json", "--loop", "asyncio"]) == 0
+    assert main(["run", "--timeout", "0.3", "--json", "--loop", "asyncio", str(path)]) == 130
     summary = json.loads(capsys.readouterr().out)
-    assert summary["status"] == "timeout" and summary["outcomes"] == {"cancelled": 1}
+    assert summary["status"] == "timeout"
+    assert summary["outcomes"].get("cancelled") == 1
 
 
 def test_export_rejects_a_corrupt_trace_with_one_line(tmp_path, capsys):

@@ -46,22 +46,36 @@ def test_a_corrupt_trace_file_gives_an_error_and_the_window_stays_usable(
     assert run_to_end(window).status == "finished"
 
 
+def test_a_script_with_a_syntax_error_is_refused_with_one_line(window, errors,
+                                                               tmp_path) -> None:
+    path = tmp_path / "syntax.py"
+    path.write_text("async def main(:\n    pass\n")
+    spec_before = window.spec
+    assert not window.open_script(str(path))
+    assert len(errors) == 1 and "syntax error" in errors[0][1] and "\n" not in errors[0][1]
+    assert window.spec == spec_before
+
+
 SCRIPTS = {
-    "syntax": ("async def main(:\n    pass\n", "syntax error"),
-    "no_main": ("x = 1\n", "no main"),
+    "no_main": ("x = 1\nprint('module code ran')\n", "no main"),
     "sync_main": ("def main():\n    return 1\n", "not async"),
 }
 
 
 @pytest.mark.parametrize("name", sorted(SCRIPTS))
-def test_a_broken_script_is_refused_with_one_line(window, errors, tmp_path, name) -> None:
+def test_a_script_that_starts_no_loop_is_refused_with_one_line_when_run(
+        window, run_to_end, errors, tmp_path, capfd, name) -> None:
     source, words = SCRIPTS[name]
     path = tmp_path / f"{name}.py"
     path.write_text(source)
-    spec_before = window.spec
-    assert not window.open_script(str(path))
+    assert window.open_script(str(path))  # opening runs nothing of it
+    assert capfd.readouterr().out == ""
+    result = run_to_end(window)
+    assert result.status == "bad-input"
     assert len(errors) == 1 and words in errors[0][1] and "\n" not in errors[0][1]
-    assert window.spec == spec_before
+    assert window.actions.run.isEnabled()
+    choose(window, "interleaving", rounds=1, pause=0.05)
+    assert run_to_end(window).status == "finished"
 
 
 @pytest.mark.parametrize(("body", "status"), [

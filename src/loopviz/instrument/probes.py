@@ -48,19 +48,33 @@ class LagProbe:
 
 
 class Heartbeat:
-    """The UI thread's pulse. ``beat()`` must be called on the UI thread every ``interval_s``."""
+    """The UI thread's pulse. ``beat()`` must be called on the UI thread every ``interval_s``,
+    except while ``paused`` (the thread is outside the loop on purpose: a program's top level),
+    when beats are not recorded and the watchdog expects none."""
 
     def __init__(self, recorder: Recorder, interval_s: float = 0.01) -> None:
         self.recorder = recorder
         self.interval_s = interval_s
         self.last_beat_ns = _now()
         self.beats = 0
+        self.paused = False
 
     def beat(self) -> None:
         now = _now()
-        self.recorder.ui_heartbeat.append((now, now - self.last_beat_ns))
+        if not self.paused:
+            self.recorder.ui_heartbeat.append((now, now - self.last_beat_ns))
         self.last_beat_ns = now
         self.beats += 1
+
+    def pause(self) -> None:
+        """A last beat (a stall that lasted until now ends here), then no more until resume."""
+        if not self.paused:
+            self.beat()
+            self.paused = True
+
+    def resume(self) -> None:
+        self.last_beat_ns = _now()
+        self.paused = False
 
 
 class LoopTimerDriver:

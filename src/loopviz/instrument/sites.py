@@ -64,6 +64,15 @@ def is_user_file(filename: str) -> bool:
     return not path.startswith(_LIB_DIRS)
 
 
+def is_loopviz_file(filename: str) -> bool:
+    """loopviz's own code (its machinery, CLI and UI; not its demos): never user code, never in
+    a program's stack or traceback."""
+    if filename.startswith("<"):
+        return False
+    path = os.path.normcase(os.path.realpath(filename))
+    return path.startswith(_PKG_DIR) and not path.startswith(_DEMOS_DIR)
+
+
 def is_user_code(code: types.CodeType) -> bool:
     """:func:`is_user_file` for a code object, cached by ``id(code)`` (the hot path)."""
     cached = _user_cache.get(id(code))

@@ -275,6 +275,9 @@ class Watchdog:
         self._scan_beats()
         beat = self.heartbeat.last_beat_ns
         late = now - beat
+        if self.heartbeat.paused:  # outside the loop on purpose: nothing is stalled
+            self.stall = None
+            return
         if final:
             if late >= self.threshold_s * 1e9 and beat in self._samples:
                 self._finish(beat, now)

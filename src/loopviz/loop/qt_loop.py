@@ -61,6 +61,7 @@ class QtEventLoop(DefaultExecutorMixin, _QasyncLoop):
       directly, exactly where asyncio's own loop does.
     """
 
+    _nested_exec: QtCore.QEventLoop | None = None  # set only while run_forever nests
     schedule_hook: Callable[[_Callback, tuple[Any, ...]], _Callback] | None = None
     """Set by loopviz's instrumentation (never by user code): sees each ``call_soon`` (wake-ups
     carry the completed future; plain callbacks are Python functions; bare task steps pass
@@ -326,7 +327,7 @@ class QtEventLoop(DefaultExecutorMixin, _QasyncLoop):
         self._disarm()
         if self._already_running:
             self._cleanup_running()
-        self._qt_app.exit()
+        (self._nested_exec or self._qt_app).exit()
 
     # -- run / stop / close --------------------------------------------------------------------
     def run_forever(self) -> None:
@@ -340,12 +341,25 @@ class QtEventLoop(DefaultExecutorMixin, _QasyncLoop):
         try:
             with ctrl_c_interrupts(self._csock.fileno(), self._on_sigint):
                 self._arm_after_start()
-                self._qt_app.exec()
+                self._exec()
         finally:
             self._cleanup_running()
             exc, self._pending_exc = self._pending_exc, None
         if exc is not None:
             raise exc
+
+    def _exec(self) -> None:
+        """The application's ``exec()``; inside another Qt event loop of this thread (the desktop
+        app runs a program's ``asyncio.run`` from a slot) a nested QEventLoop instead, as a
+        modal dialog runs, which :meth:`_request_exit` quits without quitting the app."""
+        if QtCore.QThread.currentThread().loopLevel() == 0:
+            self._qt_app.exec()
+            return
+        self._nested_exec = QtCore.QEventLoop()
+        try:
+            self._nested_exec.exec()
+        finally:
+            self._nested_exec = None
 
     def stop(self) -> None:
         """Stop after the current iteration (or after one iteration, if not running yet)."""

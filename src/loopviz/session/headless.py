@@ -1,5 +1,6 @@
 """Headless runs: the same Session on a fresh loop (loopviz's Qt loop offscreen, or plain
-asyncio), closed afterwards. Used by ``loopviz run`` and the tests."""
+asyncio), closed afterwards. Used by ``loopviz run`` and the tests. A demo runs as a task on
+the loop; a program runs as ``python`` runs it, its own ``asyncio.run`` driving the loop."""
 
 from __future__ import annotations
 
@@ -54,6 +55,8 @@ def run_headless(target: Target, *, timeout: float | None = None, loop: str = "q
                       loop_heartbeat=heartbeat_on_loop, **session_kw)
     session.recorder.meta["loop"] = "loopviz-qt" if loop == "qt" else "asyncio"
     try:
+        if target.program is not None:
+            return session.run_program(ev_loop)
         return ev_loop.run_until_complete(session.run())
     finally:
         close_loop(ev_loop)

@@ -1,22 +1,32 @@
-"""A Session is one run of one target: instrument the running loop, start ``main`` as a task,
-enforce the time limit by cancelling, contain whatever the target does wrong, and put the loop
-back as it was. The GUI and the headless CLI run the very same Session.
+"""A Session is one run of one target: instrument the loop, run the target, enforce the time
+limit, contain whatever the target does wrong, and put the loop back as it was. The GUI and the
+headless CLI run the very same Session.
+
+A demo runs as a task (:meth:`Session.run`, a coroutine on a running loop). A user's program
+runs as ``python`` would run it (:meth:`Session.run_program`, synchronous, on a loop that is not
+running yet): its own ``asyncio.run`` drives the session's loop, and the recording is paused
+while the program is outside its loop (imports, work between two runs), which is no stall of
+the loop.
 """
 
 from __future__ import annotations
 
 import asyncio
 import sys
+import threading
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from loopviz.recording import Recording
 from loopviz.session.targets import Target
 from loopviz.trace import Finding, Recorder, Trace
 from loopviz.trace.concurrency import in_flight_peak
 from loopviz.trace.facts import facts
+
+if TYPE_CHECKING:
+    from loopviz.session.host import ProgramHost
 
 LEFTOVER_GRACE_S = 0.05
 LEFTOVER_CANCEL_WAIT_S = 2.0
@@ -43,10 +53,11 @@ class SessionPlugin(Protocol):
 class RunResult:
     target: Target
     trace: Trace
-    status: str  # finished | raised | cancelled | timeout | exited
+    status: str  # finished | raised | cancelled | timeout | exited | bad-input (a program's)
     error: str | None
     findings: list[Finding] = field(default_factory=list)
     value: Any = None
+    exit_code: int | None = None  # a program's exit status, as under ``python``
 
     def summary(self) -> dict[str, Any]:
         out = self.trace.summary()
@@ -56,6 +67,8 @@ class RunResult:
                    facts=[{"text": f.text, "ok": f.ok, "kind": f.kind, "count": f.count,
                            "t_ns": f.t_ns, "file": f.file, "line": f.line}
                           for f in facts(self.trace, self.findings)])
+        if self.exit_code is not None:
+            out["exit_code"] = self.exit_code
         return out
 
 
@@ -88,22 +101,81 @@ class Session:
         self.result: RunResult | None = None
         self._timed_out = False
         self._cancel_requested = False
+        self._host: ProgramHost | None = None
         self.on_finished: list[Callable[[RunResult], None]] = []
 
     @property
     def running(self) -> bool:
-        return self.main_task is not None and self.result is None
+        started = self.main_task is not None or self._host is not None
+        return started and self.result is None
 
     def cancel(self) -> None:
-        """Cancel the target from outside, the way a CancellationToken would."""
+        """Cancel the target from outside, the way a CancellationToken would (a program gets
+        what Ctrl-C would give it)."""
         self._cancel_requested = True
+        if self._host is not None:
+            self._host.interrupt()
         if self.main_task is not None and not self.main_task.done():
             self.main_task.cancel("cancelled by the user")
 
     def _on_timeout(self) -> None:
-        if self.main_task is not None and not self.main_task.done():
+        if self._host is not None:
+            self._timed_out = True
+            self._host.interrupt()
+        elif self.main_task is not None and not self.main_task.done():
             self._timed_out = True
             self.main_task.cancel(f"time limit of {self.timeout:g} s reached")
+
+    def run_program(self, loop: asyncio.AbstractEventLoop) -> RunResult:
+        """Run the target's program to its end on ``loop`` (not running; this thread owns it)."""
+        program = self.target.program
+        if program is None:
+            raise ValueError(f"{self.target.id} is a demo: run it with Session.run()")
+        from loopviz.session.host import ProgramHost
+
+        recording = self.recording
+        recording._loop = loop
+        self._host = host = ProgramHost(program, loop, on_enter=recording.resume,
+                                        on_leave=recording.pause)
+        recording.start()
+        recording.pause()  # the program starts outside its loop
+        for plugin in self.plugins:
+            plugin.start(self)
+        timer = None
+        if self.timeout:
+            timer = threading.Timer(self.timeout, self._on_timeout)
+            timer.daemon = True
+            timer.start()
+        if self._cancel_requested:
+            host.interrupt()
+        try:
+            ending = host.run()
+        finally:
+            if timer is not None:
+                timer.cancel()
+            trace = self._stop_recording()
+        status, error = ending.status, ending.error
+        if status == "interrupted":
+            if self._timed_out:
+                status, error = "timeout", f"stopped at the time limit of {self.timeout:g} s"
+            elif self._cancel_requested:
+                status, error = "cancelled", "cancelled by the user"
+            else:
+                status = "raised"
+        self.result = RunResult(self.target, trace, status, error, self._findings(trace),
+                                host.value, ending.exit_code)
+        for callback in self.on_finished:
+            callback(self.result)
+        return self.result
+
+    def _stop_recording(self) -> Trace:
+        for plugin in reversed(self.plugins):
+            try:
+                plugin.stop(self)
+            except Exception as exc:  # a broken plugin must not lose the trace
+                print(f"loopviz: {type(plugin).__name__}.stop failed: {exc!r}",
+                      file=sys.stderr)
+        return self.recording.stop()
 
     async def run(self) -> RunResult:
         loop = asyncio.get_running_loop()
@@ -114,6 +186,7 @@ class Session:
             plugin.start(self)
         timer = None
         try:
+            assert self.target.make_main is not None, "a program runs with run_program()"
             coro = self.target.make_main()
             self.main_task = loop.create_task(_exit_guard(coro), name="main")
             # The task runs our SystemExit guard around main(): name it after main itself.
@@ -130,13 +203,7 @@ class Session:
         finally:
             if timer is not None:
                 timer.cancel()
-            for plugin in reversed(self.plugins):
-                try:
-                    plugin.stop(self)
-                except Exception as exc:  # a broken plugin must not lose the trace
-                    print(f"loopviz: {type(plugin).__name__}.stop failed: {exc!r}",
-                          file=sys.stderr)
-            trace = self.recording.stop()
+            trace = self._stop_recording()
         self.result = self._result(trace)
         for callback in self.on_finished:
             callback(self.result)
@@ -174,8 +241,10 @@ class Session:
                 error = "".join(traceback.format_exception_only(type(exc), exc)).strip()
             else:
                 value = task.result()
+        return RunResult(self.target, trace, status, error, self._findings(trace), value)
+
+    def _findings(self, trace: Trace) -> list[Finding]:
         try:
-            findings = self.target.findings(trace)
+            return self.target.findings(trace)
         except Exception as exc:  # a check that breaks must not lose the run
-            findings = [Finding(f"check failed: {type(exc).__name__}: {exc}", ok=False)]
-        return RunResult(self.target, trace, status, error, findings, value)
+            return [Finding(f"check failed: {type(exc).__name__}: {exc}", ok=False)]

@@ -1,38 +1,35 @@
-"""What can be run: a demo from the catalogue, or a user's ``.py`` file with ``async def main()``.
+"""What can be run: a demo from the catalogue, or a user's program (a ``.py`` file, or a module
+with ``-m``) run as ``python`` runs it.
 
-Resolving never runs the target's ``main``; loading a script does execute its top level (that
-is how Python defines ``main``), inside its own module namespace. Every way a target can be
-wrong becomes one :class:`TargetError` with a one-line message.
+Resolving never runs anything of the target: a program is read and compiled only (it runs once,
+as ``__main__``, when a session runs it). Every way a target can be wrong before it runs
+becomes one :class:`TargetError` with a one-line message.
 """
 
 from __future__ import annotations
 
-import inspect
 import os
-import types
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from loopviz.demos import Demo, get_demo
+from loopviz.session.program import Program, TargetError, find_program
 from loopviz.trace import Finding, Trace
 from loopviz.trace.concurrency import in_flight_peak
 
 
-class TargetError(Exception):
-    """Bad input: unknown demo, unreadable file, syntax error, no async ``main``."""
-
-
 @dataclass
 class Target:
-    id: str  # demo id, or the script's path
+    id: str  # demo id, or how the program was named (``prog.py``, ``-m pkg.mod``)
     title: str
     variant: str | None
     source_file: str
-    make_main: Callable[[], Coroutine[Any, Any, Any]]
+    make_main: Callable[[], Coroutine[Any, Any, Any]] | None  # a demo's; None for a program
     demo: Demo | None = None
     params: dict[str, Any] = field(default_factory=dict)
+    program: Program | None = None
 
     def findings(self, trace: Trace) -> list[Finding]:
         if self.demo is not None:
@@ -56,58 +53,40 @@ def general_findings(trace: Trace) -> list[Finding]:
     return out
 
 
-def resolve(spec: str, variant: str | None = None,
-            params: dict[str, Any] | None = None) -> Target:
-    """A demo id or a path to a ``.py`` file → a runnable Target (TargetError otherwise)."""
+def resolve(spec: str, variant: str | None = None, params: dict[str, Any] | None = None,
+            *, args: tuple[str, ...] | list[str] = (), module: bool = False) -> Target:
+    """A demo id, a path to a program or (``module``) a module name → a runnable Target
+    (TargetError otherwise). ``args`` are the program's own arguments (its ``sys.argv[1:]``)."""
     params = dict(params or {})
     looks_like_path = spec.endswith(".py") or os.sep in spec or Path(spec).exists()
-    if not looks_like_path:
-        try:
-            demo = get_demo(spec)
-        except KeyError:
-            raise TargetError(f"unknown demo {spec!r} (see 'loopviz list')") from None
-        variant = variant or demo.default_variant
-        if variant not in demo.variants:
-            raise TargetError(f"demo {spec!r} has no variant {variant!r} "
-                              f"(choose from {', '.join(demo.variants)})")
-        unknown = set(params) - {p.name for p in demo.params}
-        if unknown:
-            raise TargetError(f"demo {spec!r} has no parameter {sorted(unknown)[0]!r}")
-        return Target(demo.id, demo.title, variant, demo.source_file(),
-                      lambda: demo.make_main(variant, **params), demo, params)
-    if variant not in (None, "default"):
-        raise TargetError("--variant applies to demos, not to scripts")
-    return load_script(spec)
+    if module or looks_like_path:
+        if variant not in (None, "default"):
+            raise TargetError("--variant applies to demos, not to programs")
+        if params:
+            raise TargetError("--param applies to demos, not to programs")
+        return program_target(find_program(spec, module=module, args=tuple(args)))
+    if args:
+        raise TargetError(f"demo {spec!r} takes no arguments of its own (got {args[0]!r})")
+    try:
+        demo = get_demo(spec)
+    except KeyError:
+        raise TargetError(f"unknown demo {spec!r} (see 'loopviz list')") from None
+    variant = variant or demo.default_variant
+    if variant not in demo.variants:
+        raise TargetError(f"demo {spec!r} has no variant {variant!r} "
+                          f"(choose from {', '.join(demo.variants)})")
+    unknown = set(params) - {p.name for p in demo.params}
+    if unknown:
+        raise TargetError(f"demo {spec!r} has no parameter {sorted(unknown)[0]!r}")
+    return Target(demo.id, demo.title, variant, demo.source_file(),
+                  lambda: demo.make_main(variant, **params), demo, params)
 
 
-def load_script(path_str: str) -> Target:
-    path = Path(path_str)
-    try:
-        source = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise TargetError(f"{path_str}: no such file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise TargetError(f"{path_str}: cannot read ({exc.__class__.__name__}: {exc})") from None
-    try:
-        code = compile(source, str(path.resolve()), "exec")
-    except SyntaxError as exc:
-        raise TargetError(f"{path_str}:{exc.lineno}: syntax error: {exc.msg}") from None
-    module = types.ModuleType(f"loopviz_script_{path.stem}")
-    module.__file__ = str(path.resolve())
-    try:
-        exec(code, module.__dict__)
-    except SystemExit as exc:
-        raise TargetError(f"{path_str}: called sys.exit({exc.code}) while loading") from None
-    except BaseException as exc:
-        raise TargetError(f"{path_str}: failed while loading: "
-                          f"{type(exc).__name__}: {exc}") from None
-    main = module.__dict__.get("main")
-    if main is None:
-        raise TargetError(f"{path_str}: defines no main() (write 'async def main(): ...')")
-    if not inspect.iscoroutinefunction(main):
-        raise TargetError(f"{path_str}: main is not async (write 'async def main(): ...')")
-    try:
-        inspect.signature(main).bind()
-    except TypeError:
-        raise TargetError(f"{path_str}: main() must take no required arguments") from None
-    return Target(str(path), path.name, None, str(path.resolve()), main)
+def program_target(program: Program) -> Target:
+    return Target(program.spec, program.title, None, program.source_file, None,
+                  program=program)
+
+
+def load_script(path_str: str, args: tuple[str, ...] = ()) -> Target:
+    """A program file → its Target (checked, not run)."""
+    return program_target(find_program(path_str, args=args))

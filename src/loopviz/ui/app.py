@@ -15,12 +15,15 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QCoreApplication, QTimer
 from PySide6.QtWidgets import QApplication
 
 from loopviz.ui.settings import APPLICATION, ORGANIZATION, AppSettings
+
+if TYPE_CHECKING:
+    from loopviz.session import Target
 
 SETTLE_MS = 400  # after the run: let the final trace reach every view and repaint
 START_DELAY_MS = 600  # before --run: the window's first layout and paint are not the demo's
@@ -92,7 +95,8 @@ def _fail(message: str, code: int = 2) -> int:
     return code
 
 
-def run_gui(target: str | None = None, *, variant: str | None = None, run: bool = False,
+def run_gui(target: str | Target | None = None, *, variant: str | None = None,
+            run: bool = False,
             presentation: bool = False, open_trace: str | None = None,
             screenshot: str | None = None, quit_after_run: bool = False,
             record: str | None = None, trace_out: str | None = None) -> int:
@@ -115,9 +119,9 @@ def run_gui(target: str | None = None, *, variant: str | None = None, run: bool 
         problem = display_problem()
         if problem is not None:
             return _fail(problem)
-    if target is not None:
+    if isinstance(target, str):
         try:
-            resolve(target, variant)  # bad input is reported before any window appears
+            target = resolve(target, variant)  # bad input is reported before any window
         except TargetError as exc:
             return _fail(str(exc))
     if open_trace is not None:

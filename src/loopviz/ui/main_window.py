@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from loopviz.demos import Demo, all_demos, get_demo
-from loopviz.session import RunResult, Session, TargetError, resolve
+from loopviz.session import RunResult, Session, Target, TargetError, resolve
 from loopviz.trace import Finding, Trace
 from loopviz.trace.source import recorded_source
 from loopviz.ui import files
@@ -70,6 +70,7 @@ class MainWindow(QMainWindow):
         self.status: tuple[str, str | None] | None = None
         self.selected_task: int | None = None
         self.spec: str | None = None
+        self.programs: dict[str, Target] = {}  # spec → a program opened with its arguments
         self.read_only_path: str | None = None
         self._run_started = 0.0
         self._side_views_at = 0.0
@@ -167,8 +168,13 @@ class MainWindow(QMainWindow):
         save_layout(self, self.settings)
 
     # ---- selection -------------------------------------------------------------------------
-    def select_target(self, spec: str, variant: str | None = None) -> None:
-        """Show a demo (by id) or a script (by path): explanation, controls, source."""
+    def select_target(self, spec: str | Target, variant: str | None = None) -> None:
+        """Show a demo (by id) or a program (a Target, or a path): explanation, controls,
+        source. Nothing of a program runs until Run."""
+        if isinstance(spec, Target):
+            if spec.program is not None:
+                self.programs[spec.id] = spec
+            spec = spec.id
         self.spec = spec
         try:
             demo: Demo | None = get_demo(spec)
@@ -186,9 +192,11 @@ class MainWindow(QMainWindow):
             self.code.show_source(demo.source_file())
             self.settings.set_last_demo(spec)
         else:
+            program = self.programs.get(spec)
             self.controls.set_demo(None)
-            self.explanation.show_script(spec)
-            self.code.show_source(os.path.abspath(spec))
+            self.explanation.show_script(spec if program is None else program.source_file)
+            self.code.show_source(os.path.abspath(spec) if program is None
+                                  else program.source_file)
         self._update_marks()
 
     def _variant_changed(self, variant: str) -> None:
@@ -203,12 +211,12 @@ class MainWindow(QMainWindow):
         if not path:
             return False
         try:
-            resolve(path)  # loads it once: a syntax error or missing main is reported now
+            target = resolve(path)  # reads and compiles it: a syntax error is reported now
         except TargetError as exc:
             files.show_error(self, "Open script", str(exc))
             return False
         self.settings.set_last_dir("script", os.path.dirname(os.path.abspath(path)))
-        self.select_target(path)
+        self.select_target(target)
         return True
 
     # ---- runs ------------------------------------------------------------------------------
@@ -221,8 +229,14 @@ class MainWindow(QMainWindow):
             return None
         demo = self.controls.demo
         try:
-            target = resolve(spec, self.controls.variant() if demo else None,
-                             self.controls.values() if demo else None)
+            program = self.programs.get(spec)
+            if program is not None and program.program is not None:
+                p = program.program  # read afresh: the file may have changed since
+                target = resolve(p.module or p.path or spec, args=p.args,
+                                 module=p.module is not None)
+            else:
+                target = resolve(spec, self.controls.variant() if demo else None,
+                                 self.controls.values() if demo else None)
         except TargetError as exc:
             files.show_error(self, "Run", str(exc))
             return None
@@ -250,9 +264,14 @@ class MainWindow(QMainWindow):
         self.status = (result.status, result.error)
         self.bridge.finish(result.trace)  # still live: the timeline brings the end into view
         self._end_run()
-        words = {"finished": "Finished", "raised": "main raised", "cancelled": "Cancelled",
-                 "timeout": "Stopped at the time limit", "exited": "main called sys.exit"}
+        program = result.target.program is not None
+        words = {"finished": "Finished", "raised": "raised" if program else "main raised",
+                 "cancelled": "Cancelled", "timeout": "Stopped at the time limit",
+                 "exited": "exited" if program else "main called sys.exit",
+                 "bad-input": "Cannot run it"}
         detail = f": {result.error}" if result.error and result.status != "cancelled" else ""
+        if result.status == "bad-input" and result.error:
+            files.show_error(self, "Run", result.error)
         self._status(f"{words.get(result.status, result.status)}{detail} "
                      f"({fmt_duration(result.trace.duration_ns)})")
         self.runFinished.emit(result)
