@@ -71,16 +71,15 @@ def _cancel_moments(trace: Trace) -> tuple[int, int] | None:
     """(requested, delivered) ns: when Cancel was due and when cancel() actually ran."""
     button = task_called(trace, "cancel-button")
     if button is not None:
-        sleeps = [w for w in trace.waits_of(button.id) if w.kind == "sleep"]
-        if sleeps and sleeps[0].end_ns is not None:
-            w = sleeps[0]
+        w = next((w for w in trace.waits_of(button.id) if w.kind == "sleep"), None)
+        if w is not None and w.end_ns is not None:
             return (w.due_ns if w.due_ns is not None else w.start_ns), w.end_ns
     root = task_called(trace, "main")
     if root is None or root.outcome != "cancelled":
         return None
     # The real Cancel button: main's wait on its TaskGroup was cut short at the delivery.
-    group = [w for w in trace.waits_of(root.id) if w.kind == "task" and w.end_ns is not None]
-    return (group[0].end_ns, group[0].end_ns) if group else None
+    ends = [w.end_ns for w in trace.waits_of(root.id) if w.kind == "task" and w.end_ns is not None]
+    return (ends[0], ends[0]) if ends else None
 
 
 def _held(trace: Trace, requested: int) -> tuple[int, int, int]:

@@ -8,6 +8,7 @@ import asyncio
 import contextlib
 import sys
 from collections.abc import Iterator
+from typing import Any
 
 from loopviz.demos.base import FIXED, PITFALL, Demo, Param, Question
 from loopviz.demos.evidence import secs, tasks_running
@@ -34,12 +35,13 @@ def eager_tasks() -> Iterator[None]:
     loop = asyncio.get_running_loop()
     base = loop.get_task_factory()
 
-    def factory(loop: asyncio.AbstractEventLoop, coro: object, **kw: object) -> asyncio.Task:
+    def factory(loop: asyncio.AbstractEventLoop, coro: Any, **kw: Any) -> asyncio.Future[Any]:
+        # eager_start is 3.12+ (typeshed's 3.11 Task and factory signature lack it).
         if base is None:
-            return asyncio.Task(coro, loop=loop, eager_start=True, **kw)  # type: ignore
+            return asyncio.Task(coro, loop=loop, eager_start=True, **kw)  # type: ignore[call-arg]
         return base(loop, coro, eager_start=True, **kw)  # type: ignore[call-arg]
 
-    loop.set_task_factory(factory)  # type: ignore[arg-type]
+    loop.set_task_factory(factory)
     try:
         yield
     finally:
@@ -91,9 +93,9 @@ def check(trace: Trace, variant: str, lookups: int = 8, fetch: float = 0.25,
     waited = [t for t in tasks if len(trace.waits_of(t.id)) == 1]
     miss_waits = [w.end_ns - w.start_ns for t in waited for w in trace.waits_of(t.id)
                   if w.end_ns is not None]
-    trips = [w.end_ns - w.start_ns for w in main_waits if w.kind == "task"
-             and any(trace.task(x) in one_step for x in w.targets)]
-    data = {"tasks": len(tasks), "hits": len(one_step), "misses": len(waited),
+    trips = [w.end_ns - w.start_ns for w in main_waits if w.end_ns is not None
+             and w.kind == "task" and any(trace.task(x) in one_step for x in w.targets)]
+    data: dict[str, float] = {"tasks": len(tasks), "hits": len(one_step), "misses": len(waited),
             "main_waits": len(main_waits)}
     out.append(Finding(
         f"{len(tasks)} lookup tasks: {len(one_step)} hits ran 1 step with no wait, "

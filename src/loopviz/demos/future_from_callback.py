@@ -6,14 +6,19 @@ This is how callback- and signal-based APIs become awaitable."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from loopviz.demos import widgets
 from loopviz.demos.base import DEFAULT, Demo, Param
 from loopviz.demos.evidence import secs
 from loopviz.trace import Finding, Trace
 
+if TYPE_CHECKING:  # PySide6 is imported when the button is made, so `loopviz list` stays fast
+    from PySide6.QtWidgets import QPushButton
 
-def make_button(on_click: object) -> object | None:
+
+def make_button(on_click: Callable[[], None]) -> QPushButton | None:
     """A small real QPushButton wired to ``on_click``; None without a QApplication (a plain
     asyncio loop in a terminal), where only the timer can complete the future."""
     from PySide6.QtWidgets import QApplication, QPushButton
@@ -61,9 +66,9 @@ def check(trace: Trace, variant: str, fallback: float = 2.5) -> list[Finding]:
     (waiter,) = trace.tasks_named("wait-for-user")
     waits = [w for w in trace.waits_of(waiter.id) if w.kind == "future"]
     steps = trace.steps_of(waiter.id)
-    if not waits or waits[0].ready_ns is None:
+    wait = waits[0] if waits else None
+    if wait is None or wait.ready_ns is None:
         return [Finding("wait-for-user never waited on a completed future", ok=False)]
-    wait = waits[0]
     done_at = wait.ready_ns
     # The timer's callback is a plain loop callback; a click comes from Qt, not from the loop.
     by_timer = any(c.label.endswith("on_fallback") and c.start_ns <= done_at <= c.end_ns

@@ -82,9 +82,9 @@ def check(trace: Trace, variant: str, jobs: int = 2, limit: int = 150_000) -> li
     start, end = trace.lifetime(work.id)
     frames = trace.steps_of(anim.id)
     busy = [s.end_ns - s.start_ns for s in frames if start <= s.start_ns and s.end_ns <= end]
-    timers = [w for w in trace.waits_of(anim.id) if w.due_ns is not None]
-    late_calm = ev.timer_lateness(w for w in timers if w.due_ns < start)
-    late_busy = ev.timer_lateness(w for w in timers if start <= w.due_ns <= end)
+    timers = [(w.due_ns, w) for w in trace.waits_of(anim.id) if w.due_ns is not None]
+    late_calm = ev.timer_lateness(w for due, w in timers if due < start)
+    late_busy = ev.timer_lateness(w for due, w in timers if start <= due <= end)
     worst_late = max(late_busy, default=0)
     calm_p50, busy_p50 = ev.percentile(late_calm, 0.5), ev.percentile(late_busy, 0.5)
     where_ran = [j for j in trace.jobs if j.function.endswith("count_primes")]

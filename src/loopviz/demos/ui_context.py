@@ -21,7 +21,7 @@ def load_report(seconds: float) -> str:
     return f"report loaded on {threading.current_thread().name}"
 
 
-async def refresh(label: object, seconds: float) -> None:
+async def refresh(label: widgets.QLabel, seconds: float) -> None:
     text = await asyncio.to_thread(load_report, seconds)  # the UI thread stays free meanwhile
     # Resumed on the loop's thread, which is the UI thread: updating the widget is safe.
     widgets.set_status(label, f"{text}, shown on {threading.current_thread().name}")
@@ -50,8 +50,9 @@ def check(trace: Trace, variant: str, seconds: float = 0.6) -> list[Finding]:
         f"{ev.thread_name(trace, job.thread)}",
         ok=job.thread is not None and job.thread != ui,
         data={"job_s": ((job.end_ns or 0) - (job.start_ns or 0)) / 1e9})]
-    waits = [w for w in trace.waits_of(task.id) if w.kind == "executor" and w.end_ns]
-    after = [s for s in trace.steps_of(task.id) if waits and s.start_ns >= waits[0].end_ns]
+    resumed = next((w.end_ns for w in trace.waits_of(task.id)
+                    if w.kind == "executor" and w.end_ns), None)
+    after = [s for s in trace.steps_of(task.id) if resumed is not None and s.start_ns >= resumed]
     if after:
         out.append(Finding(
             f"the step after 'await to_thread' ran on {ev.thread_name(trace, after[0].thread)} "

@@ -33,7 +33,7 @@ def status_label(text: str = "", title: str = "loopviz demo") -> QLabel:
 
 
 def on_ui_thread() -> bool:
-    uis = {a.ui_ident for a in report.active()} or {threading.main_thread().ident}
+    uis: set[int | None] = {a.ui_ident for a in report.active()} or {threading.main_thread().ident}
     return threading.get_ident() in uis
 
 

@@ -24,7 +24,7 @@ def download(parts: int, report: Callable[[str], None]) -> None:
         report(f"downloaded {part} of {parts}")
 
 
-async def show_progress(label: object, updates: asyncio.Queue[str | None]) -> None:
+async def show_progress(label: widgets.QLabel, updates: asyncio.Queue[str | None]) -> None:
     # A task on the loop, that is on the UI thread: the one place widgets may be touched.
     while (text := await updates.get()) is not None:
         widgets.set_status(label, text)

@@ -6,11 +6,15 @@ rectangle of each frame, which keeps timeline replays small). Frames come from
 from __future__ import annotations
 
 import os
+from typing import TYPE_CHECKING
 
 from loopviz.ui.teaching.replay_frames import FINAL_HOLD_MS, ReplayFile
 
+if TYPE_CHECKING:
+    from PIL import Image
 
-def save_gif(frames: list, path: str, fps: float) -> ReplayFile:
+
+def save_gif(frames: list[Image.Image], path: str, fps: float) -> ReplayFile:
     """Encode ``frames`` as a looping GIF; the last frame holds ``FINAL_HOLD_MS``."""
     from PIL import Image
 

@@ -9,11 +9,15 @@ from __future__ import annotations
 
 import math
 import os
+from typing import TYPE_CHECKING
 
 from loopviz.ui.teaching.replay_frames import ReplayFile
 
+if TYPE_CHECKING:
+    from PIL import Image
 
-def save_mp4(frames: list, path: str, fps: float, *, hold_ms: int = 0) -> ReplayFile:
+
+def save_mp4(frames: list[Image.Image], path: str, fps: float, *, hold_ms: int = 0) -> ReplayFile:
     """Encode Pillow RGB ``frames`` at ``fps``; the last frame is held ``hold_ms`` longer.
     Raises RuntimeError with the install hint when the ``video`` extra is missing."""
     try:

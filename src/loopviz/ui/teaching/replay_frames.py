@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QImage, QPainter
@@ -20,6 +21,9 @@ from PySide6.QtWidgets import QApplication, QWidget
 
 from loopviz.trace import Trace
 from loopviz.trace.timeslice import timeslice
+
+if TYPE_CHECKING:  # Pillow is imported when a replay is exported, not with the app
+    from PIL import Image
 
 FINAL_HOLD_MS = 2000  # the last frame stays this long (before a GIF loops)
 RECORD_SIZE = (1280, 800)  # the window while recording unattended (``--record``)
@@ -45,7 +49,7 @@ def frame_times(duration_ns: int, fps: float, speed: float) -> list[int]:
     return [min(duration_ns, round(i * step)) for i in range(count)] + [duration_ns]
 
 
-def to_pil(image: QImage) -> object:
+def to_pil(image: QImage) -> Image.Image:
     """A QImage as a Pillow RGB image (copied)."""
     from PIL import Image
 
@@ -85,7 +89,7 @@ def burn_caption(image: QImage, caption: str, clock: str, *, points: float = 18.
 
 def render_frames(trace: Trace, widget: QWidget, show: Callable[[Trace, int], str], *,
                   fps: float = 10.0, speed: float = 1.0, max_width: int = 1100,
-                  caption_points: float = 18.0) -> list:
+                  caption_points: float = 18.0) -> list[Image.Image]:
     """The replay of ``trace`` as Pillow RGB frames, one per :func:`frame_times` instant.
 
     ``show(trace_at_t, t_ns)`` makes the views show instant ``t_ns`` and returns the caption to

@@ -71,12 +71,12 @@ class AsyncStackPanel(QTreeWidget):
 
     def rows(self) -> list[tuple[str, ...]]:
         """(column 0, column 1) of every row, depth first: what a reader sees (for tests)."""
-        out = []
-        for i in range(self.topLevelItemCount()):
-            top = self.topLevelItem(i)
+        out: list[tuple[str, ...]] = []
+        tops = (self.topLevelItem(i) for i in range(self.topLevelItemCount()))
+        for top in filter(None, tops):
             out.append((top.text(0), top.text(1)))
-            out += [("  " + top.child(k).text(0), top.child(k).text(1))
-                    for k in range(top.childCount())]
+            kids = (top.child(k) for k in range(top.childCount()))
+            out += [("  " + kid.text(0), kid.text(1)) for kid in filter(None, kids)]
         return out
 
     def set_scale(self, scale: float) -> None:
