@@ -40,7 +40,7 @@ from PySide6.QtWidgets import QApplication
 
 from loopviz.ui.palette import STATE_KEYS
 from loopviz.ui.timeline.index import Segments
-from loopviz.ui.timeline.layout import Lane
+from loopviz.ui.timeline.lanes import Lane
 from loopviz.ui.timeline.view import TimelineView
 
 LANES = 24

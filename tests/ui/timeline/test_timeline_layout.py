@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from loopviz.ui.timeline.describe import describe, fmt_duration
-from loopviz.ui.timeline.layout import TimelineModel, order_lanes, visible_lanes
+from loopviz.ui.timeline.lanes import order_lanes, visible_lanes
+from loopviz.ui.timeline.layout import TimelineModel
 
 from .conftest import MS, make_trace, step, task
 

@@ -19,26 +19,17 @@ from typing import Any
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import (
-    QComboBox,
-    QDockWidget,
-    QHBoxLayout,
-    QLabel,
-    QMainWindow,
-    QSplitter,
-    QToolButton,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QDockWidget, QMainWindow, QWidget
 
 from loopviz.trace import Trace
 from loopviz.trace.captions import caption_at
 from loopviz.ui.code_view import code_marks
 from loopviz.ui.teaching.captions import CaptionBar
 from loopviz.ui.teaching.cursor import TimeCursor
+from loopviz.ui.teaching.dock import TeachingDock, TransportBar
 from loopviz.ui.teaching.queues import LoopQueuesView
 from loopviz.ui.teaching.quiz import QuizPanel
-from loopviz.ui.teaching.replay import SPEEDS, ReplayController
+from loopviz.ui.teaching.replay import ReplayController
 from loopviz.ui.teaching.stack_panel import AsyncStackPanel
 
 LIVE_PANEL_MS = 250  # during a live run the panels follow "now" at most this often
@@ -63,8 +54,6 @@ class Teaching:
         self.stack = AsyncStackPanel()
         self.queues = LoopQueuesView()
         self.quiz = QuizPanel()
-        self.clock = QLabel("")
-        self.speed_box = QComboBox()
         self._live_timer = QTimer(window)
         self._live_timer.setSingleShot(True)
         self._live_timer.setInterval(LIVE_PANEL_MS)
@@ -74,53 +63,15 @@ class Teaching:
         self._connect()
 
     # ---- construction ----------------------------------------------------------------------
-    def _transport(self) -> QWidget:
-        bar = QWidget()
-        row = QHBoxLayout(bar)
-        row.setContentsMargins(4, 0, 4, 0)
-        self.buttons: dict[str, QToolButton] = {}
-        for key, text, tip in (("home", "|◀◀", "Start (Home)"), ("prev", "◀", "Previous event (←)"),
-                               ("play", "▶ Replay", "Replay / pause (Space)"),
-                               ("next", "▶", "Next event (→)"), ("end", "▶▶|", "End (End)")):
-            button = QToolButton(text=text)
-            button.setToolTip(tip)
-            button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-            row.addWidget(button)
-            self.buttons[key] = button
-        for speed in SPEEDS:
-            self.speed_box.addItem(f"{speed:g}×", speed)
-        self.speed_box.setCurrentIndex(SPEEDS.index(1.0))
-        self.speed_box.setToolTip("Replay speed ([ slower, ] faster)")
-        row.addWidget(self.speed_box)
-        row.addWidget(self.clock, 1)
-        return bar
-
     def _build_docks(self) -> None:
         w = self.window
-        body = QWidget()
-        col = QVBoxLayout(body)
-        col.setContentsMargins(0, 0, 0, 0)
-        col.setSpacing(2)
-        col.addWidget(self._transport())
-        col.addWidget(self.caption)
-        split = QSplitter(Qt.Orientation.Horizontal)
-        split.setObjectName("splitter-teaching")
-        self.queues.setMinimumHeight(170)
-        split.addWidget(self.queues)
-        split.addWidget(self.stack)
-        split.setSizes([900, 500])
-        col.addWidget(split, 1)
-        self.dock = QDockWidget("Replay · loop queues · async stack", w)
-        self.dock.setObjectName("dock-teaching")
-        self.dock.setWidget(body)
+        self.transport = TransportBar()
+        self.dock = TeachingDock(w, self.transport, self.caption, self.queues, self.stack)
         w.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.dock)
         # Hidden until a teaching action needs it (the timeline gets the room by default);
         # F9 toggles it, and the window remembers the choice.
         self.dock.hide()
-        toggle = self.dock.toggleViewAction()
-        toggle.setText("Teaching &panel (replay, loop queues, async stack)")
-        toggle.setShortcut(QKeySequence("F9"))
-        w.addAction(toggle)
+        w.addAction(self.dock.toggleViewAction())
         self.quiz_dock = QDockWidget("Predict, then run", w)
         self.quiz_dock.setObjectName("dock-quiz")
         self.quiz_dock.setWidget(self.quiz)
@@ -176,14 +127,15 @@ class Teaching:
 
     def _connect(self) -> None:
         w = self.window
-        b = self.buttons
+        b = self.transport.buttons
         b["home"].clicked.connect(self.cursor.home)
         b["prev"].clicked.connect(lambda: self.cursor.step(-1))
         b["play"].clicked.connect(lambda: self.toggle_replay())
         b["next"].clicked.connect(lambda: self.cursor.step(+1))
         b["end"].clicked.connect(self.show_end)
-        self.speed_box.currentIndexChanged.connect(
-            lambda i: self.replay.set_speed(self.speed_box.itemData(i)))
+        speed_box = self.transport.speed_box
+        speed_box.currentIndexChanged.connect(
+            lambda i: self.replay.set_speed(speed_box.itemData(i)))
         self.replay.speedChanged.connect(self._speed_changed)
         self.replay.frame.connect(self.show_frame)
         self.replay.playingChanged.connect(self._playing_changed)
@@ -316,12 +268,10 @@ class Teaching:
         self.replaying = False  # the last frame was the whole trace: nothing to restore
 
     def _playing_changed(self, playing: bool) -> None:
-        self.buttons["play"].setText("⏸ Pause" if playing else "▶ Replay")
+        self.transport.buttons["play"].setText("⏸ Pause" if playing else "▶ Replay")
 
     def _speed_changed(self, speed: float) -> None:
-        i = self.speed_box.findData(speed)
-        if i >= 0 and i != self.speed_box.currentIndex():
-            self.speed_box.setCurrentIndex(i)
+        self.transport.show_speed(speed)
         self._refresh_panels()
 
     # ---- panels ----------------------------------------------------------------------------
@@ -330,8 +280,9 @@ class Teaching:
         t = self.cursor.effective_ns()
         live_now = self.window.runs.running and self.cursor.t_ns is None
         if live_now and not self._live_ok():
-            self.clock.setText("  t = now   ·   a big run: the panels show the cursor's instant "
-                               "(click the timeline) or the end")
+            self.transport.clock.setText(
+                "  t = now   ·   a big run: the panels show the cursor's instant "
+                "(click the timeline) or the end")
             return ""
         self.stack.show_at(trace, t)
         self.queues.show_at(trace, t)
@@ -341,7 +292,8 @@ class Teaching:
             w.code.set_marks(code_marks(trace, w.code.source_file, w.selected_task, t))
         end = trace.duration_ns / 1e9 if trace is not None else 0.0
         mark = "now" if self.cursor.t_ns is None else f"{t / 1e9:.3f} s"
-        self.clock.setText(f"  t = {mark} / {end:.3f} s   ·   replay {self.replay.speed:g}×")
+        self.transport.clock.setText(
+            f"  t = {mark} / {end:.3f} s   ·   replay {self.replay.speed:g}×")
         return self.caption.text() if self.caption.enabled else \
             (caption_at(trace, t, hold_ns or SCRUB_HOLD_NS) if trace is not None else "")
 

@@ -17,7 +17,8 @@ from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPicture
 
 from loopviz.ui.palette import LIGHT, Palette
-from loopviz.ui.timeline.layout import Lane, TimelineModel
+from loopviz.ui.timeline.lanes import Lane
+from loopviz.ui.timeline.layout import TimelineModel
 
 INDENT_PX = 14  # per depth level, before presentation scaling
 

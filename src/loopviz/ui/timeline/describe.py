@@ -5,7 +5,8 @@ from __future__ import annotations
 import os
 
 from loopviz.trace import Trace
-from loopviz.ui.timeline.layout import RECORD_KIND, Hit
+from loopviz.ui.timeline.lanes import Hit
+from loopviz.ui.timeline.layout import RECORD_KIND
 
 
 def fmt_duration(seconds: float) -> str:

@@ -3,10 +3,10 @@
 Pure (no Qt): built from a :class:`~loopviz.trace.Trace`, unit-tested without a window; the
 GraphicsObject in ``item.py`` only paints what this hands it.
 
-Lanes: one per thread that did anything (the UI/loop thread first, then each executor worker,
-then other threads), then one per task in tree order (children under their parent, by creation).
-Each lane has a *key* that never changes while the model lives; collapsing a parent or a new task
-only changes ``row_of_key`` (key -> row, -1 when hidden), never the segment arrays.
+Lanes (ordered by ``lanes.order_lanes``): one per thread that did anything, then one per task
+in tree order. Each lane has a *key* that never changes while the model lives; collapsing a
+parent or a new task only changes ``row_of_key`` (key -> row, -1 when hidden), never the
+segment arrays.
 
 Segments follow ``Trace.segments`` semantics on task lanes (running steps; a wait split into
 *waiting* [start, ready) and *ready* [ready, end); an open wait runs to "now"), plus a *blocked*
@@ -33,6 +33,7 @@ from loopviz.trace import Trace
 from loopviz.trace.records import Wait
 from loopviz.ui.palette import STATE_KEYS
 from loopviz.ui.timeline.index import SegmentIndex, Segments
+from loopviz.ui.timeline.lanes import Hit, Lane, order_lanes, visible_lanes
 
 STATE_CODE: dict[str, int] = {k: i for i, k in enumerate(STATE_KEYS)}
 OUTCOME_CODES: tuple[str, ...] = ("result", "exception", "cancelled")
@@ -45,84 +46,6 @@ RECORD_KIND: dict[str, str] = {
 LANE_BUDGET = 40  # see TimelineModel.defer_lanes
 _RUN, _READY, _BLOCKED = STATE_CODE["running"], STATE_CODE["ready"], STATE_CODE["blocked"]
 _JOB, _CALLBACK, _OWN = STATE_CODE["job"], STATE_CODE["callback"], STATE_CODE["loopviz"]
-
-
-@dataclass(frozen=True, slots=True)
-class Lane:
-    """One horizontal lane: a thread or a task. ``ident`` is the thread or task id."""
-
-    key: int
-    kind: str  # "thread" | "task"
-    ident: int
-    label: str
-    depth: int = 0
-    has_children: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class Hit:
-    """What is under a point: a lane, and the segment there if any."""
-
-    lane: Lane
-    state: str | None = None
-    ref: int = -1
-    x0: float = 0.0
-    x1: float = 0.0
-
-
-def order_lanes(trace: Trace, used_threads: set[int], key: Any,
-                cache: dict[int, Lane] | None = None) -> list[Lane]:
-    """Thread lanes (UI first, then workers, then others) followed by task lanes in tree order.
-    ``key(kind, ident)`` gives each lane its stable key. ``cache`` (key -> Lane) lets an
-    unchanged lane be reused: a 10,000-task live run re-orders its lanes on every new task,
-    and building the Lane records was most of that cost."""
-    lanes: list[Lane] = []
-    cache = {} if cache is None else cache
-    ui = trace.ui_thread()
-    threads = [t for t in trace.threads if t.id == ui or t.id in used_threads]
-    rank = {"ui-loop": 0, "executor": 1}
-    worker = 0
-    for t in sorted(threads, key=lambda t: (rank.get(t.role, 2), t.id)):
-        if t.role == "ui-loop":
-            label = "UI thread"
-        elif t.role == "executor":
-            worker += 1
-            label = f"worker-{worker}"
-        else:
-            label = t.name
-        lanes.append(Lane(key("thread", t.id), "thread", t.id, label))
-    ids = {t.id for t in trace.tasks}
-    children: dict[int | None, list[Any]] = {}
-    for t in trace.tasks:
-        children.setdefault(t.parent if t.parent in ids else None, []).append(t)
-    stack = [(t, 0) for t in reversed(children.get(None, []))]
-    while stack:
-        t, depth = stack.pop()
-        kids = children.get(t.id)
-        k = key("task", t.id)
-        lane = cache.get(k)
-        if lane is None or lane.label != t.name or lane.depth != depth or \
-                lane.has_children != bool(kids):
-            lane = cache[k] = Lane(k, "task", t.id, t.name, depth, bool(kids))
-        lanes.append(lane)
-        if kids:
-            stack.extend((c, depth + 1) for c in reversed(kids))
-    return lanes
-
-
-def visible_lanes(lanes: list[Lane], collapsed: set[int]) -> list[Lane]:
-    """``lanes`` without the descendants of collapsed tasks (the collapsed task stays)."""
-    out: list[Lane] = []
-    hide_below: int | None = None
-    for lane in lanes:
-        if hide_below is not None:
-            if lane.kind == "task" and lane.depth > hide_below:
-                continue
-            hide_below = None
-        out.append(lane)
-        if lane.kind == "task" and lane.ident in collapsed and lane.has_children:
-            hide_below = lane.depth
-    return out
 
 
 @dataclass

@@ -43,7 +43,8 @@ from loopviz.ui.palette import Palette, palette_for
 from loopviz.ui.timeline.axis import LaneAxis
 from loopviz.ui.timeline.describe import describe
 from loopviz.ui.timeline.item import TimelineItem
-from loopviz.ui.timeline.layout import OUTCOME_CODES, Hit, Lane, TimelineModel
+from loopviz.ui.timeline.lanes import Hit, Lane
+from loopviz.ui.timeline.layout import OUTCOME_CODES, TimelineModel
 from loopviz.ui.timeline.legend import TimelineLegend
 
 PRESENTATION_SCALE = 1.6
