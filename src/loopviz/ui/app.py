@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
+import tempfile
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QCoreApplication, QTimer
@@ -81,12 +82,11 @@ def make_window(loop: asyncio.AbstractEventLoop, settings: AppSettings | None = 
     return window
 
 
-def _throwaway_settings() -> Any:
-    import tempfile
-
+def _throwaway_settings(folder: str) -> AppSettings:
+    """Settings in ``folder`` (removed when the run ends): the user's stay untouched."""
     from PySide6.QtCore import QSettings
 
-    path = os.path.join(tempfile.mkdtemp(prefix="loopviz-settings-"), "settings.ini")
+    path = os.path.join(folder, "settings.ini")
     return AppSettings(QSettings(path, QSettings.Format.IniFormat))
 
 
@@ -139,10 +139,14 @@ def run_gui(target: str | Target | None = None, *, variant: str | None = None,
     reported = files.ErrorsToStderr() if (scripted or quit_after_run) else None
     if reported is not None:
         reported.__enter__()
+    # A scripted screenshot or recording shows the default layout on every machine and leaves
+    # the user's remembered layout alone: its settings live in a folder removed at the end.
+    scratch = (tempfile.TemporaryDirectory(prefix="loopviz-settings-",
+                                           ignore_cleanup_errors=True)
+               if scripted else None)
+    settings = _throwaway_settings(scratch.name) if scratch is not None else None
     try:
-        # A scripted screenshot or recording shows the default layout on every machine and
-        # leaves the user's remembered layout alone (its settings live in a throwaway file).
-        window = make_window(loop, _throwaway_settings() if scripted else None)
+        window = make_window(loop, settings)
         if target is not None:
             window.select_target(target, variant)
         if open_trace is not None:
@@ -203,6 +207,9 @@ def run_gui(target: str | Target | None = None, *, variant: str | None = None,
         if reported is not None:
             reported.__exit__()
         close_loop(loop)
+        if scratch is not None and settings is not None:
+            settings.q.sync()  # written now: a later sync must not recreate the folder
+            scratch.cleanup()
     if reported is not None and reported.count and not exit_code[0]:
         return 1
     return exit_code[0]
