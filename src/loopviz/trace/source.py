@@ -15,6 +15,7 @@ import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
 MAX_EMBEDDED = 256 * 1024  # characters: a script, not a generated module
@@ -43,7 +44,7 @@ def source_meta(path: str | os.PathLike[str] | None) -> dict[str, Any]:
 def caller_file(skip_dirs: tuple[str, ...] = ()) -> str | None:
     """The first file up the call stack outside loopviz (and ``skip_dirs``): whose program
     called ``loopviz.record()``. None from an interactive prompt (``<stdin>``, notebooks)."""
-    frame = sys._getframe(1)
+    frame: FrameType | None = sys._getframe(1)
     skip = (_PACKAGE_DIR, os.path.dirname(os.__file__), *skip_dirs)
     while frame is not None:
         name = frame.f_code.co_filename
