@@ -46,7 +46,7 @@ def _interrupt() -> None:
     raise KeyboardInterrupt
 
 
-class _LendingPolicy(asyncio.DefaultEventLoopPolicy):  # type: ignore[misc,valid-type]
+class _LendingPolicy(asyncio.DefaultEventLoopPolicy):
     """asyncio's default policy whose ``new_event_loop`` asks the lender first."""
 
     def __init__(self, lender: LoopLender) -> None:
