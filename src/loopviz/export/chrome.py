@@ -1,87 +1,153 @@
-"""Chrome Trace Event JSON (opens in Perfetto / chrome://tracing).
+"""Chrome Trace Event JSON (opens in Perfetto / chrome://tracing), streamed.
 
 Tasks are tracks of one process ("asyncio tasks"), threads of another ("threads": the UI loop,
 executor workers); steps and waits are complete ("X") slices, await edges are flow events,
 loop lag and the UI heartbeat are counters. Times are microseconds, as the format wants.
+
+:func:`iter_chrome_events` makes events a chunk of records at a time from the trace's columns
+and :func:`save_chrome_trace` encodes each chunk (msgspec) and writes it before making the
+next, so memory stays bounded whatever the trace's size (a million steps included).
 """
 
 from __future__ import annotations
 
-import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+
+import msgspec
 
 from loopviz.trace import Trace
 
 TASKS_PID, THREADS_PID = 1, 2
+CHUNK = 8192  # records per batch of events
 
 
 def _us(ns: int) -> float:
     return ns / 1000.0
 
 
-def chrome_events(trace: Trace) -> list[dict[str, Any]]:
-    ev: list[dict[str, Any]] = [
-        {"ph": "M", "pid": TASKS_PID, "name": "process_name", "args": {"name": "asyncio tasks"}},
-        {"ph": "M", "pid": THREADS_PID, "name": "process_name", "args": {"name": "threads"}},
-    ]
+def _metadata(trace: Trace) -> Iterator[dict[str, Any]]:
+    yield {"ph": "M", "pid": TASKS_PID, "name": "process_name", "args": {"name": "asyncio tasks"}}
+    yield {"ph": "M", "pid": THREADS_PID, "name": "process_name", "args": {"name": "threads"}}
     for t in trace.tasks:
-        ev.append({"ph": "M", "pid": TASKS_PID, "tid": t.id, "name": "thread_name",
-                   "args": {"name": f"{t.name} ({t.coro})"}})
-        ev.append({"ph": "M", "pid": TASKS_PID, "tid": t.id, "name": "thread_sort_index",
-                   "args": {"sort_index": t.id}})
+        yield {"ph": "M", "pid": TASKS_PID, "tid": t.id, "name": "thread_name",
+               "args": {"name": f"{t.name} ({t.coro})"}}
+        yield {"ph": "M", "pid": TASKS_PID, "tid": t.id, "name": "thread_sort_index",
+               "args": {"sort_index": t.id}}
     for th in trace.threads:
-        ev.append({"ph": "M", "pid": THREADS_PID, "tid": th.id, "name": "thread_name",
-                   "args": {"name": f"{th.name} [{th.role}]"}})
-    names = {t.id: t.name for t in trace.tasks}
-    for s in trace.steps:
-        ev.append({"ph": "X", "pid": TASKS_PID, "tid": s.task, "name": "step", "cat": "running",
-                   "ts": _us(s.start_ns), "dur": _us(s.end_ns - s.start_ns),
-                   "args": {"thread": s.thread}})
-        ev.append({"ph": "X", "pid": THREADS_PID, "tid": s.thread,
-                   "name": names.get(s.task, "task"), "cat": "step",
-                   "ts": _us(s.start_ns), "dur": _us(s.end_ns - s.start_ns)})
+        yield {"ph": "M", "pid": THREADS_PID, "tid": th.id, "name": "thread_name",
+               "args": {"name": f"{th.name} [{th.role}]"}}
+
+
+def _steps(trace: Trace, names: dict[int, str]) -> Iterator[list[dict[str, Any]]]:
+    st = trace.step_table
+    for lo in range(0, len(st), CHUNK):
+        hi = min(len(st), lo + CHUNK)
+        batch = []
+        for task, start, end, thread in zip(st.task[lo:hi].tolist(), st.start_ns[lo:hi].tolist(),
+                                            st.end_ns[lo:hi].tolist(),
+                                            st.thread[lo:hi].tolist(), strict=True):
+            ts, dur = start / 1000.0, (end - start) / 1000.0
+            batch.append({"ph": "X", "pid": TASKS_PID, "tid": task, "name": "step",
+                          "cat": "running", "ts": ts, "dur": dur, "args": {"thread": thread}})
+            batch.append({"ph": "X", "pid": THREADS_PID, "tid": thread,
+                          "name": names.get(task, "task"), "cat": "step", "ts": ts, "dur": dur})
+        yield batch
+
+
+def _waits(trace: Trace) -> Iterator[list[dict[str, Any]]]:
+    wt = trace.wait_table
     end_of_trace = trace.duration_ns
-    for i, w in enumerate(trace.waits):
-        end = w.end_ns if w.end_ns is not None else end_of_trace
-        args = {"kind": w.kind, "at": f"{w.file}:{w.line}",
-                "ready_after_ms": None if w.ready_ns is None else (w.ready_ns - w.start_ns) / 1e6}
-        ev.append({"ph": "X", "pid": TASKS_PID, "tid": w.task, "name": w.label or w.kind,
-                   "cat": f"wait.{w.kind}", "ts": _us(w.start_ns), "dur": _us(end - w.start_ns),
-                   "args": args})
-        for target in w.targets:
-            flow = {"pid": TASKS_PID, "cat": "await", "name": "await", "id": i * 1000 + target}
-            ev.append({**flow, "ph": "s", "tid": w.task, "ts": _us(w.start_ns)})
-            ev.append({**flow, "ph": "f", "bp": "e", "tid": target, "ts": _us(w.start_ns)})
+    for lo in range(0, len(wt), CHUNK):
+        batch = []
+        for i, w in enumerate(wt[lo:min(len(wt), lo + CHUNK)], lo):
+            end = w.end_ns if w.end_ns is not None else end_of_trace
+            args = {"kind": w.kind, "at": f"{w.file}:{w.line}",
+                    "ready_after_ms": None if w.ready_ns is None
+                    else (w.ready_ns - w.start_ns) / 1e6}
+            batch.append({"ph": "X", "pid": TASKS_PID, "tid": w.task, "name": w.label or w.kind,
+                          "cat": f"wait.{w.kind}", "ts": _us(w.start_ns),
+                          "dur": _us(end - w.start_ns), "args": args})
+            for target in w.targets:
+                flow = {"pid": TASKS_PID, "cat": "await", "name": "await", "id": i * 1000 + target}
+                batch.append({**flow, "ph": "s", "tid": w.task, "ts": _us(w.start_ns)})
+                batch.append({**flow, "ph": "f", "bp": "e", "tid": target, "ts": _us(w.start_ns)})
+        yield batch
+
+
+def _rest(trace: Trace) -> Iterator[dict[str, Any]]:
+    end_of_trace = trace.duration_ns
     for j in trace.jobs:
         if j.start_ns is not None and j.thread is not None:
             end = j.end_ns if j.end_ns is not None else end_of_trace
-            ev.append({"ph": "X", "pid": THREADS_PID, "tid": j.thread, "name": j.function,
-                       "cat": "job", "ts": _us(j.start_ns), "dur": _us(end - j.start_ns),
-                       "args": {"queued_ms": (j.start_ns - j.submitted_ns) / 1e6,
-                                "task": j.task}})
+            yield {"ph": "X", "pid": THREADS_PID, "tid": j.thread, "name": j.function,
+                   "cat": "job", "ts": _us(j.start_ns), "dur": _us(end - j.start_ns),
+                   "args": {"queued_ms": (j.start_ns - j.submitted_ns) / 1e6, "task": j.task}}
     for c in trace.callbacks:
-        ev.append({"ph": "X", "pid": THREADS_PID, "tid": c.thread, "name": c.label,
-                   "cat": "callback", "ts": _us(c.start_ns), "dur": _us(c.end_ns - c.start_ns)})
+        yield {"ph": "X", "pid": THREADS_PID, "tid": c.thread, "name": c.label,
+               "cat": "callback", "ts": _us(c.start_ns), "dur": _us(c.end_ns - c.start_ns)}
     for b in trace.blocks:
-        ev.append({"ph": "X", "pid": THREADS_PID, "tid": b.thread, "name": f"BLOCKED {b.function}",
-                   "cat": "block", "ts": _us(b.start_ns), "dur": _us(b.end_ns - b.start_ns),
-                   "args": {"at": f"{b.file}:{b.line}", "stack": list(b.stack)}})
+        yield {"ph": "X", "pid": THREADS_PID, "tid": b.thread, "name": f"BLOCKED {b.function}",
+               "cat": "block", "ts": _us(b.start_ns), "dur": _us(b.end_ns - b.start_ns),
+               "args": {"at": f"{b.file}:{b.line}", "stack": list(b.stack)}}
     for d in trace.diagnostics:
-        ev.append({"ph": "i", "s": "g", "pid": THREADS_PID, "tid": 0, "name": d.kind,
-                   "ts": _us(d.t_ns), "args": {"message": d.message, "at": f"{d.file}:{d.line}"}})
+        yield {"ph": "i", "s": "g", "pid": THREADS_PID, "tid": 0, "name": d.kind,
+               "ts": _us(d.t_ns), "args": {"message": d.message, "at": f"{d.file}:{d.line}"}}
     for t, lag in trace.loop_lag:
-        ev.append({"ph": "C", "pid": THREADS_PID, "name": "loop lag (ms)", "ts": _us(t),
-                   "args": {"lag": lag / 1e6}})
+        yield {"ph": "C", "pid": THREADS_PID, "name": "loop lag (ms)", "ts": _us(t),
+               "args": {"lag": lag / 1e6}}
     for t, interval in trace.ui_heartbeat:
-        ev.append({"ph": "C", "pid": THREADS_PID, "name": "UI heartbeat (ms)", "ts": _us(t),
-                   "args": {"interval": interval / 1e6}})
-    return ev
+        yield {"ph": "C", "pid": THREADS_PID, "name": "UI heartbeat (ms)", "ts": _us(t),
+               "args": {"interval": interval / 1e6}}
+
+
+def _batches(it: Iterator[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
+    batch: list[dict[str, Any]] = []
+    for ev in it:
+        batch.append(ev)
+        if len(batch) >= CHUNK:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def iter_chrome_events(trace: Trace) -> Iterator[list[dict[str, Any]]]:
+    """The trace's events in batches (each at most a few CHUNKs of records' worth)."""
+    yield from _batches(_metadata(trace))
+    names = {t.id: t.name for t in trace.tasks}
+    yield from _steps(trace, names)
+    yield from _waits(trace)
+    yield from _batches(_rest(trace))
+
+
+def chrome_events(trace: Trace) -> list[dict[str, Any]]:
+    """Every event of the trace in one list (for small traces and tests)."""
+    return [ev for batch in iter_chrome_events(trace) for ev in batch]
 
 
 def save_chrome_trace(trace: Trace, path: str | Path) -> Path:
+    """Write the Chrome trace JSON, one batch of events at a time."""
     path = Path(path)
-    doc = {"traceEvents": chrome_events(trace), "displayTimeUnit": "ms",
-           "otherData": {"loopviz": trace.meta}}
-    path.write_text(json.dumps(doc, default=str), encoding="utf-8")
+    encoder = msgspec.json.Encoder(enc_hook=str)
+    tmp = path.with_name(path.name + ".part")
+    try:
+        with tmp.open("wb") as out:
+            out.write(b'{"traceEvents":[')
+            first = True
+            for batch in iter_chrome_events(trace):
+                if not batch:
+                    continue
+                if not first:
+                    out.write(b",")
+                out.write(encoder.encode(batch)[1:-1])
+                first = False
+            out.write(b'],"displayTimeUnit":"ms","otherData":{"loopviz":')
+            out.write(encoder.encode(trace.meta))
+            out.write(b"}}")
+        tmp.replace(path)
+    finally:
+        tmp.unlink(missing_ok=True)
     return path
+
