@@ -16,13 +16,16 @@ if TYPE_CHECKING:
     from loopviz.recording import Recording
 
 
-def record(loop: Any = None, *, probes: bool = True) -> Recording:
+def record(loop: Any = None, *, probes: bool = True,
+           keep_last: float | None = None) -> Recording:
     """Instrument ``loop`` (default: the running loop) and record a trace.
 
     Use as a context manager inside a coroutine, or call ``start()``/``stop()`` explicitly on a
     loop that is not running yet; ``.trace`` gives the recorded :class:`loopviz.trace.Trace`.
-    With ``probes=False`` nothing of loopviz's own is scheduled on the loop.
+    With ``probes=False`` nothing of loopviz's own is scheduled on the loop. ``keep_last``
+    (seconds) keeps only the last so many seconds of records: a ring buffer, so a long-running
+    server can be recorded in bounded memory (the trace's meta and summary say so).
     """
     from loopviz.recording import Recording
 
-    return Recording(loop, probes=probes)
+    return Recording(loop, probes=probes, keep_last=keep_last)

@@ -67,6 +67,9 @@ def _parser() -> argparse.ArgumentParser:
                      help="a demo parameter (repeatable)")
     run.add_argument("--trace", metavar="OUT", help="write the native trace (OUT.loopviz)")
     run.add_argument("--chrome-trace", metavar="OUT", help="write Chrome/Perfetto trace JSON")
+    run.add_argument("--keep-last", type=float, metavar="SECONDS",
+                     help="keep only the last SECONDS of records (a ring buffer: long runs "
+                          "in bounded memory)")
     run.add_argument("--timeout", type=float, metavar="SECONDS",
                      help="cancel the target after this many seconds")
     run.add_argument("--loop", choices=("qt", "asyncio"), default="qt")
@@ -80,6 +83,7 @@ def _parser() -> argparse.ArgumentParser:
 
 # Options of ``run``/``gui`` that take a value: the scan for a program's own arguments skips it.
 _VALUE_OPTIONS = {"--variant", "--param", "--trace", "--chrome-trace", "--timeout", "--loop",
+                  "--keep-last",
                   "--open", "--screenshot", "--record"}
 
 
@@ -214,14 +218,19 @@ def _stdout_to_stderr() -> Iterator[None]:
 
 
 def _run(args: argparse.Namespace) -> int:
+    if args.keep_last is not None and not args.keep_last > 0:
+        raise UsageError("--keep-last must be a positive number of seconds")
     if args.timeout is not None and args.timeout <= 0:
         raise UsageError("--timeout must be a positive number of seconds")
     target = _target(args, _params(args.param))
     from loopviz.session import run_headless
 
     try:
+        from loopviz.trace import Recorder
+
         with _stdout_to_stderr() if args.json else contextlib.nullcontext():
-            result = run_headless(target, timeout=args.timeout, loop=args.loop)
+            result = run_headless(target, timeout=args.timeout, loop=args.loop,
+                                  recorder=Recorder(keep_last_s=args.keep_last))
     except Exception as exc:
         print(f"loopviz: the run failed inside loopviz: {type(exc).__name__}: {exc}",
               file=sys.stderr)
@@ -267,6 +276,10 @@ def format_summary(s: dict[str, Any]) -> str:
         f" · in flight at most {s['in_flight_max']} · steps {s['steps']}",
         f"  longest block {block} · loop lag p50 {_ms(s['loop_lag_p50_ns'])},"
         f" p99 {_ms(s['loop_lag_p99_ns'])}",
+        *([f"  ring buffer: kept the last {ring['keep_last_s']:g} s"
+           + (f", dropped everything before {ring['dropped_before_ns'] / 1e9:.2f} s"
+              if ring.get("dropped_before_ns") else ", nothing dropped")]
+          if (ring := s.get("ring_buffer")) else []),
     ]
     n_diags = len(s["diagnostics"])
     lines[-1] += f" · diagnostics {n_diags}" if n_diags else ""

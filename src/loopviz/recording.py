@@ -22,10 +22,13 @@ class Recording:
 
     def __init__(self, loop: asyncio.AbstractEventLoop | None = None, *, probes: bool = True,
                  recorder: Recorder | None = None, meta: dict[str, Any] | None = None,
-                 heartbeat: bool = True, diagnostics: bool | None = None) -> None:
+                 heartbeat: bool = True, diagnostics: bool | None = None,
+                 keep_last: float | None = None) -> None:
+        """``keep_last``: seconds; keep only the records of the last so many (a ring buffer,
+        for long runs in bounded memory; the trace's meta says what was dropped)."""
         self._loop = loop
         self.probes = probes
-        self.recorder = recorder or Recorder()
+        self.recorder = recorder or Recorder(keep_last_s=keep_last)
         self.recorder.meta.update({
             "target": "", "variant": None, "python": sys.version.split()[0],
             "platform": platform.platform(), "loop": "", "loopviz": __version__,
@@ -100,6 +103,7 @@ class Recording:
         self._probes.clear()
         if self.tracker is not None:
             self.tracker.uninstall()
+        self.recorder.trim()
         self.recorder.finished_ns = self.recorder.t0 + self.recorder.now()
         self._trace = build_trace(self.recorder)
         return self._trace

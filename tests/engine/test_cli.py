@@ -170,3 +170,14 @@ def test_the_main_task_is_named_after_the_targets_main(capsys):
                          loop="asyncio").trace
     (main_task,) = trace.tasks_named("main")
     assert main_task.coro == "main"
+
+
+def test_run_keep_last_records_a_ring_buffer_and_says_so(tmp_path):
+    script = tmp_path / "server.py"
+    script.write_text("import asyncio\nasync def main():\n    for _ in range(60):\n"
+                      "        await asyncio.sleep(0.005)\n")
+    proc = loopviz("run", str(script), "--loop", "asyncio", "--keep-last", "0.1")
+    assert proc.returncode == 0, proc.stderr
+    assert "ring buffer: kept the last 0.1 s" in proc.stdout
+    bad = loopviz("run", str(script), "--keep-last", "0")
+    assert bad.returncode == 2 and "--keep-last" in bad.stderr

@@ -17,6 +17,7 @@ not at every build: a task renamed while it runs shows its new name once it ends
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -124,9 +125,12 @@ class IncrementalBuilder:
             lag = rec.loop_lag[len(self._lag):]
             heartbeat = rec.ui_heartbeat[len(self._heartbeat):]
             meta = {**rec.meta, "started_at": rec.started_at}
-        self._n_steps += len(steps_raw)
-        self._n_wakes += len(wakes_raw)
-        self._n_dues += len(dues_raw)
+            self._n_steps, self._n_wakes, self._n_dues = rec.raw_totals()
+            if rec.keep_last_ns is not None:
+                meta["ring_buffer"] = {
+                    "keep_last_s": rec.keep_last_ns / 1e9,
+                    "dropped_before_ns": None if rec.dropped_before is None
+                    else max(0, rec.dropped_before - t0)}
         self._n_edges += len(edges)
         self._n_callbacks += len(callbacks)
         now = (rec.finished_ns if rec.finished_ns is not None else time.monotonic_ns()) - t0
@@ -142,18 +146,23 @@ class IncrementalBuilder:
         self._lag += [(t - t0, v) for t, v in lag]
         self._heartbeat += [(t - t0, v) for t, v in heartbeat]
         self._consume_callbacks(callbacks, t0)
+        waits = self._wait_table(ready_col, end_col)
+        jobs_out = tuple(
+            Job(j.thread, j.task, j.function, j.submitted - t0,
+                None if j.start is None else j.start - t0,
+                None if j.end is None else j.end - t0)
+            for _, j in sorted(jobs.items()))
+        if rec.keep_last_ns is not None:  # the ring buffer dropped tasks records may name
+            waits, jobs_out, blocks, diagnostics = _known_tasks(
+                set(self._tasks) & set(rec.tasks), waits, jobs_out, blocks, diagnostics)
         return Trace(
             meta=meta,
             threads=tuple(ThreadInfo(i, name, role) for i, (_, name, role) in enumerate(threads)),
             tasks=tuple(self._task_list),
             steps=self._step_table(),
-            waits=self._wait_table(ready_col, end_col),
+            waits=waits,
             blocks=tuple(sorted(blocks, key=lambda b: b.start_ns)),
-            jobs=tuple(
-                Job(j.thread, j.task, j.function, j.submitted - t0,
-                    None if j.start is None else j.start - t0,
-                    None if j.end is None else j.end - t0)
-                for _, j in sorted(jobs.items())),
+            jobs=jobs_out,
             callbacks=tuple(self._callbacks),
             loop_lag=tuple(self._lag),
             ui_heartbeat=tuple(self._heartbeat),
@@ -358,6 +367,24 @@ class IncrementalBuilder:
             out.sort(key=lambda c: c.start_ns)
         else:
             out += fresh
+
+
+def _known_tasks(known: set[int], waits: WaitTable, jobs: tuple, blocks: list,
+                 diagnostics: list) -> tuple[WaitTable, tuple, list, list]:
+    """References to tasks the ring buffer dropped become None (awaited ones are left out)."""
+    ids = np.fromiter(known, np.int64, len(known))
+    keep = np.isin(waits.targets, ids)
+    if not keep.all():
+        owner = np.repeat(np.arange(len(waits)), np.diff(waits.target_offsets))
+        counts = np.bincount(owner[keep], minlength=len(waits))
+        offsets = np.zeros(len(waits) + 1, np.int64)
+        np.cumsum(counts, out=offsets[1:])
+        waits = waits.replaced(targets=waits.targets[keep], target_offsets=offsets)
+    jobs = tuple(j if j.task is None or j.task in known else replace(j, task=None) for j in jobs)
+    blocks = [b if b.task is None or b.task in known else replace(b, task=None) for b in blocks]
+    diagnostics = [d if d.task is None or d.task in known else replace(d, task=None)
+                   for d in diagnostics]
+    return waits, jobs, blocks, diagnostics
 
 
 def _frame(raw: Any, stride: int, t0: int, times: tuple[int, ...]) -> np.ndarray:

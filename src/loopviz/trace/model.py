@@ -285,6 +285,7 @@ class Trace:
             "longest_block_at": f"{block.file}:{block.line}" if block else None,
             "loop_lag_p50_ns": lag.p50,
             "loop_lag_p99_ns": lag.p99,
+            "ring_buffer": self.meta.get("ring_buffer"),
             "diagnostics": [
                 {"kind": d.kind, "message": d.message, "file": d.file, "line": d.line}
                 for d in self.diagnostics

@@ -26,6 +26,7 @@ from typing import Any
 
 from loopviz._native import speedups
 from loopviz.trace.records import Block, Diagnostic
+from loopviz.trace.ring import trim as from_ring_trim
 
 _IntLog = speedups.IntLog if speedups is not None else None
 
@@ -72,12 +73,35 @@ class _Column:
     """A flat int buffer plus its compacted ``array('q')`` past. The buffer is the C speedups'
     ``IntLog`` (int64 words already) when built, else a list of ints."""
 
-    __slots__ = ("buf", "past", "stride")
+    __slots__ = ("buf", "dropped", "past", "stride")
 
     def __init__(self, stride: int) -> None:
         self.buf: Any = _IntLog() if _IntLog is not None else []
         self.past = array("q")
         self.stride = stride
+        self.dropped = 0  # ints dropped from the front of ``past`` (the ring buffer)
+
+    def drop_before(self, time_field: int, cutoff: int, at_least: int) -> int:
+        """Drop the compacted records whose ``time_field`` is before ``cutoff`` (records are
+        in time order), when at least ``at_least`` ints would go; returns the ints dropped."""
+        past = self.past
+        if len(past) < at_least:
+            return 0
+        times = memoryview(past)[time_field::self.stride]
+        lo, hi = 0, len(times)
+        while lo < hi:  # the first record at or after the cutoff
+            mid = (lo + hi) // 2
+            if times[mid] < cutoff:
+                lo = mid + 1
+            else:
+                hi = mid
+        del times
+        n = lo * self.stride
+        if n < at_least:
+            return 0
+        del past[:n]
+        self.dropped += n
+        return n
 
     def compact(self) -> None:
         buf = self.buf
@@ -92,8 +116,14 @@ class _Column:
             self.past.fromlist(buf[:n])
             del buf[:n]
 
+    def total(self) -> int:
+        """Ints ever appended (whole records), dropped ones included."""
+        return self.dropped + len(self.past) + len(self.buf) - len(self.buf) % self.stride
+
     def since(self, start: int) -> array:
-        """The whole records from int ``start`` on (the caller holds the recorder's lock)."""
+        """The whole records from int ``start`` on, counting dropped ones (the caller holds the
+        recorder's lock); records dropped meanwhile are skipped."""
+        start = max(0, start - self.dropped)
         past = self.past
         out = past[start:] if start < len(past) else array("q")
         buf = self.buf
@@ -127,7 +157,14 @@ class _Column:
 
 
 class Recorder:
-    def __init__(self, meta: dict[str, Any] | None = None) -> None:
+    def __init__(self, meta: dict[str, Any] | None = None, *,
+                 keep_last_s: float | None = None) -> None:
+        """``keep_last_s``: keep only the records of the last so many seconds (a ring buffer:
+        older ones are dropped as new ones are compacted, and at :meth:`trim`)."""
+        if keep_last_s is not None and not keep_last_s > 0:
+            raise ValueError("keep_last_s must be a positive number of seconds")
+        self.keep_last_ns = None if keep_last_s is None else int(keep_last_s * 1e9)
+        self.dropped_before: int | None = None  # raw monotonic ns: nothing kept before it
         self.t0 = time.monotonic_ns()
         self.started_at = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
         self.lock = threading.Lock()
@@ -204,11 +241,14 @@ class Recorder:
 
     # ---- hot path support ---------------------------------------------------------------
     def compact(self) -> None:
-        """Move the hot buffers into compact columns (called by the writer thread)."""
+        """Move the hot buffers into compact columns (called by the writer thread); with a
+        ring buffer (``keep_last_ns``), then drop what is older than the window."""
         with self.lock:
             self._steps.compact()
             self._wakes.compact()
             self._dues.compact()
+            if self.keep_last_ns is not None:
+                from_ring_trim(self, time.monotonic_ns() - self.keep_last_ns, COMPACT_AT)
 
     # ---- rare records ---------------------------------------------------------------------
     def add_task(self, tid: int, entry: TaskEntry) -> None:
@@ -263,9 +303,22 @@ class Recorder:
             return self._steps.copy(), self._wakes.copy(), self._dues.copy()
 
     def raw_since(self, steps: int, wakes: int, dues: int) -> tuple[array, array, array]:
-        """The (steps, wakes, dues) ints appended after the given counts, whole records only.
-        The caller holds ``lock`` (so the three are consistent with the rest it reads)."""
+        """The (steps, wakes, dues) ints appended after the given counts (counting dropped
+        ones), whole records only. The caller holds ``lock`` (so the three are consistent
+        with the rest it reads); :meth:`raw_totals` gives the counts to ask from next."""
         return self._steps.since(steps), self._wakes.since(wakes), self._dues.since(dues)
+
+    def raw_totals(self) -> tuple[int, int, int]:
+        return self._steps.total(), self._wakes.total(), self._dues.total()
+
+    def trim(self) -> None:
+        """Apply the ring buffer now (all of it, not only when much is due)."""
+        if self.keep_last_ns is not None:
+            with self.lock:
+                self._steps.compact()
+                self._wakes.compact()
+                self._dues.compact()
+                from_ring_trim(self, time.monotonic_ns() - self.keep_last_ns, 1)
 
     def memory_bytes(self) -> int:
         """Bytes held by the hot step/wake/due records (for the memory benchmark)."""

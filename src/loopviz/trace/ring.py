@@ -1,0 +1,46 @@
+"""The ring buffer: a recorder that keeps only the last N seconds (``Recorder(keep_last_s=)``,
+``loopviz run --keep-last``, ``loopviz.record(keep_last=)``), so a server can be recorded for
+hours in bounded memory.
+
+:func:`trim` drops, under the recorder's lock, every record that ended before the cutoff:
+hot step/wake/due records (in time order: a binary search and one ``del`` of the prefix, done
+only once at least ``at_least`` ints would go, so its cost is amortised), and the rare ones
+(tasks that ended, jobs, callbacks, await edges, lag and heartbeat samples). Blocks and
+diagnostics are kept whole: they are few and they are what a user looks for. The recorder's
+``dropped_before`` says from when on the records are whole; builders read it into the trace's
+meta (``ring_buffer``), so the summary and the views can say that the start was dropped.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def _drop_prefix(items: list, cutoff: int, key: Any) -> int:
+    """Drop the leading items with ``key(item) < cutoff`` (lists in rough time order)."""
+    n = 0
+    for item in items:
+        if key(item) >= cutoff:
+            break
+        n += 1
+    if n:
+        del items[:n]
+    return n
+
+
+def trim(rec: Any, cutoff: int, at_least: int) -> None:
+    """Drop ``rec``'s records older than ``cutoff`` (raw monotonic ns). Caller holds the lock."""
+    dropped = rec._steps.drop_before(2, cutoff, at_least)  # by a step's end
+    if not dropped and at_least > 1:
+        return  # not yet worth it: everything else waits for the steps
+    rec._wakes.drop_before(1, cutoff, 1)
+    rec._dues.drop_before(1, cutoff, 1)
+    _drop_prefix(rec.edges, cutoff, lambda e: e[1])
+    _drop_prefix(rec.callbacks, cutoff, lambda c: c[2])
+    _drop_prefix(rec.loop_lag, cutoff, lambda s: s[0])
+    _drop_prefix(rec.ui_heartbeat, cutoff, lambda s: s[0])
+    for tid in [t for t, e in rec.tasks.items() if e.ended is not None and e.ended < cutoff]:
+        del rec.tasks[tid]
+    for jid in [j for j, e in rec.jobs.items() if e.end is not None and e.end < cutoff]:
+        del rec.jobs[jid]
+    rec.dropped_before = max(rec.dropped_before or cutoff, cutoff)
