@@ -84,9 +84,9 @@ def churn(repeat: int, tmp: Path, env: dict[str, str]) -> Path:
     trace = tmp / "churn.loopviz"
     variants: dict[str, list[str]] = {
         "plain asyncio": [sys.executable, script],
-        "loopviz run (Qt loop, defaults)": [*LOOPVIZ, "run", script, "--trace", str(trace)],
-        "loopviz run --loop asyncio": [*LOOPVIZ, "run", script, "--loop", "asyncio", "--trace",
-                                       str(tmp / "churn-asyncio.loopviz")],
+        "loopviz run (Qt loop, defaults)": [*LOOPVIZ, "run", "--trace", str(trace), script],
+        "loopviz run --loop asyncio": [*LOOPVIZ, "run", "--loop", "asyncio", "--trace",
+                                       str(tmp / "churn-asyncio.loopviz"), script],
         "record(probes=False), beside": [sys.executable, "-c", LITE, script,
                                          str(tmp / "lite.loopviz")],
     }
@@ -137,7 +137,7 @@ def steady(tmp: Path, env: dict[str, str]) -> Path:
     script = str(PROGRAMS / "steady.py")
     trace = tmp / "steady.loopviz"
     plain = child([sys.executable, script], env)
-    r = child([*LOOPVIZ, "run", script, "--trace", str(trace)], env)
+    r = child([*LOOPVIZ, "run", "--trace", str(trace), script], env)
     steps = env.get("STEADY_STEPS", "1100000")
     print(f"3. long run, 200 tasks, {steps} steps: plain {plain.in_program:.2f} s "
           f"(peak {plain.peak_mb:.0f} MB); loopviz run in-program {r.in_program:.2f} s, "
@@ -151,7 +151,7 @@ def awaits(tmp: Path, sizes: tuple[int, ...]) -> None:
     rows = []
     for n in sizes:
         plain = child([sys.executable, script], {"AWAITS": str(n)})
-        r = child([*LOOPVIZ, "run", script, "--trace", str(tmp / f"awaits-{n}.loopviz")],
+        r = child([*LOOPVIZ, "run", "--trace", str(tmp / f"awaits-{n}.loopviz"), script],
                   {"AWAITS": str(n)})
         rows.append((n, plain, r))
     print("4. one task awaiting N futures:")

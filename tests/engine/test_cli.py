@@ -176,8 +176,8 @@ def test_run_keep_last_records_a_ring_buffer_and_says_so(tmp_path):
     script = tmp_path / "server.py"
     script.write_text("import asyncio\nasync def main():\n    for _ in range(60):\n"
                       "        await asyncio.sleep(0.005)\n")
-    proc = loopviz("run", str(script), "--loop", "asyncio", "--keep-last", "0.1")
+    proc = loopviz("run", "--loop", "asyncio", "--keep-last", "0.1", str(script))
     assert proc.returncode == 0, proc.stderr
     assert "ring buffer: kept the last 0.1 s" in proc.stdout + proc.stderr
-    bad = loopviz("run", str(script), "--keep-last", "0")
+    bad = loopviz("run", "--keep-last", "0", str(script))
     assert bad.returncode == 2 and "--keep-last" in bad.stderr
