@@ -99,8 +99,9 @@ DEMO = Demo(
     explanation=(
         "A spinner task ticks every 50 ms while load_settings waits for a second. In the "
         "pitfall it waits with time.sleep: the UI-thread lane turns red for the whole second, "
-        "attributed to the time.sleep line; the spinner's sleep is 'ready' long after it was "
-        "due, and the heartbeat chart shows a one-second gap (nothing could repaint). In the "
+        "attributed to the time.sleep line; the spinner's lane turns 'late' (striped orange) "
+        "from the moment its timer was due until the loop could run it again, and the "
+        "heartbeat chart shows a one-second gap (nothing could repaint). In the "
         "fixed variant it awaits asyncio.sleep: load-settings waits on its own lane while the "
         "spinner keeps ticking on time."
     ),

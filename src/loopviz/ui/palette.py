@@ -5,9 +5,11 @@ Okabe–Ito set (distinguishable with the common colour-vision deficiencies); th
 light tints that also differ by *pattern* (Qt brush hatches), so they never rely on hue alone.
 Light and dark variants keep the same hues: only the tints are mixed towards the background.
 
-Keys (``STATE_KEYS``): ``running``, ``ready``, ``wait:<kind>`` for every ``WAIT_KINDS`` entry,
-``blocked``, ``job`` (executor work on a worker lane), ``callback`` (a plain loop callback),
-``loopviz`` (the visualiser's own work: neutral grey). Outcomes: ``result``, ``exception``,
+Keys (``STATE_KEYS``): ``running``, ``ready``, ``late`` (a timer past its due time whose
+callback has not run: ready's colour, striped), ``wait:<kind>`` for every ``WAIT_KINDS`` entry,
+``blocked``, ``job`` (executor work on a worker lane), ``queued`` (a job waiting for a free
+worker), ``callback`` (a plain loop callback), ``loopviz`` (the visualiser's own work: neutral
+grey). Outcomes: ``result``, ``exception``,
 ``cancelled``.
 """
 
@@ -26,8 +28,8 @@ ORANGE, SKY, GREEN, YELLOW = "#e69f00", "#56b4e9", "#009e73", "#f0e442"
 BLUE, VERMILLION, PURPLE, GREY = "#0072b2", "#d55e00", "#cc79a7", "#999999"
 
 STATE_KEYS: tuple[str, ...] = (
-    "running", "ready", *(f"wait:{k}" for k in WAIT_KINDS), "blocked", "job", "callback",
-    "loopviz",
+    "running", "ready", "late", *(f"wait:{k}" for k in WAIT_KINDS), "blocked", "job", "queued",
+    "callback", "loopviz",
 )
 OUTCOME_GLYPHS: dict[str, str] = {"result": "✓", "exception": "✗", "cancelled": "⊘"}
 
@@ -44,8 +46,10 @@ _WAIT_LOOK: dict[str, tuple[str, str]] = {
     "other": (GREY, "dots"),
 }
 _LABELS: dict[str, str] = {
-    "running": "running", "ready": "ready (waiting for the loop)", "blocked": "blocked",
-    "job": "executor job", "callback": "loop callback", "loopviz": "loopviz (own work)",
+    "running": "running", "ready": "ready (waiting for the loop)",
+    "late": "late (timer due, the loop busy)", "blocked": "blocked",
+    "job": "executor job", "queued": "queued for a worker", "callback": "loop callback",
+    "loopviz": "loopviz (own work)",
 }
 # Pattern name -> Qt.BrushStyle member name.
 _QT_PATTERNS: dict[str, str] = {
@@ -111,6 +115,9 @@ def make_palette(dark: bool) -> Palette:
         "running": StateStyle("running", _LABELS["running"], SKY if dark else BLUE,
                               SKY if dark else BLUE, "solid"),
         "ready": StateStyle("ready", _LABELS["ready"], ORANGE, ORANGE, "solid"),
+        # due but not yet run: the ready colour, striped, so it reads as "should be running"
+        "late": StateStyle("late", _LABELS["late"], ORANGE, mix(VERMILLION, "#000000", 0.35),
+                           "bdiag"),
     }
     for kind, (hue, pattern) in _WAIT_LOOK.items():
         hatch = mix(hue, fg, 0.25) if dark else mix(hue, "#000000", 0.15)
@@ -118,6 +125,8 @@ def make_palette(dark: bool) -> Palette:
                                             mix(hue, bg, tint), hatch, pattern)
     states["blocked"] = StateStyle("blocked", _LABELS["blocked"], VERMILLION, VERMILLION, "solid")
     states["job"] = StateStyle("job", _LABELS["job"], GREEN, GREEN, "solid")
+    states["queued"] = StateStyle("queued", _LABELS["queued"], mix(GREEN, bg, tint),
+                                  mix(GREEN, "#000000", 0.2), "fdiag")
     states["callback"] = StateStyle("callback", _LABELS["callback"], PURPLE, PURPLE, "solid")
     grey = "#7d7d7d" if dark else "#a6a6a6"
     states["loopviz"] = StateStyle("loopviz", _LABELS["loopviz"], grey, grey, "solid")

@@ -102,6 +102,9 @@ class LaneAxis(pg.AxisItem):
         fm = QFontMetricsF(self.label_font)
         bold = QFont(self.label_font)
         bold.setBold(True)
+        italic = QFont(self.label_font)
+        italic.setItalic(True)
+        fonts = {"thread": bold, "queue": italic, "group": italic}
         for r in range(first, last + 1):
             lane = self.model.rows[r]
             y0, y1 = self._row_y(r), self._row_y(r + 1)
@@ -118,7 +121,7 @@ class LaneAxis(pg.AxisItem):
             text = lane.label
             if lane.has_children:
                 text = ("▸ " if lane.ident in self.model.collapsed else "▾ ") + text
-            p.setFont(bold if lane.kind == "thread" else self.label_font)
+            p.setFont(fonts.get(lane.kind, self.label_font))
             p.setPen(QColor(pal.foreground))
             room = rect.right() - x - 4
             shown = fm.elidedText(text, Qt.TextElideMode.ElideRight, room)
@@ -137,7 +140,7 @@ class LaneAxis(pg.AxisItem):
         ev.accept()
         lane = self.model.rows[row]
         toggle_end = self.boundingRect().left() + (6 + 16 + lane.depth * INDENT_PX) * self.scale
-        if lane.has_children and pos.x() <= toggle_end:
+        if lane.has_children and (pos.x() <= toggle_end or lane.kind == "group"):
             self.on_toggle(lane.ident)
         else:
             self.on_select(lane)

@@ -41,7 +41,9 @@ def _task_line(trace: Trace, task_id: int | None) -> list[str]:
 def describe(trace: Trace, hit: Hit) -> str:
     """Multi-line text for a hit: task, coroutine, state, wait label, file:line, durations."""
     lane = hit.lane
-    head = lane.label if lane.kind == "thread" else ""
+    head = lane.label if lane.kind in ("thread", "queue") else ""
+    if lane.kind == "group":
+        return f"{lane.label}: tasks running library code only (click its name to show them)"
     if hit.state is None:
         lines = [head] if head else _task_line(trace, lane.ident)
         return "\n".join(lines)
@@ -59,6 +61,9 @@ def describe(trace: Trace, hit: Hit) -> str:
         lines += _task_line(trace, rec.task)
         if hit.state == "ready":
             lines.append(f"ready: woken, waited {dur} for the loop")
+        elif hit.state == "late":
+            lines.append(f"LATE by {dur}: the timer was due but the loop was busy; its "
+                         "callback could not run")
         else:
             lines.append(f"waiting ({rec.kind}) for {dur}")
         lines.append(f"on {rec.label}" if rec.label else "")
@@ -69,6 +74,12 @@ def describe(trace: Trace, hit: Hit) -> str:
         lines.append(f"BLOCKED for {dur} in {rec.function}() at {_where(rec.file, rec.line)}")
         if lane.kind == "task":
             lines = _task_line(trace, lane.ident) + lines
+    elif kind == "jobs" and hit.state == "queued":
+        lines.append(f"{rec.function} queued for {dur}: every worker was busy")
+        lines += [f"for {line}" for line in _task_line(trace, rec.task)[:1]]
+    elif kind == "diagnostics":
+        lines.append(f"{rec.kind}: {rec.message}")
+        lines.append(f"at {_where(rec.file, rec.line)}" if rec.file else "")
     elif kind == "jobs":
         lines.append(f"executor job {rec.function} for {dur}")
         if rec.start_ns is not None:

@@ -22,6 +22,7 @@ from PySide6.QtCore import QLineF, QPointF, QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QFont, QImage, QPainter, QPen, QPixmap, QPolygonF
 
 from loopviz.ui.palette import LIGHT, OUTCOME_GLYPHS, STATE_KEYS, Palette, fill_brush, hatch_brush
+from loopviz.ui.timeline.alert import paint_alert
 from loopviz.ui.timeline.layout import OUTCOME_CODES, TimelineModel
 from loopviz.ui.timeline.raster import (
     DRAW_ORDER,
@@ -33,6 +34,9 @@ from loopviz.ui.timeline.raster import (
 
 BAR = 0.16  # empty fraction of a row above and below its bar
 EMPHASISED = frozenset(STATE_KEYS.index(k) for k in ("running", "ready", "blocked"))
+SEPARATED = frozenset(STATE_KEYS.index(k) for k in ("job", "queued"))  # one bar per job
+NAME_MIN_PX = 40  # a job narrower than this shows no name
+MAX_NAMES = 400  # more named jobs in view than this: names would be noise (and slow)
 THIN_RASTER = 2000  # more narrow segments than this: aggregate them per pixel
 HATCH_MIN_PX = 8  # narrower rectangles get their fill only
 NARROW_PX = 4  # narrower than this, a hatch cannot show: a raster cell does as well as a rect
@@ -129,8 +133,10 @@ class TimelineItem(pg.GraphicsObject):
                 else:
                     self.last_mode = "vector"
                     self._paint_vector(p, p0, p1, rows, seg.state, base, width, sy, oy)
+                self._paint_names(p, p0, p1, rows, seg.state, seg.ref, base, sy, oy)
             self._paint_arrows(p, xmin, xmax, rmin, rmax, sx, ox, sy, oy)
             self._paint_markers(p, xmin, xmax, rmin, rmax, sx, ox, sy, oy)
+            self._paint_alerts(p, xmin, xmax, rmin, rmax, sx, ox, sy, oy)
         finally:
             p.restore()
         self.last_paint_s = time.perf_counter() - t_start
@@ -191,8 +197,51 @@ class TimelineItem(pg.GraphicsObject):
             a, b, r = merge_subpixel(p0[sel], p1[sel], rows[sel], width)
             if code in EMPHASISED:  # a 1-px step is easy to miss on a projector
                 b = np.maximum(b, a + 2)
+            elif code in SEPARATED:  # back-to-back jobs on a worker: one bar each, not one
+                b = np.where(b - a >= 4, b - max(1, round(self.scale)), b)
             tops, h = self._row_band(r, sy, oy)
             self._fill(p, a, b, tops, h, base, self._brushes[code])
+
+    def _paint_names(self, p: QPainter, p0: np.ndarray, p1: np.ndarray, rows: np.ndarray,
+                     states: np.ndarray, refs: np.ndarray, base: float, sy: float,
+                     oy: float) -> None:
+        """The function's name inside each executor job and queued job wide enough for it
+        (``legacy_report``, ``read_config``): which job is which, without hovering."""
+        trace = self.model.trace
+        named = np.isin(states, list(SEPARATED)) & ((p1 - p0) >= NAME_MIN_PX * self.scale)
+        if trace is None or not named.any() or named.sum() > MAX_NAMES:
+            return
+        font = QFont()
+        font.setPixelSize(max(8, int(abs(sy) * (1 - 2 * BAR) * 0.55)))
+        p.setFont(font)
+        metrics = p.fontMetrics()
+        p.setPen(QColor("#000000") if not self.palette.dark else QColor("#ffffff"))
+        tops, h = self._row_band(rows[named], sy, oy)
+        jobs = trace.jobs
+        for a, b, top, ref in zip(p0[named], p1[named], tops, refs[named], strict=True):
+            name = jobs[int(ref)].function.rsplit(".", 1)[-1]
+            room = float(b - a) - 8 * self.scale
+            text = metrics.elidedText(name, Qt.TextElideMode.ElideRight, int(room))
+            if text and text != "…":
+                p.drawText(QRectF(base + a + 4 * self.scale, top, room, h),
+                           Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, text)
+
+    def _paint_alerts(self, p: QPainter, xmin: float, xmax: float, rmin: int, rmax: int,
+                      sx: float, ox: float, sy: float, oy: float) -> None:
+        """A warning mark at each diagnostic's instant, on its lane."""
+        alerts = self.model.alerts
+        if not len(alerts):
+            return
+        vis = alerts[(alerts[:, 0] >= xmin) & (alerts[:, 0] <= xmax)]
+        rows = self.model.row_of_key[vis[:, 1].astype(np.int64)]
+        ok = (rows >= rmin) & (rows <= rmax)
+        if not ok.any() or ok.sum() > 2000:
+            return
+        size = min(max(abs(sy) * 0.62, 9.0), 30.0)
+        px = np.round(vis[ok, 0] * sx + ox)
+        for x, r in {(float(x), int(r)) for x, r in zip(px, rows[ok], strict=True)}:
+            top = min(r * sy + oy, (r + 1) * sy + oy) + (abs(sy) - size) / 2
+            paint_alert(p, x, top, size, self.scale)
 
     def _paint_raster(self, p: QPainter, p0: np.ndarray, p1: np.ndarray, rows: np.ndarray,
                       states: np.ndarray, rmin: int, rmax: int, base: float, width: int,

@@ -2,8 +2,10 @@
 under a collapsed parent, and what a point on a lane hits. Pure (no Qt), like ``layout``, whose
 model keeps the segments these lanes carry.
 
-Order: thread lanes first (the UI/loop thread, then each executor worker, then other threads),
-then one lane per task in tree order (children under their parent, by creation).
+Order: thread lanes first (the UI/loop thread, then each executor worker and the rows of jobs
+waiting for a worker, then other threads), then one lane per task in tree order (children
+under their parent, by creation), library code's tasks grouped after the user's own in a
+collapsed "library tasks" lane.
 """
 
 from __future__ import annotations
@@ -12,14 +14,19 @@ from dataclasses import dataclass
 from typing import Any
 
 from loopviz.trace import Trace
+from loopviz.ui.timeline.library import group_ident
+
+QUEUE_LABEL = "waiting for a worker"
+TREE_KINDS = ("task", "group")  # lanes with a depth, which a collapsed parent can hide
 
 
 @dataclass(frozen=True, slots=True)
 class Lane:
-    """One horizontal lane: a thread or a task. ``ident`` is the thread or task id."""
+    """One horizontal lane: a thread, a row of the executor's queue, or a task. ``ident`` is
+    the thread id, the queue row or the task id."""
 
     key: int
-    kind: str  # "thread" | "task"
+    kind: str  # "thread" | "queue" | "task" | "group" (library tasks under one parent)
     ident: int
     label: str
     depth: int = 0
@@ -38,8 +45,11 @@ class Hit:
 
 
 def order_lanes(trace: Trace, used_threads: set[int], key: Any,
-                cache: dict[int, Lane] | None = None) -> list[Lane]:
-    """Thread lanes (UI first, then workers, then others) followed by task lanes in tree order.
+                cache: dict[int, Lane] | None = None, *, queue_rows: int = 0,
+                library: set[int] | frozenset[int] = frozenset()) -> list[Lane]:
+    """Thread lanes (UI first, then workers, then ``queue_rows`` rows of jobs waiting for a
+    worker, then other threads) followed by task lanes in tree order (:func:`task_lanes`:
+    the tasks in ``library`` grouped after the user's own).
     ``key(kind, ident)`` gives each lane its stable key. ``cache`` (key -> Lane) lets an
     unchanged lane be reused: a 10,000-task live run re-orders its lanes on every new task,
     and building the Lane records was most of that cost."""
@@ -57,36 +67,102 @@ def order_lanes(trace: Trace, used_threads: set[int], key: Any,
             label = f"worker-{worker}"
         else:
             label = th.name
+        if th.role != "executor" and worker and queue_rows:
+            lanes += queue_lanes(queue_rows, key)
+            queue_rows = 0
         lanes.append(Lane(key("thread", th.id), "thread", th.id, label))
-    ids = {t.id for t in trace.tasks}
-    children: dict[int | None, list[Any]] = {}
-    for t in trace.tasks:
-        children.setdefault(t.parent if t.parent in ids else None, []).append(t)
-    stack = [(t, 0) for t in reversed(children.get(None, []))]
-    while stack:
-        t, depth = stack.pop()
-        kids = children.get(t.id)
-        k = key("task", t.id)
-        lane = cache.get(k)
-        if lane is None or lane.label != t.name or lane.depth != depth or \
-                lane.has_children != bool(kids):
-            lane = cache[k] = Lane(k, "task", t.id, t.name, depth, bool(kids))
-        lanes.append(lane)
-        if kids:
-            stack.extend((c, depth + 1) for c in reversed(kids))
+    lanes += queue_lanes(queue_rows, key)
+    lanes += task_lanes(trace, key, cache, library)
     return lanes
 
 
+def task_lanes(trace: Trace, key: Any, cache: dict[int, Lane],
+               library: set[int] | frozenset[int] = frozenset()) -> list[Lane]:
+    """Task lanes in tree order. Tasks in ``library`` go after their user siblings, inside
+    one "library tasks (N)" group lane per parent (its ident: ``group_ident(parent)``); a user
+    task whose parent is library code is lifted to its nearest user ancestor, so no user task
+    ever hides inside a library group."""
+    by_id = {t.id: t for t in trace.tasks}
+
+    def shown_parent(t: Any) -> int | None:
+        parent = t.parent if t.parent in by_id else None
+        if t.id not in library:
+            while parent is not None and parent in library:
+                up = by_id[parent].parent
+                parent = up if up in by_id else None
+        return parent
+
+    children: dict[int | None, list[Any]] = {}
+    for t in trace.tasks:
+        children.setdefault(shown_parent(t), []).append(t)
+    lanes: list[Lane] = []
+    # (task or ("group", parent, members), depth), popped from the end
+    stack: list[tuple[Any, int]] = []
+
+    def push_children(parent: int | None, depth: int) -> None:
+        kids = children.get(parent, [])
+        own = [t for t in kids if t.id not in library]
+        lib = [t for t in kids if t.id in library]
+        if lib:
+            stack.append((("group", parent, lib), depth))
+        stack.extend((c, depth) for c in reversed(own))
+
+    push_children(None, 0)
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, tuple):
+            _, parent, members = item
+            ident = group_ident(parent)
+            lanes.append(Lane(key("group", ident), "group", ident,
+                              f"library tasks ({len(members)})", depth, True))
+            stack.extend((c, depth + 1) for c in reversed(members))
+            continue
+        t = item
+        kids = bool(children.get(t.id))
+        k = key("task", t.id)
+        lane = cache.get(k)
+        if lane is None or lane.label != t.name or lane.depth != depth or \
+                lane.has_children != kids:
+            lane = cache[k] = Lane(k, "task", t.id, t.name, depth, kids)
+        lanes.append(lane)
+        if kids:
+            push_children(t.id, depth + 1)
+    return lanes
+
+
+def ancestors(lanes: list[Lane], task_id: int) -> set[int]:
+    """Idents of the task and group lanes above ``task_id``'s lane in the tree (what must be
+    expanded for it to show)."""
+    row = next((i for i, lane in enumerate(lanes)
+                if lane.kind == "task" and lane.ident == task_id), None)
+    out: set[int] = set()
+    if row is None:
+        return out
+    depth = lanes[row].depth
+    for lane in reversed(lanes[:row]):
+        if lane.kind in TREE_KINDS and lane.depth < depth:
+            out.add(lane.ident)
+            depth = lane.depth
+    return out
+
+
+def queue_lanes(rows: int, key: Any) -> list[Lane]:
+    """The executor queue's rows: the jobs submitted but not started (no worker free)."""
+    return [Lane(key("queue", r), "queue", r, QUEUE_LABEL if r == 0 else f"{QUEUE_LABEL} ({r + 1})")
+            for r in range(rows)]
+
+
 def visible_lanes(lanes: list[Lane], collapsed: set[int]) -> list[Lane]:
-    """``lanes`` without the descendants of collapsed tasks (the collapsed task stays)."""
+    """``lanes`` without the descendants of collapsed tasks and library groups (the
+    collapsed lane itself stays)."""
     out: list[Lane] = []
     hide_below: int | None = None
     for lane in lanes:
         if hide_below is not None:
-            if lane.kind == "task" and lane.depth > hide_below:
+            if lane.kind in TREE_KINDS and lane.depth > hide_below:
                 continue
             hide_below = None
         out.append(lane)
-        if lane.kind == "task" and lane.ident in collapsed and lane.has_children:
+        if lane.kind in TREE_KINDS and lane.ident in collapsed and lane.has_children:
             hide_below = lane.depth
     return out

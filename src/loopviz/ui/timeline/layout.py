@@ -9,10 +9,14 @@ parent or a new task only changes ``row_of_key`` (key -> row, -1 when hidden), n
 segment arrays.
 
 Segments follow ``Trace.segments`` semantics on task lanes (running steps; a wait split into
-*waiting* [start, ready) and *ready* [ready, end); an open wait runs to "now"), plus a *blocked*
-segment where a block names its task. Thread lanes carry the steps that ran on them (running),
-plain callbacks (``callback``; labels starting "loopviz" are the visualiser's own: ``loopviz``),
-blocks (``blocked``) and executor jobs (``job``).
+*waiting* [start, ready) and *ready* [ready, end); an open wait runs to "now"), plus *late*
+[due, ready) for a timer that fired late (``pieces.wait_pieces``) and a *blocked* segment where
+a block names its task. Thread lanes carry the steps that ran on them (running), plain
+callbacks (``callback``; labels starting "loopviz" are the visualiser's own: ``loopviz``),
+blocks (``blocked``) and executor jobs (``job``); jobs that waited for a free worker have a
+``queued`` piece on a "waiting for a worker" lane. ``alerts`` mark each diagnostic's instant
+on its lane (``pieces.alert_lane``). Tasks of library code (``library``) are grouped after the
+user's own, each group collapsed when it first appears.
 
 Live runs: the bridge hands a new Trace ~30 times a second. ``update`` appends what is new when
 the trace extends the previous one (same run, every kind's earlier records unchanged) and
@@ -33,19 +37,22 @@ from loopviz.trace import Trace
 from loopviz.trace.records import Wait
 from loopviz.ui.palette import STATE_KEYS
 from loopviz.ui.timeline.index import SegmentIndex, Segments
-from loopviz.ui.timeline.lanes import Hit, Lane, order_lanes, visible_lanes
+from loopviz.ui.timeline.lanes import Hit, Lane, ancestors, order_lanes, visible_lanes
+from loopviz.ui.timeline.library import is_library_wait
+from loopviz.ui.timeline.pieces import QueueSlots, alert_lane, queued_piece, wait_pieces
 
 STATE_CODE: dict[str, int] = {k: i for i, k in enumerate(STATE_KEYS)}
 OUTCOME_CODES: tuple[str, ...] = ("result", "exception", "cancelled")
 # Which record list a segment's ``ref`` points into, by state.
 RECORD_KIND: dict[str, str] = {
-    "running": "steps", "ready": "waits", "blocked": "blocks", "job": "jobs",
-    "callback": "callbacks", "loopviz": "callbacks",
+    "running": "steps", "ready": "waits", "late": "waits", "blocked": "blocks", "job": "jobs",
+    "queued": "jobs", "callback": "callbacks", "loopviz": "callbacks", "alert": "diagnostics",
     **{k: "waits" for k in STATE_KEYS if k.startswith("wait:")},
 }
 LANE_BUDGET = 40  # see TimelineModel.defer_lanes
 _RUN, _READY, _BLOCKED = STATE_CODE["running"], STATE_CODE["ready"], STATE_CODE["blocked"]
 _JOB, _CALLBACK, _OWN = STATE_CODE["job"], STATE_CODE["callback"], STATE_CODE["loopviz"]
+_QUEUED = STATE_CODE["queued"]
 
 
 @dataclass
@@ -108,8 +115,14 @@ class TimelineModel:
         self._cur = _Cursor()
         self._markers: list[tuple[float, int, int, int]] = []  # x, key, outcome, task
         self._arrows: list[tuple[float, int, int]] = []  # x, from key, to key
+        self._alerts: list[tuple[float, int, int]] = []  # x, key, diagnostic index
         self.markers = np.empty((0, 4))
         self.arrows = np.empty((0, 3))
+        self.alerts = np.empty((0, 3))
+        self.queue = QueueSlots()
+        self.library: set[int] = set()  # tasks whose waits show no user frame at all
+        self._judged: set[int] = set()  # tasks whose first wait with a file was looked at
+        self._groups_seen: set[int] = set()
 
     def key(self, kind: str, ident: int) -> int:
         return self._keys.setdefault((kind, ident), len(self._keys))
@@ -148,10 +161,12 @@ class TimelineModel:
         cur = self._cur
         out: list[tuple[float, float, int, int, int]] = []
         lanes_dirty = self._consume_tasks(trace)
-        n_threads = len(self._used_threads)
+        n_threads, n_queue, n_library = len(self._used_threads), self.queue.rows, \
+            len(self.library)
         self._consume_steps(trace, out)
         self._consume_waits(trace, out)
         self._consume_jobs(trace, out)
+        self._consume_diagnostics(trace)
         for i in range(cur.n.get("callbacks", 0), len(trace.callbacks)):
             c = trace.callbacks[i]
             state = _OWN if c.label.startswith("loopviz") else _CALLBACK
@@ -162,7 +177,7 @@ class TimelineModel:
             out.append((x0, x1, self._thread_key(b.thread), _BLOCKED, i))
             if b.task is not None:
                 out.append((x0, x1, self.key("task", b.task), _BLOCKED, i))
-        for kind in ("steps", "waits", "jobs", "callbacks", "blocks", "tasks"):
+        for kind in ("steps", "waits", "jobs", "callbacks", "blocks", "tasks", "diagnostics"):
             recs = getattr(trace, kind)
             cur.n[kind] = len(recs)
             if recs:
@@ -172,7 +187,8 @@ class TimelineModel:
             self.index.append(seg)
             self.present.update(STATE_KEYS[c] for c in np.unique(seg.state))
         self.present.update(STATE_KEYS[c] for c in np.unique(self._open_segs.state))
-        need = lanes_dirty or len(self._used_threads) != n_threads or not self.lanes
+        need = lanes_dirty or len(self._used_threads) != n_threads or not self.lanes or \
+            self.queue.rows != n_queue or len(self.library) != n_library
         if need and self.defer_lanes and self.lanes and \
                 time.perf_counter() - self._ordered_at < LANE_BUDGET * self._order_cost:
             self.lanes_stale = True  # new lanes appear at the next ordering, soon
@@ -183,14 +199,19 @@ class TimelineModel:
             self.row_of_key = np.concatenate([self.row_of_key, pad])
         self.markers = np.array(self._markers, dtype=np.float64).reshape(-1, 4)
         self.arrows = np.array(self._arrows, dtype=np.float64).reshape(-1, 3)
+        self.alerts = np.array(self._alerts, dtype=np.float64).reshape(-1, 3)
 
     def reorder_lanes(self) -> None:
         """Lay the lanes out again from the current trace (tree order, threads first)."""
         if self.trace is None:
             return
         t0 = time.perf_counter()
-        self.lanes = order_lanes(self.trace, self._used_threads, self.key, self._lane_cache)
-        self.set_collapsed(self.collapsed)
+        self.lanes = order_lanes(self.trace, self._used_threads, self.key, self._lane_cache,
+                                 queue_rows=self.queue.rows, library=self.library)
+        groups = {lane.ident for lane in self.lanes if lane.kind == "group"}
+        new_groups = groups - self._groups_seen  # library groups start collapsed
+        self._groups_seen |= groups
+        self.set_collapsed(self.collapsed | new_groups)
         self._ordered_at = time.perf_counter()
         self._order_cost = self._ordered_at - t0
         self.lanes_stale = False
@@ -235,6 +256,12 @@ class TimelineModel:
                 changed = True
         for i in range(cur.n.get("waits", 0), len(waits)):
             w = waits[i]
+            if w.task not in self._judged:
+                library = is_library_wait(w)
+                if library is not None:
+                    self._judged.add(w.task)
+                    if library:
+                        self.library.add(w.task)
             src = self.key("task", w.task)
             for target in w.targets:
                 self._arrows.append((w.start_ns / 1e9, src, self.key("task", target)))
@@ -243,46 +270,53 @@ class TimelineModel:
             self._rebuild_open()
 
     def _wait_segments(self, i: int, w: Wait, out: list) -> bool:
-        """Emit a wait's segments: into ``out`` if it is closed, else into the open table."""
+        """Emit a wait's pieces (:func:`wait_pieces`: waiting, late, ready): into ``out`` if it
+        is closed, else into the open table."""
         key = self.key("task", w.task)
-        waiting = STATE_CODE[f"wait:{w.kind}"] if f"wait:{w.kind}" in STATE_CODE else \
-            STATE_CODE["wait:other"]
-        start = w.start_ns / 1e9
+        waiting = STATE_CODE.get(f"wait:{w.kind}", STATE_CODE["wait:other"])
+        segs = [(x0, x1, key, waiting if state == "waiting" else STATE_CODE[state], i)
+                for x0, x1, state in wait_pieces(w)]
         if w.end_ns is not None:
-            end = w.end_ns / 1e9
-            ready = w.ready_ns / 1e9 if w.ready_ns is not None else end
-            if ready > start:
-                out.append((start, ready, key, waiting, i))
-            if end > ready:
-                out.append((ready, end, key, _READY, i))
+            out.extend(segs)
             return False
         self._cur.open_waits[i] = (w.ready_ns, w.end_ns)
-        if w.ready_ns is None:
-            self._open[("w", i)] = [(start, np.nan, key, waiting, i)]
-        else:
-            ready = w.ready_ns / 1e9
-            self._open[("w", i)] = [(start, ready, key, waiting, i),
-                                    (ready, np.nan, key, _READY, i)]
+        self._open[("w", i)] = segs
         return True
 
     def _consume_jobs(self, trace: Trace, out: list) -> None:
         cur, jobs = self._cur, trace.jobs
         todo = [i for i, seen in cur.open_jobs.items()
-                if (jobs[i].start_ns, jobs[i].end_ns) != seen]
+                if (jobs[i].start_ns, jobs[i].end_ns) != seen
+                or (seen[0] is None and i not in self.queue.row_of)]  # queued long enough?
         todo += range(cur.n.get("jobs", 0), len(jobs))
         for i in todo:
             j = jobs[i]
             self._open.pop(("j", i), None)
             cur.open_jobs.pop(i, None)
+            segs = []
+            queued = queued_piece(j.submitted_ns, j.start_ns, trace.duration_ns)
+            if queued is not None:  # it waited for a free worker: a piece on a queue lane
+                row = self.queue.place(i, j.submitted_ns, j.start_ns)
+                segs.append((*queued, self.key("queue", row), _QUEUED, i))
+            if j.start_ns is not None and j.thread is not None:
+                end = j.end_ns / 1e9 if j.end_ns is not None else np.nan
+                segs.append((j.start_ns / 1e9, end, self._thread_key(j.thread), _JOB, i))
             if j.start_ns is not None and j.end_ns is not None and j.thread is not None:
-                out.append((j.start_ns / 1e9, j.end_ns / 1e9, self._thread_key(j.thread), _JOB, i))
+                out.extend(segs)
                 continue
             cur.open_jobs[i] = (j.start_ns, j.end_ns)
-            if j.start_ns is not None and j.thread is not None:
-                self._open[("j", i)] = [(j.start_ns / 1e9, np.nan, self._thread_key(j.thread),
-                                         _JOB, i)]
+            self._open[("j", i)] = segs
         if todo:
             self._rebuild_open()
+
+    def _consume_diagnostics(self, trace: Trace) -> None:
+        """A mark at each diagnostic's instant (blocked-loop has its block's segments)."""
+        for i in range(self._cur.n.get("diagnostics", 0), len(trace.diagnostics)):
+            d = trace.diagnostics[i]
+            lane = alert_lane(trace, d) if d.kind != "blocked-loop" else None
+            if lane is not None:
+                key = self._thread_key(lane[1]) if lane[0] == "thread" else self.key(*lane)
+                self._alerts.append((d.t_ns / 1e9, key, i))
 
     def _rebuild_open(self) -> None:
         rows = [seg for segs in self._open.values() for seg in segs]
@@ -304,7 +338,7 @@ class TimelineModel:
         """Hide the lanes of the descendants of these task ids."""
         self.collapsed = set(collapsed)
         self.rows = visible_lanes(self.lanes, self.collapsed)
-        self.n_thread_rows = sum(1 for lane in self.lanes if lane.kind == "thread")
+        self.n_thread_rows = sum(1 for lane in self.lanes if lane.kind in ("thread", "queue"))
         self.rows_version += 1
         self.row_of_key = np.full(max(len(self._keys), 1), -1, np.int32)
         for r, lane in enumerate(self.rows):
@@ -312,6 +346,12 @@ class TimelineModel:
 
     def toggle_collapsed(self, task_id: int) -> None:
         self.set_collapsed(self.collapsed ^ {task_id})
+
+    def reveal(self, task_id: int) -> None:
+        """Expand whatever hides ``task_id``'s lane: collapsed ancestors and library groups."""
+        opened = ancestors(self.lanes, task_id)
+        if opened & self.collapsed:
+            self.set_collapsed(self.collapsed - opened)
 
     def row_of(self, kind: str, ident: int) -> int:
         key = self._keys.get((kind, ident))
@@ -326,8 +366,10 @@ class TimelineModel:
         seg = self._open_segs
         if not len(seg):
             return seg
-        return Segments(seg.x0, np.where(np.isnan(seg.x1), max(self.now, 0.0), seg.x1), seg.key,
-                        seg.state, seg.ref)
+        now = max(self.now, 0.0)  # an open record's pieces end at now, none lies beyond it
+        live = Segments(seg.x0, np.where(np.isnan(seg.x1), now, np.minimum(seg.x1, now)),
+                        seg.key, seg.state, seg.ref)
+        return live.take(live.x1 > live.x0)  # a timer not due yet has no late piece
 
     def visible(self, xmin: float, xmax: float, rmin: float = -np.inf,
                 rmax: float = np.inf) -> tuple[Segments, np.ndarray]:
@@ -357,6 +399,12 @@ class TimelineModel:
         if not 0 <= row < len(self.rows):
             return None
         lane = self.rows[row]
+        if len(self.alerts):  # a diagnostic's mark sits on top of everything
+            a = self.alerts[self.row_of_key[self.alerts[:, 1].astype(np.int64)] == row]
+            near = np.abs(a[:, 0] - x) <= 2 * tolerance
+            if near.any():
+                best = a[near][np.argmin(np.abs(a[near, 0] - x))]
+                return Hit(lane, "alert", int(best[2]), float(best[0]), float(best[0]))
         seg, _ = self.visible(x - tolerance, x + tolerance, row, row)
         if not len(seg):
             return Hit(lane)

@@ -11,14 +11,17 @@ from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPaintEvent, Q
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from loopviz.ui.palette import LIGHT, OUTCOME_GLYPHS, Palette, fill_brush, hatch_brush
+from loopviz.ui.timeline.alert import paint_alert
 
-# (what, label): a state key, an outcome, or the await arrow.
+# (what, label): a state key, an outcome, the await arrow, or the diagnostic mark.
 ENTRIES: tuple[tuple[str, str], ...] = (
     ("running", "running"), ("ready", "ready (woken, waiting for the loop)"),
+    ("late", "late (timer due, the loop busy)"),
     ("wait:sleep", "sleep"), ("wait:task", "awaiting task"), ("wait:future", "future"),
     ("wait:executor", "executor"), ("wait:queue", "queue"), ("wait:lock", "lock"),
     ("wait:semaphore", "semaphore"), ("wait:event", "event"), ("wait:other", "other wait"),
-    ("blocked", "blocked"), ("job", "executor job"), ("callback", "callback"),
+    ("blocked", "blocked"), ("job", "executor job"), ("queued", "queued for a worker"),
+    ("callback", "callback"), ("alert", "diagnostic"),
     ("loopviz", "loopviz's own work"), ("outcome:result", "result"),
     ("outcome:exception", "exception"), ("outcome:cancelled", "cancelled"),
     ("arrow", "awaits"),
@@ -108,6 +111,9 @@ class TimelineLegend(QWidget):
                 p.setFont(self.legend_font)
             elif what == "arrow":
                 self._arrow(p, sx)
+            elif what == "alert":
+                paint_alert(p, sx.center().x(), box.center().y() - 0.55 * fm.height(),
+                            1.1 * fm.height(), self.scale)
             else:
                 style = pal.style(what)
                 p.setPen(Qt.PenStyle.NoPen)

@@ -23,8 +23,8 @@ EXPAND_PX = 4  # up to this width, rasterise by touching each pixel; wider: diff
 # Painting order: waits underneath, then ready and running, thread work, blocked on top.
 DRAW_ORDER: tuple[int, ...] = tuple(
     STATE_KEYS.index(k) for k in (
-        *(k for k in STATE_KEYS if k.startswith("wait:")), "ready", "running", "job",
-        "callback", "loopviz", "blocked",
+        *(k for k in STATE_KEYS if k.startswith("wait:")), "queued", "late", "ready",
+        "running", "job", "callback", "loopviz", "blocked",
     )
 )
 

@@ -160,6 +160,8 @@ class TimelineView(QWidget):
                                         for c in np.unique(m.markers[:, 2])}
             if len(m.arrows):
                 present.add("arrow")
+            if len(m.alerts):
+                present.add("alert")
         self.legend.set_present(present)
         n = self.model.segment_count
         self.status.setText(f"{len(self.model.rows)} lanes · {n:,} segments" if n else "")
@@ -283,12 +285,10 @@ class TimelineView(QWidget):
         trace = self.model.trace
         if trace is None:
             return
-        hidden, parent = set(), trace.task(task_id).parent
-        while parent is not None:  # expand collapsed ancestors
-            hidden.add(parent)
-            parent = trace.task(parent).parent if parent in trace._task_index else None
-        if hidden & self.model.collapsed:
-            self.set_collapsed(self.model.collapsed - hidden)
+        collapsed = set(self.model.collapsed)
+        self.model.reveal(task_id)  # collapsed ancestors and library groups open
+        if self.model.collapsed != collapsed:
+            self._after_model_change()
         start, end = self.model.task_span(task_id)
         pad = max((end - start) * 0.05, 1e-4)
         self.set_follow_live(False)
