@@ -92,6 +92,7 @@ class QtEventLoop(DefaultExecutorMixin, _QasyncLoop):
         self._pending_exc: BaseException | None = None
         self._old_agen_hooks: Any = None
         self._waker = LoopWaker(self)
+        self._threadsafe_lock = threading.Lock()  # see call_soon_threadsafe
         super().__init__(app)
         if already_running:
             self._already_running = True
@@ -154,19 +155,22 @@ class QtEventLoop(DefaultExecutorMixin, _QasyncLoop):
     def call_soon_threadsafe(
         self, callback: _Callback, *args: Any, context: Context | None = None
     ) -> asyncio.Handle:
-        """call_soon from any thread: append to ``_ready``, wake Qt with a queued signal."""
-        self._check_closed()
-        if self._debug:
-            self._check_callback(callback, "call_soon_threadsafe")
-        handle = self._call_soon(callback, args, context)
-        if handle._source_traceback:
-            del handle._source_traceback[-1]
-        if threading.get_ident() == self._thread_id:
-            if not self._wake_armed:
-                self._arm_wakeup()
-        elif not self._threadsafe_pending:
-            self._threadsafe_pending = True
-            self._waker.threadsafe.emit()
+        """call_soon from any thread: append to ``_ready``, wake Qt with a queued signal. Done
+        under ``_threadsafe_lock``, which ``close()`` waits out: the Qt thread may run the handle
+        and close the loop while another thread is still emitting; Qt must outlive that emit."""
+        with self._threadsafe_lock:
+            self._check_closed()
+            if self._debug:
+                self._check_callback(callback, "call_soon_threadsafe")
+            handle = self._call_soon(callback, args, context)
+            if handle._source_traceback:
+                del handle._source_traceback[-1]
+            if threading.get_ident() == self._thread_id:
+                if not self._wake_armed:
+                    self._arm_wakeup()
+            elif not self._threadsafe_pending:
+                self._threadsafe_pending = True
+                self._waker.threadsafe.emit()
         return handle
 
     def _add_callback(self, handle: asyncio.Handle) -> None:
@@ -255,6 +259,7 @@ class QtEventLoop(DefaultExecutorMixin, _QasyncLoop):
         clock = time.monotonic
         deadline = clock() + self._batch_budget
         ntodo, i = 0, -1  # this iteration's size, index of the handle last popped
+        handle = None
         try:
             while True:
                 ntodo, i = min(self._carry, len(ready)), -1
@@ -276,6 +281,7 @@ class QtEventLoop(DefaultExecutorMixin, _QasyncLoop):
                         handle._run()
                     if clock() >= deadline:
                         break
+                handle = None  # as asyncio's _run_once: what it ran is not kept alive by us
                 if i + 1 < ntodo:
                     break  # budget spent mid-iteration: the rest of it runs first next batch
                 if self._stopping:
@@ -287,6 +293,7 @@ class QtEventLoop(DefaultExecutorMixin, _QasyncLoop):
             if not self._fail(exc):
                 raise  # already_running: no run_forever to hand it to; Qt prints it
         finally:
+            handle = None  # nor by this frame, should a traceback keep it
             self._carry = ntodo - i - 1
             self._in_batch = False
             self._after_batch()
@@ -330,10 +337,12 @@ class QtEventLoop(DefaultExecutorMixin, _QasyncLoop):
         (self._nested_exec or self._qt_app).exit()
 
     # -- run / stop / close --------------------------------------------------------------------
-    def run_forever(self) -> None:
+    def run_forever(self) -> int:
         """Run Qt's event loop (``app.exec()``) with this loop's callbacks until stop().
 
-        Re-raises a KeyboardInterrupt/SystemExit that escaped a callback, as asyncio does.
+        Returns ``exec()``'s exit code, as qasync does, so ``sys.exit(loop.run_forever())``
+        keeps the code given to ``app.exit(n)`` (0 after ``stop()``). Re-raises a
+        KeyboardInterrupt/SystemExit that escaped a callback, as asyncio does.
         """
         self._check_closed()
         self._check_running()
@@ -341,23 +350,23 @@ class QtEventLoop(DefaultExecutorMixin, _QasyncLoop):
         try:
             with ctrl_c_interrupts(self._csock.fileno(), self._on_sigint):
                 self._arm_after_start()
-                self._exec()
+                code = self._exec()
         finally:
             self._cleanup_running()
             exc, self._pending_exc = self._pending_exc, None
         if exc is not None:
             raise exc
+        return code
 
-    def _exec(self) -> None:
+    def _exec(self) -> int:
         """The application's ``exec()``; inside another Qt event loop of this thread (the desktop
         app runs a program's ``asyncio.run`` from a slot) a nested QEventLoop instead, as a
         modal dialog runs, which :meth:`_request_exit` quits without quitting the app."""
         if QtCore.QThread.currentThread().loopLevel() == 0:
-            self._qt_app.exec()
-            return
+            return self._qt_app.exec()
         self._nested_exec = QtCore.QEventLoop()
         try:
-            self._nested_exec.exec()
+            return self._nested_exec.exec()
         finally:
             self._nested_exec = None
 
@@ -411,6 +420,8 @@ class QtEventLoop(DefaultExecutorMixin, _QasyncLoop):
         self._carry = 0
         self._drop_default_executor()
         super().close()
+        with self._threadsafe_lock:  # a thread still emitting a wake-up has finished now
+            pass
 
     def __del__(self, _warn: Any = warnings.warn) -> None:
         """asyncio's: warn about an unclosed loop and close it. Collected at interpreter exit,
