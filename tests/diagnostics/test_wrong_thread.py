@@ -29,3 +29,22 @@ def test_qt_warning_about_another_thread_becomes_a_diagnostic() -> None:
 
 def test_check_ui_thread_with_nothing_recording_is_just_a_question() -> None:
     assert check_ui_thread("anything") is True
+
+
+def test_a_site_touching_the_ui_many_times_is_one_counted_diagnostic() -> None:
+    result = run_program("wrong_thread_many")
+    first, second = result.trace.diagnostics
+    assert (first.line, first.count) == (culprit_line("wrong_thread_many"), 292)
+    assert first.message.endswith("(× 292)") and "label.setText" in first.message
+    assert second.count == 1 and "progress.setValue" in second.message
+    hint = "hand the update over with call_soon_threadsafe"
+    assert hint in first.message and hint not in second.message  # the advice, once
+
+
+def test_the_loop_called_from_another_thread_is_named_as_such_once_per_site() -> None:
+    result = run_program("loop_from_thread")
+    [diag] = result.trace.diagnostics_of("wrong-thread-ui")
+    assert diag.line == culprit_line("loop_from_thread")
+    assert "call_soon()" in diag.message and "'poker'" in diag.message
+    assert "call_soon_threadsafe" in diag.message
+    assert diag.count >= 1

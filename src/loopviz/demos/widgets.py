@@ -10,7 +10,6 @@ demo's line when that is not the UI thread (Qt itself says nothing: the update u
 
 from __future__ import annotations
 
-import os
 import sys
 import threading
 from typing import TYPE_CHECKING
@@ -41,14 +40,8 @@ def set_status(label: QLabel, text: str) -> None:
     """``label.setText(text)``, reporting it first when called off the UI thread."""
     if not on_ui_thread():
         caller = sys._getframe(1)  # the demo line that asked for the update
-        file, line = caller.f_code.co_filename, caller.f_lineno
-        name = threading.current_thread().name
-        report.report_diagnostic(
-            "wrong-thread-ui",
-            f"QLabel.setText called from thread {name!r}, not the UI thread, at "
-            f"{os.path.basename(file)}:{line}; widgets belong to the UI thread (hand the update "
-            f"over with call_soon_threadsafe or a Qt signal)",
-            file=file, line=line)
+        report.report_wrong_thread("QLabel.setText called", caller.f_code.co_filename,
+                                   caller.f_lineno, what="QLabel.setText")
     label.setText(text)
 
 

@@ -65,13 +65,15 @@ def check(trace: Trace, variant: str, parts: int = 4) -> list[Finding]:
         out.append(Finding(f"download ran on {ev.thread_name(trace, jobs[0].thread)}",
                            ok=jobs[0].thread not in (None, ui)))
     if variant == PITFALL:
-        text = f"{len(wrong)} wrong-thread-ui diagnostic(s)"
+        touches = sum(d.count for d in wrong)  # one diagnostic per line, counting its calls
+        text = f"{touches} widget update(s) from a wrong thread"
         if wrong:
-            text += f"; the first: {wrong[0].message}"
+            text += f"; {wrong[0].message}"
         file, line = ev.source_line(main, "widgets.set_status(label, text)  #")
-        out.append(Finding(text, ok=len(wrong) == parts and all(
+        out.append(Finding(text, ok=touches == parts and all(
             ev.same_file(d.file, file) and d.line == line for d in wrong),
-            data={"wrong_thread": len(wrong), **({"at_ns": wrong[0].t_ns} if wrong else {})}))
+            data={"wrong_thread": touches,
+                  **({"at_ns": wrong[0].t_ns} if wrong else {})}))
     else:
         shower = ev.first_task(trace, "show-progress")
         steps = trace.steps_of(shower.id) if shower else []

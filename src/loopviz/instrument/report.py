@@ -7,6 +7,9 @@ hook, a GC callback) can put a :class:`Diagnostic` into every active trace.
 Contract:
 - :func:`report_diagnostic` and :func:`check_ui_thread` are public (demos call them); their
   signatures do not change.
+- :func:`report_per_site` keeps one diagnostic per site (kind, file, line, what) and recording:
+  repeats raise its ``count`` (and its message ends "(× N)"), so a thread that touches the UI
+  292 times makes one line, not 292; each piece of advice (``hint``) is given once.
 - :func:`emit` never blocks for long and never deadlocks: hooks may fire inside a garbage
   collection that started while the recorder's lock was held by this very thread, so when the
   lock cannot be taken promptly the record waits in a queue flushed by the next emit or by
@@ -21,7 +24,7 @@ import os
 import sys
 import threading
 import types
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 from loopviz.instrument import sites
 from loopviz.trace.recorder import Recorder
@@ -30,14 +33,18 @@ from loopviz.trace.records import Diagnostic
 _LOCK_WAIT_S = 0.05
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class ActiveRecording:
     recorder: Recorder
     ui_ident: int  # the thread that runs the recorded loop
+    # report_per_site's state: site → [first diagnostic, latest, message without count]
+    sites: dict[tuple[str, str, int, str], list] = field(default_factory=dict)
+    hinted: set[str] = field(default_factory=set)  # advice already given
 
 
 _active: list[ActiveRecording] = []
 _deferred: list[tuple[Recorder, Diagnostic]] = []
+_sites_lock = threading.Lock()
 _user_files: dict[str, bool] = {}
 _callees: dict[tuple[str, int], str | None] = {}
 
@@ -109,6 +116,53 @@ def report_diagnostic(kind: str, message: str, *, file: str | None = None,
         emit(rec.recorder, Diagnostic(rec.recorder.now(), kind, message, tid, file, line))
 
 
+def report_per_site(kind: str, message: str, *, file: str, line: int, hint: str = "",
+                    what: str = "") -> None:
+    """:func:`report_diagnostic` once per site and recording (see the module contract):
+    ``message`` names what happened, ``hint`` (what to do instead) is appended to the first
+    diagnostic that needs it only, ``what`` tells apart different events on one line."""
+    me = threading.get_ident()
+    site = (kind, file, line, what)
+    for rec in tuple(_active):
+        recorder = rec.recorder
+        with _sites_lock:  # worker threads report concurrently; counts must not be lost
+            entry = rec.sites.get(site)
+            if entry is None:
+                text = message
+                if hint and hint not in rec.hinted:
+                    rec.hinted.add(hint)
+                    text = f"{message}; {hint}"
+                task = recorder.running_task if me == rec.ui_ident else None
+                diag = Diagnostic(recorder.now(), kind, text, task, file, line)
+                rec.sites[site] = [diag, diag, text]
+                emit(recorder, diag)
+                continue
+            first, latest, text = entry
+            count = latest.count + 1
+            entry[1] = replace(latest, count=count, message=f"{text} (× {count})")
+            _replace(recorder, first, entry[1])
+
+
+def _replace(recorder: Recorder, first: Diagnostic, new: Diagnostic) -> None:
+    """Put ``new`` where the record of ``first``'s site is (recorded or still deferred)."""
+    def same(d: Diagnostic) -> bool:
+        return d.t_ns == first.t_ns and d.kind == first.kind and d.line == first.line \
+            and d.file == first.file
+    for i, (rec, diag) in enumerate(_deferred):
+        if rec is recorder and same(diag):
+            _deferred[i] = (recorder, new)
+            return
+    if recorder.lock.acquire(timeout=_LOCK_WAIT_S):  # else this count shows with the next
+        try:
+            diags = recorder.diagnostics
+            for i in range(len(diags) - 1, -1, -1):
+                if same(diags[i]):
+                    diags[i] = new
+                    break
+        finally:
+            recorder.lock.release()
+
+
 def check_ui_thread(what: str) -> bool:
     """True on the UI thread. Elsewhere, report ``wrong-thread-ui`` naming ``what``, this
     thread and the caller's line, and return False (the caller decides what to do)."""
@@ -117,14 +171,22 @@ def check_ui_thread(what: str) -> bool:
     if me in uis:
         return True
     file, line = caller_site(sys._getframe(1))
-    name = threading.current_thread().name
-    where = f" at {os.path.basename(file)}:{line}" if file else ""
-    report_diagnostic(
-        "wrong-thread-ui",
-        f"{what} touched from thread {name!r}, not the UI thread{where}; widgets belong to "
-        f"the UI thread (hand the update over with call_soon_threadsafe or a Qt signal)",
-        file=file, line=line)
+    report_wrong_thread(f"{what} touched", file, line, what=what)
     return False
+
+
+UI_THREAD_HINT = ("widgets belong to the UI thread (hand the update over with "
+                  "call_soon_threadsafe or a Qt signal)")
+
+
+def report_wrong_thread(happened: str, file: str, line: int, *, what: str = "",
+                        hint: str = UI_THREAD_HINT) -> None:
+    """A ``wrong-thread-ui`` diagnostic, once per site: "``happened`` from thread 'T', not the
+    UI thread, at file:line"; the advice comes with the first one of the recording."""
+    name = threading.current_thread().name
+    at = f" at {os.path.basename(file)}:{line}" if file else ""
+    report_per_site("wrong-thread-ui", f"{happened} from thread {name!r}, not the UI thread{at}",
+                    file=file, line=line, hint=hint, what=what)
 
 
 # ---- where is "the user's" line -------------------------------------------------------------

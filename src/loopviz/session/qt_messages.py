@@ -9,16 +9,33 @@ with the thread's name and the innermost user line on that thread's stack.
 
 from __future__ import annotations
 
+import os
 import re
 import sys
-import threading
 from typing import Any
 
-from loopviz.instrument.report import caller_site, report_diagnostic, where
+from loopviz.instrument.report import caller_site, report_wrong_thread
 
 WRONG_THREAD = re.compile(
     r"different thread|another thread|other thread|outside the (?:GUI|main) thread|"
     r"not (?:the|in the) (?:GUI|main) thread|current thread", re.IGNORECASE)
+
+
+LOOP_HINT = ("an event loop belongs to the thread that runs it: from another thread use "
+             "loop.call_soon_threadsafe or asyncio.run_coroutine_threadsafe")
+_LOOP_FILE = os.path.join("loopviz", "loop", "qt_loop.py")
+
+
+def _loop_method_on(frame: Any) -> str | None:
+    """The name of loopviz's Qt loop method that asked Qt for this, if one did."""
+    called = None
+    while frame is not None:
+        if frame.f_code.co_filename.endswith(_LOOP_FILE):
+            called = frame.f_code.co_name
+        elif called is not None:
+            return called  # the outermost loop method below the caller's frame
+        frame = frame.f_back
+    return called
 
 
 class QtMessages:
@@ -29,6 +46,7 @@ class QtMessages:
         self._prev: Any = None
         self._installed = False
         self.seen: list[str] = []
+        self._sites: set[tuple[str, str, int]] = set()  # (message, file, line) passed on
 
     def start(self, session: Any) -> None:
         self.install(session.recording)
@@ -52,19 +70,27 @@ class QtMessages:
             self._prev = None
 
     def _handle(self, mode: Any, context: Any, message: str) -> None:
+        repeat = False
         try:
             if WRONG_THREAD.search(message):
                 self.seen.append(message)
-                file, line = caller_site(sys._getframe(1))
-                name = threading.current_thread().name
-                report_diagnostic(
-                    "wrong-thread-ui",
-                    f"Qt: {message.strip()} (from thread {name!r} at {where(file, line)}); "
-                    f"widgets belong to the UI thread: hand the update over with "
-                    f"call_soon_threadsafe or a Qt signal", file=file, line=line)
+                frame = sys._getframe(1)
+                file, line = caller_site(frame)
+                text = message.strip()
+                repeat = (text, file, line) in self._sites
+                self._sites.add((text, file, line))
+                method = _loop_method_on(frame)
+                if method is not None:  # the loop itself, called from a foreign thread
+                    report_wrong_thread(f"Qt: {text.rstrip('.')}; the event loop's {method}() "
+                                        f"called", file, line, what=text, hint=LOOP_HINT)
+                else:
+                    report_wrong_thread(f"Qt: {text.rstrip('.')}; called", file, line,
+                                        what=text)
         finally:
             prev = self._prev
-            if prev is not None:
+            if repeat:
+                pass  # the diagnostic counts it; the terminal got this site's first one
+            elif prev is not None:
                 prev(mode, context, message)
             else:
                 print(message, file=sys.stderr)

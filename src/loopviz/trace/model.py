@@ -287,7 +287,8 @@ class Trace:
             "loop_lag_p99_ns": lag.p99,
             "ring_buffer": self.meta.get("ring_buffer"),
             "diagnostics": [
-                {"kind": d.kind, "message": d.message, "file": d.file, "line": d.line}
+                {"kind": d.kind, "message": d.message, "file": d.file, "line": d.line,
+                 "count": d.count}
                 for d in self.diagnostics
             ],
         }

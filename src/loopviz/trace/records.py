@@ -120,12 +120,16 @@ class Callback:
 
 @dataclass(frozen=True, slots=True)
 class Diagnostic:
+    """``count``: how many times the same site reported it (one record per site, not per
+    call: a thread calling the UI 292 times is one diagnostic ``count=292``, ``× 292``)."""
+
     t_ns: int
     kind: str  # one of DIAGNOSTIC_KINDS
     message: str
     task: int | None = None
     file: str = ""
     line: int = 0
+    count: int = 1
 
 
 @dataclass(frozen=True, slots=True)
