@@ -38,7 +38,8 @@ def run_headless(target: Target, *, timeout: float | None = None, loop: str = "q
                  **session_kw: Any) -> RunResult:
     """Run ``target`` to the end on a fresh loop and return its result (trace included).
     ``diagnostics`` adds :func:`loopviz.session.plugins.default_plugins` after ``plugins``."""
-    needs_widgets = target.demo is not None and target.demo.needs_widgets
+    # A program may make widgets (Qt aborts without a QApplication); a demo says if it does.
+    needs_widgets = target.demo is None or target.demo.needs_widgets
     ev_loop = new_loop(loop, gui=needs_widgets)
     plugins = list(plugins or [])
     if diagnostics:
