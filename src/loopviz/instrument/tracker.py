@@ -169,6 +169,12 @@ class Tracker:
         loop.set_task_factory(self._prev_factory)
         self.sleep_dues.clear()
         self.executor_jobs.clear()
+        # The recorder outlives us in the trace's owner: its link back to this tracker (and so
+        # to the loop) would be a reference cycle a bare run does not make.
+        if self.recorder.running_provider == self.current_task_id:
+            self.recorder.running_provider = None
+        self._saved = {}
+        self._prev_factory = None
         self.installed = False
 
     # ---- the task factory --------------------------------------------------------------------

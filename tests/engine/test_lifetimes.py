@@ -1,0 +1,32 @@
+"""Instrumentation is transparent to object lifetimes: a run under loopviz leaves no more
+reference cycles for the garbage collector than the same program run bare (before, one run
+with a subprocess left the tracker, the recorder and the loop itself in a cycle)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+HERE = Path(__file__).parent
+PROGRAMS = {
+    "runs_a_subprocess": HERE / "endings" / "runs_a_subprocess.py",
+    "task_group_and_thread": HERE.parent / "diagnostics" / "programs" / "clean.py",
+    "fire_and_forget_fixed": HERE.parent / "diagnostics" / "programs" / "fire_and_forget_fixed.py",
+}
+
+
+@pytest.mark.parametrize("loop", ["asyncio", "qt"])
+@pytest.mark.parametrize("program", sorted(PROGRAMS))
+def test_an_instrumented_run_leaves_no_more_cycles_than_a_bare_one(program, loop):
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    proc = subprocess.run([sys.executable, str(HERE / "lifetimes_probe.py"), loop,
+                           str(PROGRAMS[program])], capture_output=True, text=True,
+                          timeout=120, env=env)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    freed = json.loads(proc.stdout.splitlines()[-1])
+    assert max(freed["instrumented"]) <= max(freed["bare"]), freed
