@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import inspect
 import sys
 import threading
 import time
@@ -44,6 +45,7 @@ _BUILTIN, _FUNCTION, _METHOD = type(len), types.FunctionType, types.MethodType
 _PY_CALLABLES = (_FUNCTION, _METHOD, functools.partial)
 _CREATE_TASK_CODE = asyncio.BaseEventLoop.create_task.__code__
 _BASE_CALL_LATER = asyncio.BaseEventLoop.call_later
+_CO_COROUTINE = inspect.CO_COROUTINE
 
 
 class TaskListener:
@@ -396,8 +398,11 @@ class Tracker:
         return run_in_executor
 
     def _is_user_callable(self, fn: Any) -> bool:
+        """A callback of the program's to time. Not a coroutine function: wrapped, it would
+        slip past asyncio's debug-mode check that rejects one (instrumentation must not hide
+        the program's mistakes)."""
         code = _code_of(fn)
-        return code is not None and is_user_code(code)
+        return code is not None and not code.co_flags & _CO_COROUTINE and is_user_code(code)
 
 
 def _creation_site() -> tuple[str, int]:
