@@ -30,7 +30,7 @@ def test_worker_touching_a_widget_is_reported_with_thread_and_line(widgets_app: 
     wrong = r.trace.diagnostics_of("wrong-thread-ui")
     file, line = ev.source_line(wrong_thread_ui.main, "widgets.set_status(label, text)  #")
     [diag] = wrong  # one diagnostic for the line, counting its three calls
-    assert diag.count == 3 and diag.message.endswith("(× 3)")
+    assert diag.count == 3
     assert ev.same_file(diag.file, file) and diag.line == line
     assert "loopviz-worker" in diag.message
     assert r.value == "downloaded 3 of 3"

@@ -8,8 +8,8 @@ Contract:
 - :func:`report_diagnostic` and :func:`check_ui_thread` are public (demos call them); their
   signatures do not change.
 - :func:`report_per_site` keeps one diagnostic per site (kind, file, line, what) and recording:
-  repeats raise its ``count`` (and its message ends "(× N)"), so a thread that touches the UI
-  292 times makes one line, not 292; each piece of advice (``hint``) is given once.
+  repeats raise its ``count``, so a thread that touches the UI 292 times makes one record
+  (shown "× 292"), not 292; each piece of advice (``hint``) is given once.
 - :func:`emit` never blocks for long and never deadlocks: hooks may fire inside a garbage
   collection that started while the recorder's lock was held by this very thread, so when the
   lock cannot be taken promptly the record waits in a queue flushed by the next emit or by
@@ -37,7 +37,7 @@ _LOCK_WAIT_S = 0.05
 class ActiveRecording:
     recorder: Recorder
     ui_ident: int  # the thread that runs the recorded loop
-    # report_per_site's state: site → [first diagnostic, latest, message without count]
+    # report_per_site's state: site → [first diagnostic, latest]
     sites: dict[tuple[str, str, int, str], list] = field(default_factory=dict)
     hinted: set[str] = field(default_factory=set)  # advice already given
 
@@ -134,12 +134,11 @@ def report_per_site(kind: str, message: str, *, file: str, line: int, hint: str 
                     text = f"{message}; {hint}"
                 task = recorder.running_task if me == rec.ui_ident else None
                 diag = Diagnostic(recorder.now(), kind, text, task, file, line)
-                rec.sites[site] = [diag, diag, text]
+                rec.sites[site] = [diag, diag]
                 emit(recorder, diag)
                 continue
-            first, latest, text = entry
-            count = latest.count + 1
-            entry[1] = replace(latest, count=count, message=f"{text} (× {count})")
+            first, latest = entry
+            entry[1] = replace(latest, count=latest.count + 1)
             _replace(recorder, first, entry[1])
 
 

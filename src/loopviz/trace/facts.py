@@ -81,11 +81,12 @@ def timed_facts(trace: Trace) -> list[Fact]:
         key = (d.kind, d.message, d.file, d.line)
         if key in grouped:
             i = grouped[key]
-            out[i] = replace(out[i], count=out[i].count + 1, times=(*out[i].times, d.t_ns))
+            out[i] = replace(out[i], count=out[i].count + d.count,
+                             times=(*out[i].times, d.t_ns))
             continue
         grouped[key] = len(out)
         out.append(Fact(f"{d.kind}: {d.message}", False, "diagnostic", d.t_ns, d.file, d.line,
-                        times=(d.t_ns,)))
+                        d.count, times=(d.t_ns,)))
     out.sort(key=lambda f: f.t_ns or 0)
     return out
 
