@@ -1,6 +1,7 @@
 """Run by test_lifetimes in a fresh interpreter: ``python lifetimes_probe.py LOOP SCRIPT``
-prints, as JSON, how many objects ``gc.collect()`` frees after a bare run of SCRIPT's main and
-after an instrumented one (``run_headless``: the session and every default diagnostic)."""
+prints, as JSON, how many objects ``gc.collect()`` frees after a bare run of SCRIPT (loopviz's
+program host with nothing recording) and after an instrumented one (``run_headless``: the
+session and every default diagnostic)."""
 
 from __future__ import annotations
 
@@ -9,16 +10,21 @@ import json
 import sys
 
 from loopviz.session import close_loop, load_script, new_loop, run_headless
+from loopviz.session.host import ProgramHost
 
 
 def run(kind: str, script: str, instrumented: bool) -> None:
     target = load_script(script)
     if instrumented:
         run_headless(target, loop=kind)
-    else:
+    else:  # the same program host, on the same kind of loop, with nothing recording
         loop = new_loop(kind, gui=True)
-        loop.run_until_complete(target.make_main())
+        ProgramHost(target.program, loop, on_enter=_nothing, on_leave=_nothing).run()
         close_loop(loop)
+
+
+def _nothing() -> None:
+    pass
 
 
 def freed_after(kind: str, script: str, instrumented: bool) -> int:
