@@ -28,10 +28,10 @@ _LOOP_FILE = os.path.join("loopviz", "loop", "qt_loop.py")
 
 def _loop_method_on(frame: Any) -> str | None:
     """The name of loopviz's Qt loop method that asked Qt for this, if one did."""
-    called = None
+    called: str | None = None
     while frame is not None:
         if frame.f_code.co_filename.endswith(_LOOP_FILE):
-            called = frame.f_code.co_name
+            called = str(frame.f_code.co_name)
         elif called is not None:
             return called  # the outermost loop method below the caller's frame
         frame = frame.f_back
