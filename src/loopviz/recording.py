@@ -89,6 +89,8 @@ class Recording:
         """The loop runs again (undoes :meth:`pause`)."""
         if self.heartbeat is not None:
             self.heartbeat.resume()
+        if self.tracker is not None:
+            self.tracker.hook_libraries()  # imported by the program since start()
         for probe in self._probes:
             probe.stop()
             probe.start()

@@ -20,7 +20,7 @@ def test_step_after_await_to_thread_runs_on_the_ui_thread(widgets_app: Any) -> N
     after = [s for s in r.trace.steps_of(task.id) if s.start_ns >= wait.end_ns]
     assert after and after[0].thread == ui
     assert after[0].start_ns >= job.end_ns
-    assert "shown on MainThread" in r.value and "loopviz-worker" in r.value
+    assert "shown on MainThread" in r.value and "asyncio_" in r.value
     assert r.trace.diagnostics_of("wrong-thread-ui") == []
     assert all(f.ok for f in r.findings), [f.text for f in r.findings]
 
@@ -32,7 +32,7 @@ def test_worker_touching_a_widget_is_reported_with_thread_and_line(widgets_app: 
     [diag] = wrong  # one diagnostic for the line, counting its three calls
     assert diag.count == 3
     assert ev.same_file(diag.file, file) and diag.line == line
-    assert "loopviz-worker" in diag.message
+    assert "asyncio_" in diag.message
     assert r.value == "downloaded 3 of 3"
     assert all(f.ok for f in r.findings), [f.text for f in r.findings]
 

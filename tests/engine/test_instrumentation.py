@@ -184,7 +184,7 @@ def test_executor_jobs_are_linked_to_the_awaiting_task_and_run_on_a_worker():
             return await asyncio.to_thread(work)
         return await asyncio.create_task(offload(), name="offloader")
     value, trace = record(program, "qt")
-    assert value.startswith("loopviz-worker")
+    assert value.startswith("asyncio_")
     (job,) = trace.jobs
     task = trace.tasks_named("offloader")[0]
     assert job.task == task.id and job.function == "test_executor_jobs_are_linked_to_the_aw" \

@@ -36,7 +36,7 @@ def qt_timers_active(loop: asyncio.AbstractEventLoop) -> bool:
 def loop_kind(request: pytest.FixtureRequest) -> LoopKind:
     if request.param == "qt":
         app = request.getfixturevalue("qapp")
-        return LoopKind("qt", lambda: QtEventLoop(app), "loopviz-worker")
+        return LoopKind("qt", lambda: QtEventLoop(app), "asyncio")
     return LoopKind("asyncio", asyncio.new_event_loop, "asyncio")
 
 

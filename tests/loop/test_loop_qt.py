@@ -183,7 +183,7 @@ def test_already_running_mode_runs_inside_someone_elses_exec(
 
     (loop,) = loops
     assert not loop.is_running()
-    assert results[0].startswith("loopviz-worker") and results[1] is True
+    assert results[0].startswith("asyncio_") and results[1] is True
     loop.close()
 
 

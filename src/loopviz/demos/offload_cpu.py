@@ -160,7 +160,7 @@ DEMOS = [Demo(
     summary="A thread frees the loop but not the GIL: the UI still waits; a process does not.",
     explanation=(
         "The same prime counting as 'Offloading CPU work'. Pitfall: asyncio.to_thread. The "
-        "jobs run on loopviz-worker lanes and the animation keeps going, but its timers fire "
+        "jobs run on the asyncio_N worker lanes and the animation keeps going, but its timers fire "
         "late and some frames stretch: each time the UI thread wakes it must win the GIL back "
         "from the workers (the findings compare timer lateness before and during the work). "
         "Fixed: a process pool, where each worker has its own interpreter and GIL: the frames "

@@ -72,7 +72,7 @@ DEMO = Demo(
     summary="After await, a coroutine resumes on the loop's thread: with Qt, the UI thread.",
     explanation=(
         "refresh sends load_report to a worker thread and awaits it. Look at the lanes: the "
-        "job runs on a loopviz-worker lane while refresh waits (kind executor) and the UI "
+        "job runs on an asyncio_N worker lane while refresh waits (kind executor) and the UI "
         "thread stays idle and responsive; then refresh's next step runs on the UI thread, "
         "where it updates the label directly. No diagnostic: every widget update happened on "
         "the thread that owns the widget."

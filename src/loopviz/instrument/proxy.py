@@ -18,7 +18,7 @@ import types
 from typing import Any, Protocol
 
 from loopviz._native import speedups
-from loopviz.instrument.sites import PRIMITIVES, _user_cache, is_user_code, walk
+from loopviz.instrument.sites import _user_cache, is_user_code, walk
 from loopviz.trace.recorder import COMPACT_AT, SITE_DONE, Recorder
 
 _now = time.monotonic_ns
@@ -47,9 +47,10 @@ class StepSink(Protocol):
     def task_ended(self, task_id: int, end: int, outcome: str, text: str | None,
                    exc: BaseException, task: asyncio.Task[Any] | None) -> None: ...
 
-    def classify_future(self, fut: Any, lib: Any) -> tuple[str, str, tuple[int, ...]]: ...
+    def classify_future(self, fut: Any, libs: list[Any]) -> tuple[str, str, tuple[int, ...]]: ...
 
-    def site_for(self, users: list[Any], lib: Any, called: Any, kind: str, label: str) -> int: ...
+    def site_for(self, users: list[Any], libs: list[Any], called: Any, kind: str,
+                 label: str) -> int: ...
 
 
 def _exc_text(exc: BaseException) -> str:
@@ -229,7 +230,7 @@ class CoroutineProxy(_Core, collections.abc.Coroutine):  # type: ignore[valid-ty
     def _suspended_on(self, yielded: Any, end: int) -> int:
         """Classify what the task now waits on; returns the site id of the suspension."""
         tr = self._tracker
-        users, lib, called = walk(self._coro)
+        users, libs, called = walk(self._coro)
         label = ""
         if yielded is None:
             kind, label = "sleep", "asyncio.sleep(0)"
@@ -244,10 +245,10 @@ class CoroutineProxy(_Core, collections.abc.Coroutine):  # type: ignore[valid-ty
                 if job is not None:
                     kind, label = "executor", tr.recorder.jobs[job].function
                 else:
-                    kind, label, targets = tr.classify_future(yielded, lib)
+                    kind, label, targets = tr.classify_future(yielded, libs)
                     if targets:
                         tr.recorder.add_edges(self._id, end, targets)
-        return tr.site_for(users, lib, called, kind, label)
+        return tr.site_for(users, libs, called, kind, label)
 
     # ---- transparency -------------------------------------------------------------------------
     @property
@@ -280,9 +281,3 @@ class CoroutineProxy(_Core, collections.abc.Coroutine):  # type: ignore[valid-ty
 
 if speedups is not None:
     speedups.give_am_send(CoroutineProxy)  # 3.12+ tasks step coroutines through am_send
-
-
-def primitive_of(lib_frame: Any) -> tuple[str, str] | None:
-    if lib_frame is None:
-        return None
-    return PRIMITIVES.get(lib_frame.f_code.co_qualname)

@@ -12,9 +12,18 @@ from typing import Any
 
 _COROUTINE = types.CoroutineType
 _GENERATOR = types.GeneratorType
+# The stdlib, site-packages, and the scripts folder: console scripts (``bin/loopviz``) are
+# launchers, never the user's code.
 _LIB_DIRS = tuple(
     os.path.normcase(os.path.realpath(p)) + os.sep
-    for p in {sysconfig.get_paths()[k] for k in ("stdlib", "platstdlib", "purelib", "platlib")}
+    for p in {sysconfig.get_paths()[k]
+              for k in ("stdlib", "platstdlib", "purelib", "platlib", "scripts")}
+)
+# The stdlib alone: a library task's place is its innermost frame outside it (aiohttp's, not
+# the asyncio internals aiohttp awaits).
+_STDLIB_DIRS = tuple(
+    os.path.normcase(os.path.realpath(p)) + os.sep
+    for p in {sysconfig.get_paths()[k] for k in ("stdlib", "platstdlib")}
 )
 # loopviz's package folder (this file is loopviz/instrument/sites.py).
 _PKG_DIR = os.path.dirname(os.path.dirname(os.path.realpath(__file__))) + os.sep
@@ -28,7 +37,13 @@ _DEMOS_DIR = os.path.join(_PKG_DIR, "demos") + os.sep
 _user_cache: dict[int, bool] = {}
 _kept: list[types.CodeType] = []
 
-# Library coroutine (co_qualname) → (wait kind, label).
+# Library coroutine (co_qualname) → (wait kind, label). A suspension is classified by the
+# *outermost* library frame of its await chain found here (what the program called:
+# ``Queue.join``, not the ``Event.wait`` inside it), except the WEAK ones, which yield to a
+# match further in (``wait_for(queue.get(), 1)`` waits on the queue). Third-party names are
+# those of the libraries' own classes (aiohttp's and anyio's), matched by qualname.
+_SOCKET_CALLS = ("sock_recv", "sock_recv_into", "sock_recvfrom", "sock_recvfrom_into",
+                 "sock_sendall", "sock_sendto", "sock_connect", "sock_accept", "sock_sendfile")
 PRIMITIVES: dict[str, tuple[str, str]] = {
     "sleep": ("sleep", "asyncio.sleep"),
     "Queue.get": ("queue", "Queue.get"),
@@ -41,11 +56,36 @@ PRIMITIVES: dict[str, tuple[str, str]] = {
     "Event.wait": ("event", "Event.wait"),
     "Barrier.wait": ("event", "Barrier.wait"),
     "TaskGroup.__aexit__": ("task", "TaskGroup"),
+    "TaskGroup._aexit": ("task", "TaskGroup"),  # CPython 3.13+: __aexit__ awaits _aexit
     "_wait": ("task", "asyncio.wait"),
     "wait": ("task", "asyncio.wait"),
     "wait_for": ("task", "wait_for"),
     "to_thread": ("executor", "to_thread"),
+    "AsyncIOBackend.run_sync_in_worker_thread": ("executor", "to_thread.run_sync"),  # anyio
+    # streams (a StreamReader on a pipe is a "pipe" wait: see Tracker.classify_future)
+    **{f"StreamReader.{m}": ("stream", f"StreamReader.{m}")
+       for m in ("read", "readline", "readexactly", "readuntil", "readany", "readchunk")},
+    "StreamWriter.drain": ("stream", "StreamWriter.drain"),
+    "StreamWriter.wait_closed": ("stream", "StreamWriter.wait_closed"),
+    "open_connection": ("socket", "open_connection"),
+    "open_unix_connection": ("socket", "open_unix_connection"),
+    "Server.serve_forever": ("socket", "Server.serve_forever"),
+    "Server.wait_closed": ("socket", "Server.wait_closed"),
+    "BaseEventLoop.create_connection": ("socket", "create_connection"),
+    **{f"{cls}.{m}": ("socket", m) for m in _SOCKET_CALLS
+       for cls in ("BaseEventLoop", "BaseSelectorEventLoop", "BaseProactorEventLoop")},
+    "SocketStream.receive": ("socket", "SocketStream.receive"),  # anyio (httpx's transport)
+    "SocketStream.send": ("socket", "SocketStream.send"),
+    "RequestHandler.start": ("socket", "RequestHandler.start"),  # aiohttp: a keep-alive wait
+    "BaseEventLoop.connect_read_pipe": ("pipe", "connect_read_pipe"),
+    "BaseEventLoop.connect_write_pipe": ("pipe", "connect_write_pipe"),
+    # subprocesses
+    "Process.wait": ("subprocess", "Process.wait"),
+    "Process.communicate": ("subprocess", "Process.communicate"),
+    "create_subprocess_exec": ("subprocess", "create_subprocess_exec"),
+    "create_subprocess_shell": ("subprocess", "create_subprocess_shell"),
 }
+WEAK: frozenset[str] = frozenset({"wait_for"})
 
 
 def is_user_file(filename: str) -> bool:
@@ -73,38 +113,62 @@ def is_loopviz_file(filename: str) -> bool:
     return path.startswith(_PKG_DIR) and not path.startswith(_DEMOS_DIR)
 
 
+_own_cache: dict[int, bool] = {}
+
+
+def is_loopviz_code(code: types.CodeType) -> bool:
+    """:func:`is_loopviz_file` for a code object, cached like :func:`is_user_code`."""
+    cached = _own_cache.get(id(code))
+    return _judge(_own_cache, is_loopviz_file, code) if cached is None else cached
+
+
+def _judge(cache: dict[int, bool], judge: Any, code: types.CodeType) -> bool:
+    """``judge(code.co_filename)``, remembered by ``id(code)`` (the code is kept alive)."""
+    verdict = cache[id(code)] = judge(code.co_filename)
+    _kept.append(code)
+    return verdict
+
+
+def is_stdlib_file(filename: str) -> bool:
+    if filename.startswith("<"):
+        return True  # frozen modules are the stdlib's
+    return os.path.normcase(os.path.realpath(filename)).startswith(_STDLIB_DIRS)
+
+
 def is_user_code(code: types.CodeType) -> bool:
     """:func:`is_user_file` for a code object, cached by ``id(code)`` (the hot path)."""
     cached = _user_cache.get(id(code))
-    if cached is None:
-        cached = is_user_file(code.co_filename)
-        _kept.append(code)
-        _user_cache[id(code)] = cached
-    return cached
+    return _judge(_user_cache, is_user_file, code) if cached is None else cached
 
 
 def frames_of(coro: Any) -> list[types.FrameType]:
-    """The async stack of a suspended coroutine, outermost first (views ask; not hot)."""
+    """The async stack of a suspended coroutine, outermost first, without loopviz's own frames
+    (views ask; not hot)."""
     out = []
     while coro is not None:
         frame = getattr(coro, "cr_frame", None) or getattr(coro, "gi_frame", None)
         frame = frame or getattr(coro, "ag_frame", None)
         if frame is None:
             break
-        out.append(frame)
+        if not is_loopviz_code(frame.f_code):
+            out.append(frame)
         coro = (getattr(coro, "cr_await", None) or getattr(coro, "gi_yieldfrom", None)
                 or getattr(coro, "ag_await", None))
     return out
 
 
-def walk(coro: Any) -> tuple[list[types.FrameType], types.FrameType | None,
+def walk(coro: Any) -> tuple[list[types.FrameType], list[types.FrameType],
                              types.FrameType | None]:
-    """(the user frames of a suspended coroutine chain, outermost first; the innermost library
-    frame, which names the primitive; the outermost library frame, i.e. what the user's code
-    called). The last user frame is where the task's own code is suspended."""
+    """(the user frames of a suspended coroutine chain, outermost first; its library frames,
+    outermost first; the library frame the innermost user frame called, i.e. what the user's
+    code awaits, or the outermost library frame if it has no user frame). loopviz's own frames
+    (a demo's exit guard, the anyio job wrapper) are in neither list. The last user frame is
+    where the task's own code is suspended."""
     users: list[types.FrameType] = []
-    lib = first_lib = None
+    libs: list[types.FrameType] = []
+    called = None
     user_cache = _user_cache
+    own_cache = _own_cache
     while True:
         t = type(coro)
         if t is _COROUTINE:
@@ -126,12 +190,32 @@ def walk(coro: Any) -> tuple[list[types.FrameType], types.FrameType | None,
             u = is_user_code(code)
         if u:
             users.append(frame)
+            called = None
         else:
-            lib = frame
-            if first_lib is None:
-                first_lib = frame
+            own = own_cache.get(id(code))
+            if own is None:
+                own = is_loopviz_code(code)
+            if not own:
+                libs.append(frame)
+                if called is None:
+                    called = frame
         coro = nxt
-    return users, lib, first_lib
+    return users, libs, called
+
+
+def primitive_of(libs: list[types.FrameType]) -> tuple[types.FrameType, str, str] | None:
+    """(frame, kind, label) of the outermost library frame that names a wait (see PRIMITIVES;
+    a WEAK one only if nothing further in does)."""
+    weak = None
+    for frame in libs:
+        name = frame.f_code.co_qualname
+        found = PRIMITIVES.get(name)
+        if found is not None:
+            if name not in WEAK:
+                return frame, found[0], found[1]
+            if weak is None:
+                weak = (frame, found[0], found[1])
+    return weak
 
 
 def chain_key(frames: list[types.FrameType]) -> tuple[int, ...]:
@@ -148,10 +232,12 @@ def frame_line(frame: types.FrameType) -> str:
 
 
 def current_stack_summary(frame: types.FrameType | None, limit: int = 30) -> list[str]:
-    """``file:line in function`` for a thread's stack, innermost last."""
+    """``file:line in function`` for a thread's stack, innermost last, without loopviz's own
+    frames (whoever started the program: the CLI, the session, the window)."""
     out = []
     while frame is not None and len(out) < limit:
-        out.append(frame_line(frame))
+        if not is_loopviz_code(frame.f_code):
+            out.append(frame_line(frame))
         frame = frame.f_back
     out.reverse()
     return out

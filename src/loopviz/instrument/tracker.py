@@ -24,9 +24,19 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from loopviz._native import speedups
+from loopviz.instrument import anyio_jobs
+from loopviz.instrument.jobs import callable_name, timed_job
 from loopviz.instrument.overrides import restore_overrides, save_overrides
-from loopviz.instrument.proxy import CoroutineProxy, primitive_of
-from loopviz.instrument.sites import _user_cache, chain_key, frame_line, is_user_code
+from loopviz.instrument.proxy import CoroutineProxy
+from loopviz.instrument.sites import (
+    _user_cache,
+    chain_key,
+    frame_line,
+    is_loopviz_code,
+    is_stdlib_file,
+    is_user_code,
+    primitive_of,
+)
 from loopviz.trace.recorder import Recorder, TaskEntry
 
 _now = time.monotonic_ns
@@ -58,16 +68,6 @@ class TaskListener:
     def task_ended(self, task_id: int, outcome: str, exc: BaseException | None,
                    task: asyncio.Task | None) -> None:
         """When the task's coroutine returned or raised (its last step ended)."""
-
-
-def callable_name(fn: Any) -> str:
-    """A readable name for a callable: unwraps partials (``to_thread`` uses ``ctx.run``)."""
-    while isinstance(fn, functools.partial):
-        if fn.func.__class__.__name__ == "builtin_function_or_method" and fn.args:
-            fn = fn.args[0]  # partial(ctx.run, func, ...)
-        else:
-            fn = fn.func
-    return getattr(fn, "__qualname__", None) or getattr(fn, "__name__", None) or repr(fn)
 
 
 def _code_of(fn: Any) -> Any:
@@ -162,11 +162,20 @@ class Tracker:
                                   self.recorder.tasks, self.recorder._task_ids, _current_task,
                                   is_user_code, self.listeners))
         self.installed = True
+        self.hook_libraries()
+
+    def hook_libraries(self) -> None:
+        """Instrument what libraries run outside the loop's own hooks (anyio's worker threads);
+        cheap and idempotent: called again whenever a program's loop starts running, since
+        the program imports its libraries after the tracker is installed."""
+        if self.installed:
+            anyio_jobs.hook(self, callable_name)
 
     def uninstall(self) -> None:
         if not self.installed:
             return
         loop = self.loop
+        anyio_jobs.unhook(self)
         restore_overrides(loop, self._saved)
         loop.set_task_factory(self._prev_factory)
         self.sleep_dues.clear()
@@ -256,20 +265,32 @@ class Tracker:
             return self.loop_tid
         return self.recorder.thread_id(ident)
 
-    def site_for(self, users: list[Any], lib: Any, called: Any, kind: str, label: str) -> int:
+    def site_for(self, users: list[Any], libs: list[Any], called: Any, kind: str,
+                 label: str) -> int:
         """Site id of a suspension: the chain of user frames (their stack is stored once per
         site, followed by the library call they made, ``called``), what it waits on, and where
-        (the innermost user frame, else the innermost library one)."""
-        key = (chain_key(users), kind, label)
+        (the innermost user frame). A task with no frame of the user's (one a library made:
+        aiohttp's request handlers, a subprocess's pipe readers) is keyed and placed by its own
+        library chain instead, so two such waits never share a place: its innermost frame
+        outside the stdlib (aiohttp's, not the asyncio internals it awaits), its whole chain as
+        the stack."""
+        chain = users if users else libs
+        key = (chain_key(chain), kind, label)
         sid = self._sites.get(key)
         if sid is None:
-            for f in users:  # keep the code objects alive: their ids are in the key
+            for f in chain:  # keep the code objects alive: their ids are in the key
                 self._codes.setdefault(id(f.f_code), f.f_code)
-            where = users[-1] if users else lib
+            if users:
+                where = users[-1]
+                stack = tuple(frame_line(f) for f in users)
+                if called is not None:
+                    stack += (frame_line(called),)
+            else:
+                where = next((f for f in reversed(libs)
+                              if not is_stdlib_file(f.f_code.co_filename)), None)
+                where = where or (libs[0] if libs else None)
+                stack = tuple(frame_line(f) for f in libs)
             file, line = (where.f_code.co_filename, where.f_lineno) if where else ("", 0)
-            stack = tuple(frame_line(f) for f in users)
-            if called is not None:
-                stack += (frame_line(called),)
             sid = self._sites[key] = self.recorder.site_id(kind, file, line, label, stack)
         return sid
 
@@ -277,25 +298,36 @@ class Tracker:
         coro = task.get_coro() if isinstance(task, _Task) else None
         return coro._id if type(coro) is CoroutineProxy else None
 
-    def classify_future(self, fut: Any, lib: Any) -> tuple[str, str, tuple[int, ...]]:
-        """(kind, label, awaited task ids) for a future a task yielded."""
+    def classify_future(self, fut: Any, libs: list[Any]) -> tuple[str, str, tuple[int, ...]]:
+        """(kind, label, awaited task ids) for a future a task yielded, ``libs`` being the
+        library frames of its await chain, outermost first."""
         if isinstance(fut, _Task):
             tid = self.task_id_of(fut)
             return "task", "await", (tid,) if tid is not None else ()
+        found = primitive_of(libs)
         if type(fut).__name__ == "_GatheringFuture":
-            kids = getattr(fut, "_children", ())
-            return "task", "gather", self._ids(kids)
-        prim = primitive_of(lib)
-        if prim is None:
-            return "future", "future", ()
-        kind, label = prim
-        if kind != "task":
-            return kind, label, ()
-        local = lib.f_locals
-        if label == "TaskGroup":
-            group = local.get("self")
-            return kind, label, self._ids(getattr(group, "_tasks", ()))
-        return kind, label, self._ids(local.get("fs") or ([local["fut"]] if "fut" in local else ()))
+            kids = self._ids(getattr(fut, "_children", ()))
+            if found is not None and found[1] != "task":  # Process.communicate gathers pipes
+                return found[1], found[2], kids
+            return "task", "gather", kids
+        if found is None:  # a bare future: named after the library call that made it
+            return "future", libs[-1].f_code.co_qualname if libs else "future", ()
+        frame, kind, label = found
+        local = frame.f_locals
+        if kind == "task":
+            if label == "TaskGroup":
+                return kind, label, self._ids(getattr(local.get("self"), "_tasks", ()))
+            return kind, label, self._ids(
+                local.get("fs") or ([local["fut"]] if "fut" in local else ()))
+        if kind == "stream" and "Pipe" in type(
+                getattr(local.get("self"), "_transport", None)).__name__:
+            return "pipe", label, ()  # a StreamReader on a child process's pipe
+        if label == "to_thread.run_sync":
+            func = local.get("func")
+            jid = getattr(func, anyio_jobs.JOB_ATTR, None)
+            job = self.recorder.jobs.get(jid) if jid is not None else None
+            return kind, job.function if job is not None else callable_name(func), ()
+        return kind, label, ()
 
     def _ids(self, futures: Any) -> tuple[int, ...]:
         out = []
@@ -384,14 +416,7 @@ class Tracker:
                 jobs[fut] = jid
                 return fut
 
-            def job(*a: Any) -> Any:
-                rec.job_started(jid)
-                try:
-                    return func(*a)
-                finally:
-                    rec.job_finished(jid)
-
-            fut = orig(executor, job, *args)
+            fut = orig(executor, timed_job(rec, jid, func), *args)
             jobs[fut] = jid
             return fut
 
@@ -406,9 +431,10 @@ class Tracker:
 
 
 def _creation_site() -> tuple[str, int]:
-    """file:line of the innermost user frame that asked for the task."""
+    """file:line of the innermost user frame that asked for the task (else the innermost
+    frame that is not loopviz's own)."""
     frame = sys._getframe(2)
-    first = frame
+    first = None
     while frame is not None:
         code = frame.f_code
         ok = _user_get(id(code))
@@ -416,5 +442,7 @@ def _creation_site() -> tuple[str, int]:
             ok = is_user_code(code)
         if ok:
             return code.co_filename, frame.f_lineno
+        if first is None and not is_loopviz_code(code):
+            first = frame
         frame = frame.f_back
     return (first.f_code.co_filename, first.f_lineno) if first else ("", 0)

@@ -3,12 +3,13 @@
 Why a module of its own: asyncio's default executor names its threads ``asyncio_N`` and its
 ``shutdown_default_executor()`` joins them without a bound (3.11) or for up to 300 s under
 ``asyncio.run`` (3.12+). loopviz shows executor jobs on per-thread lanes, so the workers carry a
-recognisable name, and a demo that leaves a job stuck (``time.sleep`` in a cancelled
+recognisable name (asyncio's own, ``asyncio_N``: a program sees the thread names it sees under
+``python``), and a demo that leaves a job stuck (``time.sleep`` in a cancelled
 ``to_thread``) must not freeze the app when its loop is torn down.
 
 Contract:
 - :func:`new_default_executor` makes the pool lazily asked for by ``run_in_executor(None, ...)``:
-  a :class:`~concurrent.futures.ThreadPoolExecutor` with ``thread_name_prefix="loopviz-worker"``
+  a :class:`~concurrent.futures.ThreadPoolExecutor` with ``thread_name_prefix="asyncio"``
   and asyncio's default size, ``min(32, cpu + 4)``.
 - :func:`shutdown_nowait` never blocks: queued jobs are cancelled, running ones are left to end
   on their own.
@@ -24,7 +25,7 @@ import os
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from concurrent.futures import Executor, ThreadPoolExecutor
 from typing import Any, TypeVar
 
@@ -41,8 +42,9 @@ __all__ = [
 logger = logging.getLogger(__name__)
 _T = TypeVar("_T")
 
-WORKER_THREAD_PREFIX = "loopviz-worker"
-"""Name prefix of the default executor's threads (``loopviz-worker_0``, ``loopviz-worker_1``...)."""
+WORKER_THREAD_PREFIX = "asyncio"
+"""Name prefix of the default executor's threads (``asyncio_0``, ``asyncio_1``...), as asyncio's
+own default executor names them."""
 
 DEFAULT_JOIN_TIMEOUT = 1.0
 """Longest wait, in seconds, for worker threads in ``shutdown_default_executor()``.
@@ -58,7 +60,7 @@ def default_max_workers() -> int:
 
 
 def new_default_executor() -> ThreadPoolExecutor:
-    """A fresh default executor whose threads are named ``loopviz-worker_N``."""
+    """A fresh default executor whose threads are named ``asyncio_N``, as asyncio's are."""
     return ThreadPoolExecutor(
         max_workers=default_max_workers(), thread_name_prefix=WORKER_THREAD_PREFIX
     )
@@ -128,6 +130,7 @@ class DefaultExecutorMixin:
     executor_join_timeout: float = DEFAULT_JOIN_TIMEOUT
     _default_executor: Executor | None
     _executor_shutdown_called: bool
+    _asyncgens_shutdown_called: bool
     _debug: bool
 
     def run_in_executor(
@@ -145,13 +148,30 @@ class DefaultExecutorMixin:
                 executor = self._default_executor = new_default_executor()
         return asyncio.wrap_future(executor.submit(func, *args), loop=loop)
 
-    async def shutdown_default_executor(self, timeout: float | None = None) -> None:
+    def shutdown_default_executor(self, timeout: float | None = None) -> Awaitable[None]:
         """Shut the default executor down, waiting at most ``executor_join_timeout`` seconds
-        (or ``timeout`` if shorter) for running jobs; a stuck job is logged and left behind."""
+        (or ``timeout`` if shorter) for running jobs; a stuck job is logged and left behind.
+        With no executor to shut down, an already-done future: ``run_until_complete`` then makes
+        no task of it (``asyncio.run``'s teardown would show as a task after every run)."""
         self._executor_shutdown_called = True
         executor = self._default_executor
         if executor is None:
-            return
+            return self._nothing_to_do()
+        return self._shutdown_executor(executor, timeout)
+
+    def shutdown_asyncgens(self) -> Awaitable[None]:
+        """asyncio's, without a task when no async generator is alive (see above)."""
+        if not getattr(self, "_asyncgens", None):
+            self._asyncgens_shutdown_called = True
+            return self._nothing_to_do()
+        return asyncio.BaseEventLoop.shutdown_asyncgens(self)  # type: ignore[arg-type]
+
+    def _nothing_to_do(self) -> asyncio.Future[None]:
+        done: asyncio.Future[None] = self.create_future()  # type: ignore[attr-defined]
+        done.set_result(None)
+        return done
+
+    async def _shutdown_executor(self, executor: Executor, timeout: float | None) -> None:
         bound = self.executor_join_timeout
         if timeout is not None:
             bound = min(bound, timeout)

@@ -10,9 +10,14 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 # What a suspended task waits on. "sleep" covers asyncio.sleep (delay 0 included), "task" an
-# await on other tasks (one, or the children of gather/TaskGroup/wait/as_completed).
+# await on other tasks (one, or the children of gather/TaskGroup/wait/as_completed); I/O is
+# "socket" (the loop's sock_* calls, connecting, a server's connection waiting for a request),
+# "stream" (a StreamReader/StreamWriter on a socket), "pipe" (one on a child process's pipe),
+# "subprocess" (a child process starting or ending). Added later, after "other": a file
+# written before them never names them, and one written after loads where they are known.
 WAIT_KINDS: tuple[str, ...] = (
     "sleep", "task", "future", "executor", "queue", "lock", "semaphore", "event", "other",
+    "socket", "stream", "pipe", "subprocess",
 )
 OUTCOMES: tuple[str, ...] = ("result", "exception", "cancelled", "pending")
 THREAD_ROLES: tuple[str, ...] = ("ui-loop", "executor", "other")

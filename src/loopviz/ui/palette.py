@@ -44,6 +44,10 @@ _WAIT_LOOK: dict[str, tuple[str, str]] = {
     "semaphore": (BLUE, "ver"),
     "event": (PURPLE, "dots"),
     "other": (GREY, "dots"),
+    "socket": (ORANGE, "fdiag"),
+    "stream": (ORANGE, "hor"),
+    "pipe": (ORANGE, "ver"),
+    "subprocess": (VERMILLION, "bdiag"),
 }
 _LABELS: dict[str, str] = {
     "running": "running", "ready": "ready (waiting for the loop)",

@@ -34,7 +34,7 @@ def step(tid: int, start: int, end: int, thread: int = 0) -> Step:
 def make_trace(duration_ms: int = 100, **records: Any) -> Trace:
     """A trace of records in ms (UI thread 0, executor thread 1 unless given)."""
     records.setdefault("threads", (ThreadInfo(0, "MainThread", "ui-loop"),
-                                   ThreadInfo(1, "loopviz-worker_0", "executor")))
+                                   ThreadInfo(1, "asyncio_0", "executor")))
     for kind in ("steps", "waits", "blocks", "jobs", "callbacks"):
         records[kind] = tuple(sorted(records.get(kind, ()),
                                      key=lambda r: getattr(r, "start_ns", None) or

@@ -32,7 +32,7 @@ def spans(m: TimelineModel, state: str) -> list[tuple[float, float, str]]:
 
 def test_threads_come_first_then_tasks_in_tree_order_indented_by_depth(family_trace):
     m = model_of(family_trace)
-    assert labels(m) == ["UI thread", "worker-1", "main", "  a", "    a1", "  b"]
+    assert labels(m) == ["UI thread", "asyncio_0", "main", "  a", "    a1", "  b"]
     assert [lane.has_children for lane in m.rows] == [False, False, True, True, False, False]
 
 
@@ -44,11 +44,11 @@ def test_a_thread_that_did_nothing_gets_no_lane_but_the_ui_thread_always_does():
 def test_collapsing_a_parent_hides_all_its_descendants_lanes(family_trace):
     m = model_of(family_trace)
     m.set_collapsed({1})
-    assert labels(m) == ["UI thread", "worker-1", "main"]
+    assert labels(m) == ["UI thread", "asyncio_0", "main"]
     assert m.row_of("task", 4) == -1 and m.row_of("task", 2) == -1
     m.toggle_collapsed(1)
     m.toggle_collapsed(2)
-    assert labels(m) == ["UI thread", "worker-1", "main", "  a", "  b"]
+    assert labels(m) == ["UI thread", "asyncio_0", "main", "  a", "  b"]
     # hidden lanes' segments are not drawn
     _, _, rows = m.columns("wait:lock")
     assert len(rows) == 0
@@ -58,7 +58,7 @@ def test_visible_lanes_keeps_the_collapsed_task_itself(family_trace):
     m = model_of(family_trace)
     lanes = order_lanes(family_trace, {0, 1}, m.key)
     assert [lane.label for lane in visible_lanes(lanes, {2})] == \
-        ["UI thread", "worker-1", "main", "a", "b"]
+        ["UI thread", "asyncio_0", "main", "a", "b"]
 
 
 def test_a_wait_is_split_into_waiting_by_kind_then_ready(family_trace):
@@ -96,7 +96,7 @@ def test_a_block_shows_on_the_ui_lane_and_on_the_task_that_blocked(family_trace)
 
 
 def test_an_executor_job_is_on_its_worker_lane(family_trace):
-    assert spans(model_of(family_trace), "job") == [(6.0, 30.0, "worker-1")]
+    assert spans(model_of(family_trace), "job") == [(6.0, 30.0, "asyncio_0")]
 
 
 def test_outcome_markers_sit_at_each_finished_tasks_end(family_trace):

@@ -61,7 +61,7 @@ def test_jobs_waiting_for_a_worker_each_get_a_queue_row() -> None:
             Job(1, 1, "quick", 50 * MS, 1600 * MS, 1610 * MS))
     m = model_of(make_trace(duration_ms=1700, tasks=(task(1, "main"),), jobs=jobs))
     assert [lane.label for lane in m.rows] == [
-        "UI thread", "worker-1", "waiting for a worker", "waiting for a worker (2)", "main"]
+        "UI thread", "asyncio_0", "waiting for a worker", "waiting for a worker (2)", "main"]
     assert spans(m, "queued") == [(0.0, 800.0, "waiting for a worker"),
                                   (50.0, 1600.0, "waiting for a worker (2)")]
     assert len(spans(m, "job")) == 3  # back to back on one worker, still three jobs
@@ -77,7 +77,7 @@ def test_a_job_that_started_at_once_did_not_queue() -> None:
 
 def test_a_diagnostic_is_marked_at_its_time_on_the_thread_it_names() -> None:
     said = Diagnostic(40 * MS, "wrong-thread-ui", "QLabel.setText called from thread "
-                      "'loopviz-worker_0', not the UI thread", None, "demo.py", 39)
+                      "'asyncio_0', not the UI thread", None, "demo.py", 39)
     trace = make_trace(tasks=(task(1, "main"),), jobs=(Job(1, 1, "download", 0, 0, 90 * MS),),
                        diagnostics=(said,))
     m = model_of(trace)
@@ -98,7 +98,7 @@ def test_library_tasks_are_grouped_below_the_users_own_and_start_collapsed() -> 
     assert labels == ["UI thread", "main", "  handler", "  mine", "  library tasks (2)"]
     m.toggle_collapsed(m.rows[-1].ident)
     assert ["  " * lane.depth + lane.label for lane in m.rows][-3:] == [
-        "  library tasks (2)", "    Task-2", "    Task-4"]
+        "  library tasks (2)", "    Task-2 · work", "    Task-4 · work"]
 
 
 def test_revealing_a_library_task_opens_its_group() -> None:

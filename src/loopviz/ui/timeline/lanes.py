@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from loopviz.trace import Trace
+from loopviz.trace.names import task_lane_name, thread_lane_name
 from loopviz.ui.timeline.library import group_ident
 
 QUEUE_LABEL = "waiting for a worker"
@@ -60,13 +61,9 @@ def order_lanes(trace: Trace, used_threads: set[int], key: Any,
     rank = {"ui-loop": 0, "executor": 1}
     worker = 0
     for th in sorted(threads, key=lambda th: (rank.get(th.role, 2), th.id)):
-        if th.role == "ui-loop":
-            label = "UI thread"
-        elif th.role == "executor":
+        if th.role == "executor":
             worker += 1
-            label = f"worker-{worker}"
-        else:
-            label = th.name
+        label = thread_lane_name(th.name, th.role)  # a thread's own name (asyncio_0, db_0)
         if th.role != "executor" and worker and queue_rows:
             lanes += queue_lanes(queue_rows, key)
             queue_rows = 0
@@ -121,9 +118,10 @@ def task_lanes(trace: Trace, key: Any, cache: dict[int, Lane],
         kids = bool(children.get(t.id))
         k = key("task", t.id)
         lane = cache.get(k)
-        if lane is None or lane.label != t.name or lane.depth != depth or \
+        label = task_lane_name(t.name, t.coro)  # Task-17 · RequestHandler.start
+        if lane is None or lane.label != label or lane.depth != depth or \
                 lane.has_children != kids:
-            lane = cache[k] = Lane(k, "task", t.id, t.name, depth, kids)
+            lane = cache[k] = Lane(k, "task", t.id, label, depth, kids)
         lanes.append(lane)
         if kids:
             push_children(t.id, depth + 1)
