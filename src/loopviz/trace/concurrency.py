@@ -11,19 +11,27 @@ the loop's thread, and the step in which a task reaches the semaphore is not yet
 
 from __future__ import annotations
 
-from loopviz.trace.model import Trace, max_overlap
+import numpy as np
+
+from loopviz.trace.columns import KIND_CODE
+from loopviz.trace.model import Trace, overlap_peak
 
 # Waits that mean "the outside world is working for this task".
 IN_FLIGHT_KINDS: frozenset[str] = frozenset({"sleep", "future", "executor", "other"})
-
-
-def in_flight_spans(trace: Trace) -> list[tuple[int, int]]:
-    """[start, end) of every wait on the outside world (an open one ends with the trace)."""
-    end_of_trace = trace.duration_ns
-    return [(w.start_ns, w.end_ns if w.end_ns is not None else end_of_trace)
-            for w in trace.waits if w.kind in IN_FLIGHT_KINDS]
+_IN_FLIGHT_CODES = np.array(sorted(KIND_CODE[k] for k in IN_FLIGHT_KINDS), np.uint8)
 
 
 def in_flight_peak(trace: Trace) -> int:
-    """Most tasks in flight at one instant (see the module docstring)."""
-    return max_overlap(in_flight_spans(trace))
+    """Most tasks in flight at one instant (see the module docstring); computed once per
+    trace, from the wait columns."""
+    cached = trace._cache.get("in_flight_peak")
+    if cached is None:
+        cached = trace._cache["in_flight_peak"] = overlap_peak(*_in_flight_columns(trace))
+    return int(cached)
+
+
+def _in_flight_columns(trace: Trace) -> tuple[np.ndarray, np.ndarray]:
+    """[start, end) of every wait on the outside world (an open one ends with the trace)."""
+    wt = trace.wait_table
+    mine = np.isin(wt.kind, _IN_FLIGHT_CODES)
+    return wt.start_ns[mine], wt.end_or(trace.duration_ns)[mine]
