@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import random
 
+import pytest
+
 from loopviz.trace.build import build_trace
 from loopviz.trace.incremental import IncrementalBuilder
 from loopviz.trace.recorder import Recorder, TaskEntry
@@ -54,20 +56,31 @@ def test_a_wait_is_ready_at_the_first_wake_inside_it_and_due_when_its_timer_was(
     assert [(w.start_ns, w.ready_ns, w.end_ns) for w in two] == [(20, 20, 30), (40, 40, 110)]
 
 
-def test_builds_at_every_cut_of_the_recording_equal_one_build() -> None:
-    rng = random.Random(7)
+def random_recording(seed: int, steps_n: int = 300) -> tuple[list, list, list, int]:
+    """Three tasks taking turns, some sleeping with timers, some woken in between."""
+    rng = random.Random(seed)
     steps, wakes, dues = [], [], []
     t = 0
-    for i in range(300):  # three tasks taking turns, some sleeping with timers
+    for i in range(steps_n):
         task = rng.choice((1, 2, 3))
-        start, end = t, t + rng.randint(1, 5)
+        start, end = t, t + rng.randint(0, 5)
         kind = rng.choice(("sleep", "sleep0"))
         steps.append((task, start, end, kind))
         if kind == "sleep":
             dues.append((task, end, end + 7))
+        t = end + rng.randint(0, 6)
+    for i, (task, _, end, _) in enumerate(steps):  # a wake inside its wait, as in real runs
+        following = next((s[1] for s in steps[i + 1:] if s[0] == task), None)
         if i % 3 == 0:
-            wakes.append((task, end + 2))
-        t = end + rng.randint(3, 6)
+            wake = end + rng.randint(0, 2)
+            wakes.append((task, wake if following is None else min(wake, following)))
+    wakes.sort(key=lambda w: w[1])
+    return steps, wakes, dues, t
+
+
+def test_builds_at_every_cut_of_the_recording_equal_one_build() -> None:
+    rng = random.Random(7)
+    steps, wakes, dues, t = random_recording(7)
     rec, appends = recorder_with(steps, wakes, dues)
     builder = IncrementalBuilder(rec)
     live = []
@@ -82,3 +95,17 @@ def test_builds_at_every_cut_of_the_recording_equal_one_build() -> None:
     for earlier in live:  # each live trace is a prefix of the final one, open waits aside
         closed = [w for w in earlier.waits if w.end_ns is not None]
         assert all(w in list(fresh.waits) for w in closed)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_a_big_build_derived_in_batches_equals_one_derived_at_once(seed: int) -> None:
+    steps, wakes, dues, t = random_recording(seed, 400)  # equal times included
+    rec, appends = recorder_with(steps, wakes, dues)
+    for append in appends:
+        append()
+    rec.finished_ns = rec.t0 + t + 10
+    whole = IncrementalBuilder(rec)
+    whole.batch = 10_000
+    batched = IncrementalBuilder(rec)
+    batched.batch = 7
+    assert batched.build() == whole.build()

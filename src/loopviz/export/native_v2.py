@@ -40,7 +40,7 @@ from loopviz.trace.columns import NA, StepTable, WaitTable
 from loopviz.trace.records import WAIT_KINDS
 
 FORMAT, VERSION = "loopviz-trace", 2
-CHUNK = 1 << 20  # rows per column frame
+CHUNK = 1 << 16  # rows per column frame: bounds what saving and loading hold at once
 ROW_CHUNK = 1 << 16  # records per rows frame
 Opt = int | None
 ROW_TYPES: dict[str, Any] = {

@@ -16,4 +16,4 @@ from loopviz.trace.recorder import Recorder
 
 def build_trace(rec: Recorder) -> Trace:
     """A consistent Trace of everything ``rec`` holds now (names read now, at this build)."""
-    return IncrementalBuilder(rec).build()
+    return IncrementalBuilder(rec).build(last=True)

@@ -26,6 +26,17 @@ class Columns:
     def __len__(self) -> int:
         return self._n
 
+    def reserve(self, extra: int) -> None:
+        """Room for ``extra`` more rows without growing again: a first build that knows its
+        size grows once, to that size, instead of doubling past it (later ones double)."""
+        need = self._n + extra
+        for name, dt in self._dtypes.items():
+            buf = self._bufs[name]
+            if need > len(buf):
+                grown = np.empty(max(need, 2 * len(buf)), dt)
+                grown[:self._n] = buf[:self._n]
+                self._bufs[name] = grown
+
     def append(self, cols: Mapping[str, np.ndarray]) -> None:
         k = len(next(iter(cols.values())))
         if not k:

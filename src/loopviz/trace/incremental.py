@@ -17,12 +17,20 @@ not at every build: a task renamed while it runs shows its new name once it ends
 from __future__ import annotations
 
 import time
-from dataclasses import replace
-from typing import Any
 
 import numpy as np
 
 from loopviz.trace.columns import KIND_CODE, NA, StepTable, WaitTable
+from loopviz.trace.derive import (
+    BATCH,
+    batches,
+    first_at_or_after,
+    known_tasks,
+    records,
+    relative,
+    sleep_label,
+    task_label,
+)
 from loopviz.trace.growable import Columns
 from loopviz.trace.model import Trace
 from loopviz.trace.recorder import DUE_STRIDE, STEP_STRIDE, WAKE_STRIDE, Recorder
@@ -31,45 +39,7 @@ from loopviz.trace.records import Callback, Job, TaskInfo, ThreadInfo
 _WAIT_COLS = {"task": np.int64, "start_ns": np.int64, "ready_ns": np.int64,
               "due_ns": np.int64, "end_ns": np.int64, "kind": np.uint8, "site": np.int32,
               "label": np.int32}
-_STEP_COLS = {"task": np.int64, "start_ns": np.int64, "end_ns": np.int64, "thread": np.int64}
-
-
-def _sleep_label(base: str, delay_ms: int) -> str:
-    return f"{base} {delay_ms / 1000:g} s" if delay_ms >= 1000 else f"{base} {delay_ms} ms"
-
-
-def _task_label(base: str, targets: tuple[int, ...], names: dict[int, str]) -> str:
-    if not targets:
-        return base
-    shown = ", ".join(names.get(t, f"task {t}") for t in targets[:3])
-    more = f" +{len(targets) - 3}" if len(targets) > 3 else ""
-    return f"{base} {shown}{more}".strip()
-
-
-def _first_at_or_after(keys_task: np.ndarray, keys_t: np.ndarray, ev_task: np.ndarray,
-                       ev_t: np.ndarray) -> np.ndarray:
-    """For each query (keys_task[i], keys_t[i]): the index into the events of the first event
-    of the same task with time >= keys_t[i] (the earliest, by time), else -1."""
-    n, m = len(keys_task), len(ev_task)
-    if not n or not m:
-        return np.full(n, -1, np.int64)
-    task = np.concatenate([keys_task, ev_task])
-    t = np.concatenate([keys_t, ev_t])
-    is_event = np.concatenate([np.zeros(n, bool), np.ones(m, bool)])
-    order = np.lexsort((is_event, t, task))  # by task, then time; a query before an event
-    pos = np.empty(n + m, np.int64)
-    pos[order] = np.arange(n + m)
-    big = n + m
-    cand = np.where(is_event[order], np.arange(n + m), big)
-    nxt = np.minimum.accumulate(cand[::-1])[::-1]  # next event position at or after
-    q = nxt[pos[:n]]
-    ok = q < big
-    hit = np.full(n, -1, np.int64)
-    qi = q[ok]
-    same = task[order[qi]] == keys_task[ok]
-    idx = np.flatnonzero(ok)[same]
-    hit[idx] = order[qi[same]] - n
-    return hit
+_STEP_COLS = {"task": np.int64, "start_ns": np.int64, "end_ns": np.int64}
 
 
 class IncrementalBuilder:
@@ -108,7 +78,11 @@ class IncrementalBuilder:
         self._callbacks: list[Callback] = []
         self._n_callbacks = 0
 
-    def build(self) -> Trace:
+    batch = BATCH  # steps derived at a time: bounds a big build's temporaries
+
+    def build(self, *, last: bool = False) -> Trace:
+        """A Trace of everything recorded so far. ``last``: no build follows (the builder is
+        dropped), so the trace may keep the builder's own columns instead of copies."""
         rec, t0 = self.rec, self.rec.t0
         with rec.lock:
             steps_raw, wakes_raw, dues_raw = rec.raw_since(self._n_steps, self._n_wakes,
@@ -139,27 +113,33 @@ class IncrementalBuilder:
         self._consume_sites(sites, site_stacks)
         for task, at, targets in edges:
             self._edges[(task, at - t0)] = targets
-        steps = _frame(steps_raw, STEP_STRIDE, t0, (1, 2))
-        wakes = _frame(wakes_raw, WAKE_STRIDE, t0, (1,))
-        dues = _frame(dues_raw, DUE_STRIDE, t0, (1, 2))
-        ready_col, end_col = self._consume_steps(steps, wakes, dues, now, rec.loop_thread)
+        steps_all = records(steps_raw, STEP_STRIDE)
+        self._steps.reserve(len(steps_all))
+        suspends = int(np.count_nonzero(steps_all[:, 3] >= 0))
+        self._waits.reserve(suspends)
+        self._target_offsets.reserve(suspends)
+        for steps, wakes, dues in batches(steps_all, records(wakes_raw, WAKE_STRIDE),
+                                          records(dues_raw, DUE_STRIDE), self.batch):
+            self._consume_steps(relative(steps, t0, (1, 2)), relative(wakes, t0, (1,)),
+                                relative(dues, t0, (1, 2)), now)
+        del steps_all, steps_raw, wakes_raw, dues_raw
         self._lag += [(t - t0, v) for t, v in lag]
         self._heartbeat += [(t - t0, v) for t, v in heartbeat]
         self._consume_callbacks(callbacks, t0)
-        waits = self._wait_table(ready_col, end_col)
+        waits = self._wait_table(copy=not last)
         jobs_out = tuple(
             Job(j.thread, j.task, j.function, j.submitted - t0,
                 None if j.start is None else j.start - t0,
                 None if j.end is None else j.end - t0)
             for _, j in sorted(jobs.items()))
         if rec.keep_last_ns is not None:  # the ring buffer dropped tasks records may name
-            waits, jobs_out, blocks, diagnostics = _known_tasks(
+            waits, jobs_out, blocks, diagnostics = known_tasks(
                 set(self._tasks) & set(rec.tasks), waits, jobs_out, blocks, diagnostics)
         return Trace(
             meta=meta,
             threads=tuple(ThreadInfo(i, name, role) for i, (_, name, role) in enumerate(threads)),
             tasks=tuple(self._task_list),
-            steps=self._step_table(),
+            steps=self._step_table(rec.loop_thread),
             waits=waits,
             blocks=tuple(sorted(blocks, key=lambda b: b.start_ns)),
             jobs=jobs_out,
@@ -171,22 +151,25 @@ class IncrementalBuilder:
         )
 
     # ---- tables --------------------------------------------------------------------------
-    def _step_table(self) -> StepTable:
+    def _step_table(self, thread: int) -> StepTable:
+        """Every step runs on the loop's thread: its column is one value, broadcast."""
+        if not self._sorted:  # an eager task's first step came in nested in its parent's
+            cols = self._steps.view()
+            order = np.lexsort((cols["end_ns"], cols["start_ns"]))
+            self._steps = Columns(_STEP_COLS)
+            self._steps.append({name: col[order] for name, col in cols.items()})
+            self._last_start = int(cols["start_ns"][order[-1]]) if len(order) else NA
+            self._sorted = True
         cols = self._steps.view()
-        table = StepTable(cols["task"], cols["start_ns"], cols["end_ns"], cols["thread"])
-        if self._sorted:
-            return table
-        order = np.lexsort((table.end_ns, table.start_ns))
-        sorted_table = table.take(order)
-        self._steps = Columns(_STEP_COLS)
-        self._steps.append(sorted_table.columns())
-        self._last_start = int(sorted_table.start_ns[-1]) if len(sorted_table) else NA
-        self._sorted = True
-        return self._step_table()
+        threads = np.broadcast_to(np.int64(thread), (len(self._steps),))
+        return StepTable(cols["task"], cols["start_ns"], cols["end_ns"], threads)
 
-    def _wait_table(self, ready: np.ndarray, end: np.ndarray) -> WaitTable:
+    def _wait_table(self, *, copy: bool) -> WaitTable:
+        """The waits so far. Later builds write ready and end times of open waits in place:
+        unless ``copy`` is off (no build follows), the table gets copies of those two."""
         cols = self._waits.view()
-        cols["ready_ns"], cols["end_ns"] = ready, end
+        if copy:
+            cols["ready_ns"], cols["end_ns"] = cols["ready_ns"].copy(), cols["end_ns"].copy()
         cols["target_offsets"] = self._target_offsets.view()["o"]
         cols["targets"] = self._targets.view()["t"]
         return WaitTable(cols, tuple(self._sites), tuple(self._labels))
@@ -239,10 +222,9 @@ class IncrementalBuilder:
             self._open_of = grown
 
     def _consume_steps(self, steps: np.ndarray, wakes: np.ndarray, dues: np.ndarray,
-                       now: int, thread: int) -> tuple[np.ndarray, np.ndarray]:
+                       now: int) -> None:
         """Append the new steps and the waits they open, close the waits they end, and give
-        ready times to waits closed now or still open. Returns the full (ready, end) columns
-        (fresh copies: earlier traces keep theirs)."""
+        ready times to waits closed now or still open (in place)."""
         task, start, end, site = (steps[:, k] for k in range(4))
         k = len(task)
         if k:
@@ -250,8 +232,7 @@ class IncrementalBuilder:
                     bool(np.any(np.diff(start) < 0)):
                 self._sorted = False  # an eager task's first step nested in its parent's
             self._last_start = max(self._last_start, int(start.max()))
-            self._steps.append({"task": task, "start_ns": start, "end_ns": end,
-                                "thread": np.full(k, thread, np.int64)})
+            self._steps.append({"task": task, "start_ns": start, "end_ns": end})
         base = len(self._waits)
         suspends = site >= 0
         widx = np.full(k, -1, np.int64)
@@ -267,7 +248,7 @@ class IncrementalBuilder:
         due = np.full(n_new, NA, np.int64)
         pending = np.concatenate([self._dues, dues]) if len(dues) else self._dues
         if n_new and len(pending):
-            hit = _first_at_or_after(w_task, w_start, pending[:, 0], pending[:, 1])
+            hit = first_at_or_after(w_task, w_start, pending[:, 0], pending[:, 1])
             exact = hit >= 0
             exact[exact] = pending[hit[exact], 1] == w_start[exact]
             due[exact] = pending[hit[exact], 2]
@@ -284,7 +265,7 @@ class IncrementalBuilder:
             ms = np.rint((due[sleeps] - w_start[sleeps]) / 1e6).astype(np.int64)
             pairs = np.stack([w_site[sleeps].astype(np.int64), ms], axis=1)
             uniq, inverse = np.unique(pairs, axis=0, return_inverse=True)
-            ids = np.array([self._label_id(_sleep_label(self._site_base[sid], delay))
+            ids = np.array([self._label_id(sleep_label(self._site_base[sid], delay))
                             for sid, delay in uniq.tolist()], np.int32)
             label[sleeps] = ids[inverse.reshape(-1)]
         lens = np.zeros(n_new, np.int64)
@@ -296,7 +277,7 @@ class IncrementalBuilder:
                     lens[i] = len(targets)
                     flat += targets
                     base_label = self._site_base[int(w_site[i])]
-                    label[i] = self._label_id(_task_label(base_label, targets, self._names))
+                    label[i] = self._label_id(task_label(base_label, targets, self._names))
         if n_new:
             ready0 = np.where((w_kind == KIND_CODE["sleep"]) & (due == NA), w_start, NA)
             self._waits.append({"task": w_task, "start_ns": w_start, "ready_ns": ready0,
@@ -308,7 +289,7 @@ class IncrementalBuilder:
                 self._targets.append({"t": np.array(flat, np.int64)})
 
         cols = self._waits.view()
-        ready_col, end_col = cols["ready_ns"], cols["end_ns"]  # written in place, then copied
+        ready_col, end_col = cols["ready_ns"], cols["end_ns"]  # written in place
         closed = self._close_waits(task, start, site, widx, end_col)
         # Ready times: the first wake-up of the task inside each wait closed now or still open.
         candidates = closed
@@ -321,14 +302,13 @@ class IncrementalBuilder:
         if len(candidates):
             c_end = end_col[candidates]
             hi = np.where(c_end == NA, now, c_end)
-            hit = (_first_at_or_after(cols["task"][candidates], cols["start_ns"][candidates],
+            hit = (first_at_or_after(cols["task"][candidates], cols["start_ns"][candidates],
                                       wakes[:, 0], wakes[:, 1])
                    if len(wakes) else np.full(len(candidates), -1, np.int64))
             when = np.where(hit >= 0, wakes[hit, 1] if len(wakes) else NA, NA)
             inside = (hit >= 0) & (when <= hi)
             ready = np.where(inside, when, np.where(c_end == NA, NA, c_end))
             ready_col[candidates] = ready
-        return ready_col.copy(), end_col.copy()
 
     def _close_waits(self, task: np.ndarray, start: np.ndarray, site: np.ndarray,
                      widx: np.ndarray, end_col: np.ndarray) -> np.ndarray:
@@ -369,32 +349,6 @@ class IncrementalBuilder:
             out += fresh
 
 
-def _known_tasks(known: set[int], waits: WaitTable, jobs: tuple, blocks: list,
-                 diagnostics: list) -> tuple[WaitTable, tuple, list, list]:
-    """References to tasks the ring buffer dropped become None (awaited ones are left out)."""
-    ids = np.fromiter(known, np.int64, len(known))
-    keep = np.isin(waits.targets, ids)
-    if not keep.all():
-        owner = np.repeat(np.arange(len(waits)), np.diff(waits.target_offsets))
-        counts = np.bincount(owner[keep], minlength=len(waits))
-        offsets = np.zeros(len(waits) + 1, np.int64)
-        np.cumsum(counts, out=offsets[1:])
-        waits = waits.replaced(targets=waits.targets[keep], target_offsets=offsets)
-    jobs = tuple(j if j.task is None or j.task in known else replace(j, task=None) for j in jobs)
-    blocks = [b if b.task is None or b.task in known else replace(b, task=None) for b in blocks]
-    diagnostics = [d if d.task is None or d.task in known else replace(d, task=None)
-                   for d in diagnostics]
-    return waits, jobs, blocks, diagnostics
-
-
-def _frame(raw: Any, stride: int, t0: int, times: tuple[int, ...]) -> np.ndarray:
-    """Raw int records as an (n, stride) int64 array with times made relative to ``t0``."""
-    a = np.frombuffer(raw, dtype=np.int64).reshape(-1, stride) if len(raw) else \
-        np.empty((0, stride), np.int64)
-    a = a.copy()
-    for col in times:
-        a[:, col] -= t0
-    return a
 
 
 def _task_info(tid: int, e: object, name: str, t0: int) -> TaskInfo:
