@@ -126,6 +126,16 @@ class WaitTable(Table):
     COLUMNS = ("task", "start_ns", "ready_ns", "due_ns", "end_ns", "kind", "site", "label",
                "target_offsets", "targets")
     __slots__ = (*COLUMNS, "sites", "labels")
+    task: np.ndarray
+    start_ns: np.ndarray
+    ready_ns: np.ndarray
+    due_ns: np.ndarray
+    end_ns: np.ndarray
+    kind: np.ndarray
+    site: np.ndarray
+    label: np.ndarray
+    target_offsets: np.ndarray
+    targets: np.ndarray
 
     def __init__(self, cols: dict[str, np.ndarray], sites: Sequence[tuple[str, int,
                  tuple[str, ...]]], labels: Sequence[str]) -> None:

@@ -16,7 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 
-def _drop_prefix(items: list, cutoff: int, key: Any) -> int:
+def _drop_prefix(items: list[Any], cutoff: int, key: Any) -> int:
     """Drop the leading items with ``key(item) < cutoff`` (lists in rough time order)."""
     n = 0
     for item in items:
