@@ -61,7 +61,7 @@ def random_recording(seed: int, steps_n: int = 300) -> tuple[list, list, list, i
     rng = random.Random(seed)
     steps, wakes, dues = [], [], []
     t = 0
-    for i in range(steps_n):
+    for _ in range(steps_n):
         task = rng.choice((1, 2, 3))
         start, end = t, t + rng.randint(0, 5)
         kind = rng.choice(("sleep", "sleep0"))
