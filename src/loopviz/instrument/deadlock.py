@@ -29,9 +29,9 @@ import weakref
 from typing import Any
 
 from loopviz.instrument import sites
+from loopviz.instrument.jobs import callable_name
 from loopviz.instrument.overrides import restore_overrides, save_overrides
 from loopviz.instrument.report import callee_at, caller_site, emit, where
-from loopviz.instrument.tracker import callable_name
 from loopviz.instrument.watchdog import Stall, Watchdog
 from loopviz.trace.records import Block, Diagnostic
 
