@@ -34,6 +34,18 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(f"{message} (see '{self.prog} --help')")
 
 
+def _size(text: str) -> tuple[int, int]:
+    """``1280x720`` -> (1280, 720): a window size for ``gui --size``."""
+    width, sep, height = text.lower().partition("x")
+    try:
+        w, h = int(width), int(height)
+    except ValueError:
+        w = h = 0
+    if not sep or not (320 <= w <= 10000 and 240 <= h <= 10000):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a window size like 1280x720")
+    return w, h
+
+
 def _parser() -> argparse.ArgumentParser:
     p = _Parser(prog="loopviz", description="Make Python's asyncio event loop visible.")
     p.add_argument("--version", action="version", version=f"loopviz {__version__}")
@@ -49,6 +61,8 @@ def _parser() -> argparse.ArgumentParser:
     gui.add_argument("--open", dest="open_trace", metavar="TRACE", help="open a saved trace")
     gui.add_argument("--screenshot", metavar="PNG", help="save the window after the run")
     gui.add_argument("--quit-after-run", action="store_true")
+    gui.add_argument("--size", type=_size, metavar="WxH",
+                     help="the window's size, e.g. 1280x720 (a projector)")
     gui.add_argument("--trace", dest="trace_out", metavar="OUT",
                      help="with --run: save the run's trace (.json or .json.gz) when it ends")
     gui.add_argument("--record", metavar="GIF|MP4",
@@ -320,4 +334,5 @@ def _gui(args: argparse.Namespace) -> int:
         open_trace=getattr(args, "open_trace", None), screenshot=getattr(args, "screenshot", None),
         quit_after_run=getattr(args, "quit_after_run", False),
         record=getattr(args, "record", None), trace_out=getattr(args, "trace_out", None),
+        size=getattr(args, "size", None),
     )

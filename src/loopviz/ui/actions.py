@@ -70,7 +70,7 @@ class WindowActions:
         run_menu = bar.addMenu("&Run")
         run_menu.addAction(self.run)
         run_menu.addAction(self.cancel)
-        view_menu = bar.addMenu("&View")
+        view_menu = self.view_menu = bar.addMenu("&View")
         view_menu.addAction(self.presentation)
         view_menu.addAction(self.follow_live)
 
@@ -93,6 +93,7 @@ class WindowActions:
         bar.addWidget(pulse)
         bar.addWidget(clock)
         window.addToolBar(Qt.ToolBarArea.TopToolBarArea, bar)
+        self.toolbar = bar
         return bar
 
     def set_running(self, running: bool) -> None:

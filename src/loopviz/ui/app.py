@@ -99,12 +99,14 @@ def run_gui(target: str | Target | None = None, *, variant: str | None = None,
             run: bool = False,
             presentation: bool = False, open_trace: str | None = None,
             screenshot: str | None = None, quit_after_run: bool = False,
-            record: str | None = None, trace_out: str | None = None) -> int:
+            record: str | None = None, trace_out: str | None = None,
+            size: tuple[int, int] | None = None) -> int:
     """Open the desktop app; the exit code follows DESIGN.md's command-line contract.
     ``record``: after the run (or once the opened trace shows), export its replay as an
     animated GIF (or an MP4 video for a ``.mp4`` name) there and quit
     (``loopviz gui TARGET --run --record replay.gif``). ``trace_out``: save the run's trace
-    there when it ends (``--run --trace OUT``).
+    there when it ends (``--run --trace OUT``). ``size``: the window's (width, height), e.g.
+    a projector's 1280x720 for a screenshot in presentation mode.
 
     Scripted runs (``screenshot``, ``record`` or ``quit_after_run``) never open a dialog:
     errors go to stderr and make the exit code non-zero."""
@@ -158,10 +160,11 @@ def run_gui(target: str | Target | None = None, *, variant: str | None = None,
             from loopviz.ui.teaching.replay_frames import RECORD_SIZE
 
             window.resize(*RECORD_SIZE)  # GIF frames stay readable once scaled for the web
+        if size is not None:
+            window.resize(*size)
         window.show()
         if screenshot or record or window.settings.window_state() is None:
-            QTimer.singleShot(0, lambda: window.give_timeline_room(
-                0.8 if window.presentation else 0.76))
+            QTimer.singleShot(0, lambda: window.presentation_mode.set_on(window.presentation))
 
         def finish(_result: object = None) -> None:
             if _result is None and run:

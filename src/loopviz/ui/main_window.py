@@ -17,7 +17,6 @@ from typing import Any
 
 from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
-    QApplication,
     QDockWidget,
     QLabel,
     QMainWindow,
@@ -42,11 +41,12 @@ from loopviz.ui.findings import (
     fmt_duration,
     summary_line,
 )
+from loopviz.ui.presentation import Presentation
 from loopviz.ui.responsiveness import PulseIndicator, ResponsivenessChart
 from loopviz.ui.runs import RunController
 from loopviz.ui.settings import AppSettings, restore_layout, save_layout
 from loopviz.ui.teaching import install as install_teaching
-from loopviz.ui.theme import LIGHT, PRESENTATION_SCALE, Theme
+from loopviz.ui.theme import LIGHT, Theme
 from loopviz.ui.timeline.view import TimelineView
 
 SIDE_VIEWS_S = 0.25  # chart, findings, code marks, summary: 4 Hz is plenty while live
@@ -93,6 +93,8 @@ class MainWindow(QMainWindow):
         self._build_layout()
         self._connect()
         self.teaching = install_teaching(self)  # cursor, replay, queues, stack, quiz, GIF
+        self.presentation_mode = Presentation(self)
+        self.actions.view_menu.addMenu(self.presentation_mode.menu)
         self._restore()
 
     # ---- construction ----------------------------------------------------------------------
@@ -393,19 +395,14 @@ class MainWindow(QMainWindow):
         self.findings_panel.show_trace(self.trace, self.findings, self.status)
 
     def set_presentation(self, on: bool) -> None:
+        """Presentation mode (:mod:`loopviz.ui.presentation`): the chosen panels only, big
+        and high-contrast."""
         self.presentation = on
         if self.actions.presentation.isChecked() != on:
             self.actions.presentation.setChecked(on)
             return  # the toggled signal calls back in
-        app = QApplication.instance()
-        watcher = getattr(app, "loopviz_theme", None)
-        if watcher is not None:
-            watcher.set_presentation(on)
-        self.timeline.set_presentation(on)
-        self.chart.set_presentation(on)
-        self.code.set_font_scale(PRESENTATION_SCALE if on else 1.0)
+        self.presentation_mode.set_on(on)
         self.settings.set_presentation(on)
-        self.give_timeline_room(0.8 if on else 0.76)
 
     def give_timeline_room(self, share: float) -> None:
         """Bigger lanes need more of the height: the timeline gets ``share`` of the centre

@@ -111,10 +111,13 @@ def state_key(state: str, kind: str = "") -> str:
     return f"wait:{kind or 'other'}" if state == "waiting" else state
 
 
-def make_palette(dark: bool) -> Palette:
-    bg = "#1e1f22" if dark else "#ffffff"
-    fg = "#e6e6e6" if dark else "#1a1a1a"
-    tint = 0.55 if dark else 0.62  # how far a waiting fill moves towards the background
+def make_palette(dark: bool, contrast: bool = False) -> Palette:
+    """The light or dark palette; ``contrast`` (presentation mode) pushes text to black or
+    white, waiting fills nearer their hue, and lane stripes and separators darker, so a
+    projector's washed-out picture still tells every state apart."""
+    bg = ("#000000" if contrast else "#1e1f22") if dark else "#ffffff"
+    fg = ("#ffffff" if contrast else "#e6e6e6") if dark else ("#000000" if contrast else "#1a1a1a")
+    tint = (0.55 if dark else 0.62) * (0.7 if contrast else 1.0)  # waiting fill -> background
     states: dict[str, StateStyle] = {
         "running": StateStyle("running", _LABELS["running"], SKY if dark else BLUE,
                               SKY if dark else BLUE, "solid"),
@@ -136,11 +139,14 @@ def make_palette(dark: bool) -> Palette:
     states["loopviz"] = StateStyle("loopviz", _LABELS["loopviz"], grey, grey, "solid")
     return Palette(
         dark=dark, background=bg, foreground=fg,
-        muted="#8a8d93" if dark else "#6b6b6b",
-        stripe="#25272b" if dark else "#f4f6f8",
+        muted=("#b0b3b8" if contrast else "#8a8d93") if dark else
+        ("#3c3c3c" if contrast else "#6b6b6b"),
+        stripe=("#1c1c1c" if contrast else "#25272b") if dark else
+        ("#ebedf0" if contrast else "#f4f6f8"),
         # neutral, so it never reads as a state (the sleep tint is a light blue)
         selection="#404040" if dark else "#e4e4e4",
-        arrow="#d0d0d0" if dark else "#333333",
+        arrow=("#ffffff" if contrast else "#d0d0d0") if dark else
+        ("#000000" if contrast else "#333333"),
         now=VERMILLION, cursor=YELLOW if dark else "#000000",
         states=states,
         outcomes={"result": GREEN if not dark else "#33c29a", "exception": VERMILLION,
@@ -150,17 +156,23 @@ def make_palette(dark: bool) -> Palette:
 
 LIGHT = make_palette(False)
 DARK = make_palette(True)
+LIGHT_CONTRAST = make_palette(False, contrast=True)
+DARK_CONTRAST = make_palette(True, contrast=True)
 
 
-def palette_for(qpalette: QPalette | None = None) -> Palette:
+def palette_for(qpalette: QPalette | None = None, contrast: bool = False) -> Palette:
     """The palette matching a Qt palette (default: the application's): dark when its window
-    colour is dark, so the timeline follows the system like every other view."""
+    colour is dark, so the timeline follows the system like every other view; ``contrast``:
+    its high-contrast twin (presentation mode)."""
     from PySide6.QtGui import QGuiApplication, QPalette
 
     if qpalette is None:
         app = QGuiApplication.instance()
         qpalette = app.palette() if isinstance(app, QGuiApplication) else QPalette()
-    return DARK if qpalette.color(QPalette.ColorRole.Window).lightness() < 128 else LIGHT
+    dark = qpalette.color(QPalette.ColorRole.Window).lightness() < 128
+    if contrast:
+        return DARK_CONTRAST if dark else LIGHT_CONTRAST
+    return DARK if dark else LIGHT
 
 
 def fill_brush(style: StateStyle) -> QBrush:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, QSize, Qt, QTimer
-from PySide6.QtGui import QColor, QPainter, QPen
+from PySide6.QtGui import QColor, QFont, QPainter, QPen
 from PySide6.QtWidgets import QWidget
 
 from loopviz.trace import Trace
@@ -128,10 +128,18 @@ class ResponsivenessChart(pg.PlotWidget):
         t = self.theme
         width = scaled(1.5, self.presentation)
         self.setBackground(t.chart_background)
+        font = QFont()
+        font.setPointSizeF(scaled(9, self.presentation))
+        foreground = ("#ffffff" if t.dark else "#000000") if self.presentation else \
+            t.chart_foreground  # presentation: full contrast for a projector
         for axis in ("left", "bottom"):
             ax = self.getPlotItem().getAxis(axis)
-            ax.setPen(t.chart_foreground)
-            ax.setTextPen(t.chart_foreground)
+            ax.setPen(foreground)
+            ax.setTextPen(foreground)
+            ax.setTickFont(font)
+            ax.label.setFont(font)
+            ax.label.setDefaultTextColor(QColor(foreground))
+        self.getPlotItem().showGrid(x=True, y=True, alpha=0.4 if self.presentation else 0.25)
         self.heartbeat_curve.setPen(pg.mkPen(t.heartbeat, width=width))
         self.lag_curve.setPen(pg.mkPen(t.lag, width=width, style=Qt.PenStyle.DashLine))
         self.legend.setLabelTextColor(t.chart_foreground)

@@ -92,6 +92,16 @@ class AppSettings:
     def set_presentation(self, on: bool) -> None:
         self.q.setValue("view/presentation", bool(on))
 
+    def presentation_panels(self, default: frozenset[str]) -> set[str]:
+        """The panels a presentation shows (View › Presentation panels)."""
+        value = self.q.value("view/presentation_panels", None)
+        if isinstance(value, str):
+            value = [v for v in value.split(",") if v]
+        return set(value) if isinstance(value, list) else set(default)
+
+    def set_presentation_panels(self, panels: set[str]) -> None:
+        self.q.setValue("view/presentation_panels", ",".join(sorted(panels)))
+
     def run_timeout_s(self) -> float:
         """The time limit of a run started from the window (a runaway demo is cancelled)."""
         try:

@@ -7,7 +7,8 @@ Public API (everything else is private):
   time in view; when it ends (still following) the view zooms to fit the run. A user pan/zoom
   turns following off (``followLiveChanged(False)``); ``set_follow_live(True)`` (or the
   widget's own toggle) turns it back on. ``zoom_to_fit()``: the whole trace.
-- ``set_presentation(on)``: bigger fonts, taller lanes, thicker strokes for a projector.
+- ``set_presentation(on)``: bigger fonts, taller lanes, thicker strokes and the high-contrast
+  palette for a projector.
 - ``zoom_to_task(task_id)``, ``select_task(task_id | None)``, ``set_cursor_time(s | None)``.
 - ``export_png(path)``, ``export_svg(path)``: the plot, through pyqtgraph's exporters.
 - Signals: ``taskSelected(int)`` (-1: none), ``timeClicked(float)`` (seconds),
@@ -345,7 +346,7 @@ class TimelineView(QWidget):
         super().changeEvent(event)
 
     def _apply_look(self) -> None:
-        pal = self._pal = palette_for(self.palette())
+        pal = self._pal = palette_for(self.palette(), contrast=self.scale > 1.0)
         points = BASE_POINTS * self.scale
         self.plot.setBackground(pal.background)
         tick_font = QFont()
