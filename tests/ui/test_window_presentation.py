@@ -34,7 +34,7 @@ def test_presentation_shows_only_the_chosen_panels_and_fits(window, run_to_end, 
     assert all(w.isVisible() for w in shown) and not any(w.isVisible() for w in hidden)
     for widget in shown:
         assert inside(window, widget), widget
-    toolbar = window.actions.toolbar
+    toolbar = window.toolbar
     assert toolbar.sizeHint().width() <= window.width()  # every control on it, no » overflow
     axis = window.timeline.axis
     metrics = QFontMetricsF(axis.label_font)
@@ -53,7 +53,7 @@ def test_leaving_presentation_puts_every_panel_back(window, qtbot) -> None:
     assert not window.presentation
     assert {w: w.isVisible() for w in before} == before
     assert window.timeline._pal.foreground != LIGHT_CONTRAST.foreground
-    assert window.actions.toolbar.font().pointSizeF() == QApplication.font().pointSizeF()
+    assert window.toolbar.font().pointSizeF() == QApplication.font().pointSizeF()
 
 
 def test_a_chosen_panel_is_remembered_and_shown(window, settings) -> None:

@@ -93,7 +93,6 @@ class WindowActions:
         bar.addWidget(pulse)
         bar.addWidget(clock)
         window.addToolBar(Qt.ToolBarArea.TopToolBarArea, bar)
-        self.toolbar = bar
         return bar
 
     def set_running(self, running: bool) -> None:

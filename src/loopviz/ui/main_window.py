@@ -100,7 +100,7 @@ class MainWindow(QMainWindow):
     # ---- construction ----------------------------------------------------------------------
     def _build_layout(self) -> None:
         self.actions.build_menus(self)
-        self.actions.build_toolbar(self, self.controls, self.pulse, self.clock)
+        self.toolbar = self.actions.build_toolbar(self, self.controls, self.pulse, self.clock)
         self.splitters: dict[str, QSplitter] = {}
         left = self._splitter("left", Qt.Orientation.Vertical, self.browser, self.explanation)
         center = self._splitter("center", Qt.Orientation.Vertical, self.timeline, self.chart)

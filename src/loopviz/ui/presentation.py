@@ -13,16 +13,13 @@ when it ends, every managed widget has the visibility it had before.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QFont
 from PySide6.QtWidgets import QApplication, QDockWidget, QMenu, QWidget
 
 from loopviz.ui.theme import PRESENTATION_SCALE
-
-if TYPE_CHECKING:
-    from loopviz.ui.main_window import MainWindow
 
 PANELS: dict[str, str] = {
     "timeline": "Timeline", "chart": "Responsiveness chart", "captions": "Captions",
@@ -39,7 +36,7 @@ TOOLBAR_SCALE = 1.2
 class Presentation:
     """Switches the window in and out of presentation mode; see the module docstring."""
 
-    def __init__(self, window: MainWindow) -> None:
+    def __init__(self, window: Any) -> None:  # the MainWindow (which imports this module)
         self.window = window
         self.on = False
         self.panels: set[str] = set(window.settings.presentation_panels(DEFAULT_PANELS))
@@ -112,7 +109,7 @@ class Presentation:
             w.give_timeline_room(0.76)
 
     def _compact_toolbar(self, on: bool) -> None:
-        bar = self.window.actions.toolbar
+        bar = self.window.toolbar
         bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly if on
                                else Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         font = QFont(QApplication.font())  # the app's, already scaled (or back) for the mode
