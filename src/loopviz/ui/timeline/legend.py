@@ -63,7 +63,11 @@ class TimelineLegend(QWidget):
             self.update()
 
     def entries(self) -> list[tuple[str, str]]:
-        return [(w, label) for w, label in ENTRIES if self.present is None or w in self.present]
+        """What the legend shows: the states present (all, before a trace; in presentation
+        mode, whose big type would make the whole vocabulary fill the lanes' room, the core
+        ones only)."""
+        present = ALWAYS if self.present is None and self.scale > 1 else self.present
+        return [(w, label) for w, label in ENTRIES if present is None or w in present]
 
     def _layout(self, width: float) -> tuple[list[tuple[QRectF, str, str]], float]:
         """Where each entry goes for a given width, and the height that needs."""
