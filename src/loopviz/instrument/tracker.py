@@ -387,9 +387,12 @@ class Tracker:
         loop = self.loop
         sleep_dues = self.sleep_dues
         time_callbacks = self._time_callbacks
+        instrumented = self.current_task_id
 
         def schedule(when: float, callback: Any, *args: Any, context: Any = None) -> Any:
-            if callback is _set_result_unless_cancelled and args:
+            # Only an instrumented task's step pops a due time again: the task that called
+            # record()/serve() (a server's main loop) is not one, and would fill the dict.
+            if callback is _set_result_unless_cancelled and args and instrumented() is not None:
                 due = when if absolute else loop.time() + when
                 sleep_dues[args[0]] = int(due * 1e9)
             elif (time_callbacks and type(callback) is not _Timed
@@ -406,18 +409,16 @@ class Tracker:
         loop = self.loop
 
         def run_in_executor(executor: Any, func: Any, *args: Any) -> Any:
-            jid = rec.new_job(self.recorder.running_task, callable_name(func))
+            task = rec.running_task
+            jid = rec.new_job(task, callable_name(func))
             target = executor if executor is not None else getattr(loop, "_default_executor", None)
-            if target is not None and not isinstance(target, ThreadPoolExecutor):
-                # A process pool must pickle ``func``: a timing closure cannot travel, and the
-                # worker's clock is not ours. The job is recorded as submitted; its wait's
-                # ready time says when the result came back.
-                fut = orig(executor, func, *args)
+            # A process pool must pickle ``func``: a timing closure cannot travel, and the
+            # worker's clock is not ours. The job is recorded as submitted; its wait's ready
+            # time says when the result came back.
+            pool = target is not None and not isinstance(target, ThreadPoolExecutor)
+            fut = orig(executor, func if pool else timed_job(rec, jid, func), *args)
+            if task is not None:  # as for sleeps: only an instrumented step pops it again
                 jobs[fut] = jid
-                return fut
-
-            fut = orig(executor, timed_job(rec, jid, func), *args)
-            jobs[fut] = jid
             return fut
 
         return run_in_executor
