@@ -88,6 +88,18 @@ def _parser() -> argparse.ArgumentParser:
                      help="cancel the target after this many seconds")
     run.add_argument("--loop", choices=("qt", "asyncio"), default="qt")
     run.add_argument("--json", action="store_true", help="print one JSON object")
+    run.add_argument("--serve", metavar="HOST:PORT",
+                     help="serve the live trace to viewers (loopviz gui --attach, loopviz "
+                          "attach); keeps the last 60 s unless --keep-last says otherwise")
+    _exposure_options(run, "serve beyond loopback (needs --token)")
+
+    att = sub.add_parser("attach", help="receive a served program's live trace, headless")
+    att.add_argument("address", metavar="HOST:PORT")
+    att.add_argument("--duration", type=float, metavar="SECONDS",
+                     help="receive this long (default: until the program ends, or Ctrl-C)")
+    att.add_argument("--trace", metavar="OUT", help="save what was received (OUT.loopviz)")
+    att.add_argument("--json", action="store_true", help="print one JSON object")
+    att.add_argument("--token", help="the token the program asks for (or $LOOPVIZ_TOKEN)")
 
     exp = sub.add_parser("export", help="convert a saved trace")
     exp.add_argument("trace", metavar="TRACE")
@@ -95,9 +107,14 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
+def _exposure_options(parser: argparse.ArgumentParser, remote_help: str) -> None:
+    parser.add_argument("--allow-remote", action="store_true", help=remote_help)
+    parser.add_argument("--token", help="viewers must present this (or $LOOPVIZ_TOKEN)")
+
+
 # Options of ``run``/``gui`` that take a value: the scan for a program's own arguments skips it.
 _VALUE_OPTIONS = {"--variant", "--param", "--trace", "--chrome-trace", "--timeout", "--loop",
-                  "--keep-last",
+                  "--keep-last", "--serve", "--token", "--attach", "--duration",
                   "--open", "--screenshot", "--record"}
 
 
@@ -139,6 +156,8 @@ def main(argv: list[str] | None = None) -> int:
             return _list(args.json)
         if command == "run":
             return _run(args)
+        if command == "attach":
+            return _attach(args)
         if command == "export":
             return _export(args.trace, args.chrome_trace)
         return _gui(args)
@@ -238,36 +257,90 @@ def _run(args: argparse.Namespace) -> int:
         raise UsageError("--timeout must be a positive number of seconds")
     target = _target(args, _params(args.param))
     from loopviz.session import run_headless
+    from loopviz.trace import Recorder
 
+    recorder, server = _served(args) if args.serve else (
+        Recorder(keep_last_s=args.keep_last), None)
     try:
-        from loopviz.trace import Recorder
-
         with _stdout_to_stderr() if args.json else contextlib.nullcontext():
             result = run_headless(target, timeout=args.timeout, loop=args.loop,
-                                  recorder=Recorder(keep_last_s=args.keep_last))
+                                  recorder=recorder)
     except Exception as exc:
+        if server is not None:
+            server.stop("stopped", "the run failed inside loopviz")
         print(f"loopviz: the run failed inside loopviz: {type(exc).__name__}: {exc}",
               file=sys.stderr)
         return EXIT_FAILED
+    if server is not None:
+        server.stop("ended", f"the program ended ({result.status})")
     if result.status == "bad-input":
         raise UsageError(result.error or "bad input")
-    try:
-        if args.trace:
-            from loopviz.export import save_trace
-
-            save_trace(result.trace, args.trace)
-        if args.chrome_trace:
-            from loopviz.export import save_chrome_trace
-
-            save_chrome_trace(result.trace, args.chrome_trace)
-    except OSError as exc:
-        raise UsageError(f"cannot write {exc.filename}: {exc.strerror}") from None
+    _write_traces(result.trace, args.trace, args.chrome_trace)
     summary = result.summary()
     if args.json:
         print(json.dumps(summary, indent=2, default=str))
     else:  # a program's stdout is its own: the summary follows its output on stderr
         print(format_summary(summary), file=sys.stdout if target.program is None else sys.stderr)
     return EXIT_OK if result.exit_code is None else result.exit_code
+
+
+def _write_traces(trace: Any, native: str | None, chrome: str | None = None) -> None:
+    """Save the trace where asked (UsageError with one line if a file cannot be written)."""
+    try:
+        if native:
+            from loopviz.export import save_trace
+
+            save_trace(trace, native)
+        if chrome:
+            from loopviz.export import save_chrome_trace
+
+            save_chrome_trace(trace, chrome)
+    except OSError as exc:
+        raise UsageError(f"cannot write {exc.filename}: {exc.strerror}") from None
+
+
+def _served(args: argparse.Namespace) -> tuple[Any, Any]:
+    """``run --serve``: a ring-buffered recorder and its started server (UsageError with one
+    line for a bad or busy address, or one beyond loopback without --allow-remote/--token)."""
+    from loopviz.remote.address import AddressError
+    from loopviz.remote.serving import DEFAULT_KEEP_LAST_S, open_server, serving_line
+    from loopviz.trace import Recorder
+
+    keep = args.keep_last or DEFAULT_KEEP_LAST_S
+    recorder = Recorder(keep_last_s=keep)
+    try:
+        server = open_server(recorder, args.serve, token=args.token,
+                             allow_remote=args.allow_remote).start()
+    except AddressError as exc:
+        raise UsageError(str(exc)) from None
+    print(serving_line(str(server.bound), keep, bool(server.token)), file=sys.stderr,
+          flush=True)
+    return recorder, server
+
+
+def _attach(args: argparse.Namespace) -> int:
+    from loopviz.remote.address import AddressError
+    from loopviz.remote.attach import receive
+    from loopviz.remote.client import AttachError
+    from loopviz.remote.serving import token_from_env
+
+    if args.duration is not None and not args.duration > 0:
+        raise UsageError("--duration must be a positive number of seconds")
+    span = f"for {args.duration:g} s" if args.duration else "until it ends (Ctrl-C: stop)"
+    try:
+        received = receive(args.address, duration=args.duration,
+                           token=token_from_env(args.token), on_attached=lambda a: print(
+                               f"loopviz: attached to {a.address}, receiving {span}…",
+                               file=sys.stderr, flush=True))
+    except (AttachError, AddressError) as exc:
+        raise UsageError(str(exc)) from None
+    _write_traces(received.trace, args.trace)
+    summary = received.summary()
+    if args.json:
+        print(json.dumps(summary, indent=2, default=str))
+    else:
+        print("\n".join([received.headline(), *format_summary(summary).splitlines()[1:]]))
+    return EXIT_OK
 
 
 def _ms(ns: int) -> str:

@@ -96,6 +96,14 @@ class Recording:
             probe.start()
 
     def stop(self) -> Trace:
+        """Put the loop back and build the final trace."""
+        self.detach()
+        self._trace = build_trace(self.recorder)
+        return self._trace
+
+    def detach(self) -> None:
+        """Put the loop back, without building a trace (``trace`` builds one when asked):
+        a served program's ``stop`` must not pay for a trace nobody reads."""
         for plugin in reversed(self._diag_plugins):
             plugin.uninstall()
         self._diag_plugins.clear()
@@ -107,8 +115,6 @@ class Recording:
             self.tracker.uninstall()
         self.recorder.trim()
         self.recorder.finished_ns = self.recorder.t0 + self.recorder.now()
-        self._trace = build_trace(self.recorder)
-        return self._trace
 
     @property
     def trace(self) -> Trace:

@@ -32,6 +32,8 @@ from loopviz.export.framing import (
     MAGIC,
     FrameError,
     Limits,
+    delta_decode,
+    delta_encode,
     encode_frame,
     read_frames,
 )
@@ -64,10 +66,6 @@ WAIT_COLUMNS = ("task", "start_ns", "ready_ns", "due_ns", "end_ns", "kind", "sit
 def _chunks(n: int, size: int) -> Iterator[slice]:
     for start in range(0, n, size):
         yield slice(start, min(n, start + size))
-
-
-def _delta(a: np.ndarray) -> np.ndarray:
-    return np.diff(a, prepend=np.int64(0)) if len(a) else a
 
 
 def _relative(a: np.ndarray, start: np.ndarray) -> np.ndarray:
@@ -105,14 +103,15 @@ def frames(trace: Trace) -> Iterator[bytes]:
     for part in _chunks(len(st), CHUNK):
         start = st.start_ns[part]
         yield encode_frame({"frame": "steps"}, {
-            "task": st.task[part], "start_ns": _delta(start), "end_ns": st.end_ns[part] - start,
+            "task": st.task[part], "start_ns": delta_encode(start),
+            "end_ns": st.end_ns[part] - start,
             "thread": st.thread[part].astype(np.int32)}, cctx)
     wt = trace.wait_table
     counts = np.diff(wt.target_offsets).astype(np.int32)
     for part in _chunks(len(wt), CHUNK):
         start = wt.start_ns[part]
         yield encode_frame({"frame": "waits"}, {
-            "task": wt.task[part], "start_ns": _delta(start),
+            "task": wt.task[part], "start_ns": delta_encode(start),
             "ready_ns": _relative(wt.ready_ns[part], start),
             "due_ns": _relative(wt.due_ns[part], start),
             "end_ns": _relative(wt.end_ns[part], start), "kind": wt.kind[part],
@@ -216,7 +215,7 @@ class _Reader:
 
 
 def _undelta(parts: list[np.ndarray]) -> np.ndarray:
-    return np.concatenate([np.cumsum(p, dtype=np.int64) for p in parts]) if parts else \
+    return np.concatenate([delta_decode(p) for p in parts]) if parts else \
         np.empty(0, np.int64)
 
 

@@ -116,6 +116,12 @@ class _Column:
             self.past.fromlist(buf[:n])
             del buf[:n]
 
+    def since_to(self, start: int) -> tuple[array, int]:
+        """:meth:`since` and the count just after what it returned (the caller holds the
+        recorder's lock, so nothing is dropped meanwhile; appends may go on)."""
+        out = self.since(start)
+        return out, max(start, self.dropped) + len(out)
+
     def total(self) -> int:
         """Ints ever appended (whole records), dropped ones included."""
         return self.dropped + len(self.past) + len(self.buf) - len(self.buf) % self.stride
@@ -307,6 +313,24 @@ class Recorder:
         ones), whole records only. The caller holds ``lock`` (so the three are consistent
         with the rest it reads); :meth:`raw_totals` gives the counts to ask from next."""
         return self._steps.since(steps), self._wakes.since(wakes), self._dues.since(dues)
+
+    def raw_from(self, steps: int, wakes: int, dues: int) -> tuple[
+            tuple[array, array, array], tuple[int, int, int]]:
+        """:meth:`raw_since`, and the counts to ask from next time. Exact even while the
+        loop's thread keeps appending: for readers on another thread (the served trace's
+        streamer), where a later :meth:`raw_totals` could count records never returned."""
+        (s, s_end), (w, w_end), (d, d_end) = (self._steps.since_to(steps),
+                                              self._wakes.since_to(wakes),
+                                              self._dues.since_to(dues))
+        return (s, w, d), (s_end, w_end, d_end)
+
+    def append_raw(self, steps: bytes, wakes: bytes, dues: bytes) -> None:
+        """Whole raw records made elsewhere (int64 bytes, raw monotonic times): a viewer's
+        mirror of a served program, which has no hot path of its own."""
+        with self.lock:
+            self._steps.past.frombytes(steps)
+            self._wakes.past.frombytes(wakes)
+            self._dues.past.frombytes(dues)
 
     def raw_totals(self) -> tuple[int, int, int]:
         return self._steps.total(), self._wakes.total(), self._dues.total()

@@ -39,7 +39,10 @@ def trim(rec: Any, cutoff: int, at_least: int) -> None:
     _drop_prefix(rec.callbacks, cutoff, lambda c: c[2])
     _drop_prefix(rec.loop_lag, cutoff, lambda s: s[0])
     _drop_prefix(rec.ui_heartbeat, cutoff, lambda s: s[0])
-    for tid in [t for t, e in rec.tasks.items() if e.ended is not None and e.ended < cutoff]:
+    # list(): one C-level copy. The loop's thread adds tasks without the lock, so iterating the
+    # dict itself from another thread (the served trace's) could see it change size.
+    tasks = list(rec.tasks.items())
+    for tid in [t for t, e in tasks if e.ended is not None and e.ended < cutoff]:
         del rec.tasks[tid]
     for jid in [j for j, e in rec.jobs.items() if e.end is not None and e.end < cutoff]:
         del rec.jobs[jid]

@@ -1,0 +1,77 @@
+"""A served program stays flat in memory: its ring buffer keeps the last seconds, viewers come
+and go. (The 10-minute version at the default 60 s window: benchmarks/serve.py.)"""
+
+from __future__ import annotations
+
+import statistics
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from loopviz.remote.attach import Received, receive
+from loopviz.remote.client import Attachment
+from tests.remote.served import Program
+
+SECONDS = 20
+LOAD = textwrap.dedent(f"""
+    import asyncio, os, sys, time
+    import loopviz
+
+    async def request(k):
+        await asyncio.sleep(0)
+        return k
+
+    async def main():
+        created = 0
+        with loopviz.serve("127.0.0.1:0", keep_last=2):
+            end = time.monotonic() + {SECONDS}
+            while time.monotonic() < end:  # ~2000 short tasks a second, each two steps
+                await asyncio.gather(*(request(k) for k in range(20)))
+                created += 20
+                await asyncio.sleep(0.01)
+        print(f"created {{created}}", flush=True)
+
+    asyncio.run(main())
+""")
+
+
+def rss_mib(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise AssertionError("no VmRSS")
+
+
+@pytest.mark.slow
+def test_a_program_served_with_a_2_s_ring_for_20_s_stays_flat_in_memory(tmp_path):
+    program = Program(tmp_path, source=LOAD)
+    started = time.monotonic()
+    samples: list[tuple[float, float]] = []
+    follower: Attachment | None = None
+    late: list[Received] = []
+    while program.proc.poll() is None and time.monotonic() - started < SECONDS + 15:
+        t = time.monotonic() - started
+        try:
+            samples.append((t, rss_mib(program.proc.pid)))
+        except (FileNotFoundError, ProcessLookupError):
+            break
+        if follower is None and t >= 3:  # follows to the end: the stream, not only snapshots
+            follower = Attachment(program.address).connect().start()
+        if not late and t >= 12:  # and one that comes for a second
+            late.append(receive(program.address, duration=1.0))
+        time.sleep(0.25)
+    code, out, err = program.finish()
+    assert code == 0, err
+    created = int(out.split()[-1])
+    assert created > 10_000, "the program did the work it was meant to"
+    early = statistics.median(m for t, m in samples if 5 <= t <= 8)
+    final = statistics.median(m for t, m in samples if SECONDS - 3 <= t <= SECONDS - 1)
+    # Unbounded, the ~25 000 tasks made meanwhile (and their steps) would add ~10 MiB.
+    assert final - early < 1.5, f"grew {final - early:.1f} MiB: {samples}"
+    assert follower is not None and follower.wait(10) and follower.state == "ended"
+    followed = follower.trace()
+    assert len(followed.tasks) > 10_000, "the follower got every task since it attached"
+    steps = late[0].trace.steps.start_ns  # the late viewer: the window, then a second
+    assert len(steps) and (int(steps.max()) - int(steps.min())) < 3.5e9
