@@ -63,10 +63,13 @@ class Mirror:
                     rec.edges.append((task, at + t0, tuple(t for t in targets if self._has(t))))
             rec.callbacks += [(th, s + t0, e + t0, label)
                               for th, s, e, label in rows.get("callbacks", ())]
-            rec.blocks += [Block(*r[:6], tuple(r[6]), self._task_or_none(r[7]), r[8])
-                           for r in rows.get("blocks", ())]
-            rec.diagnostics += [Diagnostic(*r[:3], self._task_or_none(r[3]), *r[4:])
-                                for r in rows.get("diagnostics", ())]
+            rec.blocks += [Block(thread, start, end, file, line, function, tuple(stack),
+                                 self._task_or_none(task), culprit)
+                           for thread, start, end, file, line, function, stack, task, culprit
+                           in rows.get("blocks", ())]
+            rec.diagnostics += [Diagnostic(t, kind, text, self._task_or_none(task), file, line)
+                                for t, kind, text, task, file, line
+                                in rows.get("diagnostics", ())]
             rec.loop_lag += [(t + t0, v) for t, v in rows.get("loop_lag", ())]
             rec.ui_heartbeat += [(t + t0, v) for t, v in rows.get("ui_heartbeat", ())]
             n_sites = len(rec.sites)

@@ -159,9 +159,9 @@ class Server:
         finally:
             for sock in list(self._viewers):
                 self._forget(sock)
-            for sock in (self._listener, self._wake_r, self._wake_w):
-                if sock is not None:
-                    sock.close()
+            for own in (self._listener, self._wake_r, self._wake_w):
+                if own is not None:
+                    own.close()
             self._sel.close()
 
     def _serve(self) -> None:

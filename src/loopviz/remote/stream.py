@@ -17,7 +17,7 @@ import itertools
 import time
 from array import array
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeAlias
 
 import numpy as np
 
@@ -35,6 +35,7 @@ from loopviz.trace.recorder import (
 LISTS = ("edges", "callbacks", "blocks", "diagnostics", "loop_lag", "ui_heartbeat")
 _STRIDES = {"steps": STEP_STRIDE, "wakes": WAKE_STRIDE, "dues": DUE_STRIDE}
 _TIMES = {"steps": (1, 2), "wakes": (1,), "dues": (1, 2)}
+Buffer: TypeAlias = "array[int] | memoryview"  # raw ints: a copy, or a view of its tail
 _RING_TIME = {"steps": 2, "wakes": 1, "dues": 1}  # the time the ring buffer drops them by
 
 
@@ -43,7 +44,7 @@ class _Read:
     """What one visit under the lock copied (raw times, live entries). ``thread_base``: the
     id of the first thread in ``threads``."""
 
-    raw: dict[str, array | memoryview]
+    raw: dict[str, Buffer]
     lists: dict[str, list[Any]]
     sites: list[tuple[tuple[str, str, int, str], tuple[str, ...]]]
     threads: list[tuple[int, str, str]]
@@ -119,8 +120,8 @@ class Streamer:
         rec = self.rec
         before = self._cursor
         raws, self._cursor = rec.raw_from(0, 0, 0)
-        self._lack = tuple(max(0, end - old) for end, old in zip(self._cursor, before,
-                                                                 strict=True))
+        self._lack = (max(0, self._cursor[0] - before[0]), max(0, self._cursor[1] - before[1]),
+                      max(0, self._cursor[2] - before[2]))
         return _Read(dict(zip(_STRIDES, raws, strict=True)),
                      {name: list(getattr(rec, name)) for name in LISTS},
                      list(zip(rec.sites, rec.site_stacks, strict=True)), list(rec.threads), 0,
@@ -129,7 +130,7 @@ class Streamer:
     def _lacking(self, whole: _Read) -> _Read:
         """The part of a whole read that followers lack (the cursors are still the old ones,
         but the raw cursor, which :meth:`_read_whole` moved: ``_lack`` kept the difference)."""
-        raw = {name: memoryview(a)[len(a) - min(lack, len(a)):]
+        raw: dict[str, Buffer] = {name: memoryview(a)[len(a) - min(lack, len(a)):]
                for (name, a), lack in zip(whole.raw.items(), self._lack, strict=True)}
         return _Read(raw, {n: _after(items, self._last[n]) for n, items in whole.lists.items()},
                      whole.sites[self._n_sites:], whole.threads[self._n_threads:],
@@ -244,7 +245,7 @@ def _after(items: list[Any], last: Any) -> list[Any]:
     return items[i + 1:n]
 
 
-def _relative(a: array | memoryview, stride: int, times: tuple[int, ...],
+def _relative(a: Buffer, stride: int, times: tuple[int, ...],
               t0: int) -> np.ndarray:
     """Raw records as an (n, stride) int64 array, times made relative to ``t0``."""
     out = np.frombuffer(a, dtype=np.int64).reshape(-1, stride).copy() if len(a) else \
