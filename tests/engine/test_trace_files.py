@@ -4,13 +4,14 @@ with one clear line; the Chrome export holds tracks, slices and flows for Perfet
 from __future__ import annotations
 
 import gzip
+import io
 import json
 from pathlib import Path
 
 import pytest
 
-from loopviz.export import TraceFileError, chrome_events, load_trace, save_trace
-from loopviz.export.framing import MAGIC, Limits
+from loopviz.export import TraceFileError, chrome_events, load_trace, native_v2, save_trace
+from loopviz.export.framing import MAGIC, Limits, encode_frame, read_frames
 from loopviz.session import resolve, run_headless
 from loopviz.trace import Step, TaskInfo, Trace, Wait
 from loopviz.trace.invariants import violations
@@ -58,6 +59,44 @@ def test_a_version_1_file_still_opens():
     trace = load_trace(V1_FILE)
     assert trace.meta["target"] == "interleaving" and len(trace.steps) > 0
     assert trace.waits_of(trace.tasks_named("main")[0].id) and violations(trace) == []
+
+
+def rewritten(trace: Trace, change) -> bytes:
+    """``trace``'s version 2 file with each frame passed through ``change`` (-> frames)."""
+    out = [MAGIC]
+    for frame in read_frames(io.BytesIO(b"".join(native_v2.frames(trace)))):
+        out += [encode_frame(h, c) for h, c in change(frame.header, frame.columns)]
+    return b"".join(out)
+
+
+def test_a_version_2_file_listing_its_tasks_as_rows_still_opens(tmp_path, trace):
+    """Files saved before tasks had frames of their own list them in a 'rows' table."""
+    rows = [[t.id, t.name, t.coro, t.parent, t.created_ns, t.ended_ns, t.outcome, t.exception,
+             t.file, t.line] for t in trace.tasks]
+
+    def tasks_as_rows(header, columns):
+        if header["frame"] == "tasks":
+            return []
+        if header["frame"] == "meta":
+            return [(header, columns), ({"frame": "rows", "tasks": rows}, {})]
+        return [(header, columns)]
+
+    path = tmp_path / "old.loopviz"
+    path.write_bytes(rewritten(trace, tasks_as_rows))
+    loaded = load_trace(path)
+    assert loaded.tasks == trace.tasks and loaded.steps == trace.steps
+
+
+def test_a_tasks_frame_naming_strings_it_does_not_have_fails_with_one_line(tmp_path, trace):
+    def bad_outcome(header, columns):
+        if header["frame"] == "tasks":
+            columns = {**columns, "outcome": columns["outcome"] + 99}
+        return [(header, columns)]
+
+    path = tmp_path / "bad.loopviz"
+    path.write_bytes(rewritten(trace, bad_outcome))
+    with pytest.raises(TraceFileError, match="a task's outcome is out of range"):
+        load_trace(path)
 
 
 def test_a_version_2_file_cut_short_or_damaged_fails_with_one_line(tmp_path, trace):

@@ -40,3 +40,23 @@ def test_a_trace_made_of_records_answers_from_columns() -> None:
     assert trace.waits_of(2) == [WAITS[1]]
     assert trace.state_at(1, 13).state == "ready" and trace.state_at(1, 25).state == "running"
     assert trace.await_edges() == [(2, 1, 9), (2, 3, 9)]
+
+
+def test_a_task_table_reads_as_the_records_it_replaces_and_answers_from_columns() -> None:
+    from loopviz.trace import TaskInfo
+    from loopviz.trace.task_table import TaskTable
+
+    tasks = (TaskInfo(3, "main", "main", None, 0, 90, "result", None, "a.py", 1),
+             TaskInfo(5, "w-1", "work", 3, 10, 40, "exception", "ValueError('x')", "a.py", 7),
+             TaskInfo(8, "w-2", "work", 3, 12, None, "pending", None, "a.py", 7))
+    table = TaskTable.of(tasks)
+    assert table == tasks and list(table[1:]) == list(tasks[1:]) and table[-1] == tasks[-1]
+    assert table.get(5) == tasks[1] and table.get(4) is None and table.row_of(8) == 2
+    assert table.names_by_id() == {3: "main", 5: "w-1", 8: "w-2"}
+    trace = Trace({}, tasks=tasks, duration_ns=100)
+    assert trace.children(3) == list(tasks[1:]) and trace.children(None) == [tasks[0]]
+    assert trace.tasks_named("w-") == list(tasks[1:]) and trace.task(8) == tasks[2]
+    assert trace.outcomes() == {"result": 1, "exception": 1, "pending": 1}
+    assert trace.max_concurrency() == 3
+    shuffled = TaskTable.of(tasks[::-1])  # ids out of order: found all the same
+    assert shuffled.get(3) == tasks[0] and shuffled.get(9) is None

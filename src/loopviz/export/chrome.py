@@ -30,11 +30,13 @@ def _us(ns: int) -> float:
 def _metadata(trace: Trace) -> Iterator[dict[str, Any]]:
     yield {"ph": "M", "pid": TASKS_PID, "name": "process_name", "args": {"name": "asyncio tasks"}}
     yield {"ph": "M", "pid": THREADS_PID, "name": "process_name", "args": {"name": "threads"}}
-    for t in trace.tasks:
-        yield {"ph": "M", "pid": TASKS_PID, "tid": t.id, "name": "thread_name",
-               "args": {"name": f"{t.name} ({t.coro})"}}
-        yield {"ph": "M", "pid": TASKS_PID, "tid": t.id, "name": "thread_sort_index",
-               "args": {"sort_index": t.id}}
+    tt = trace.task_table
+    for tid, name, coro in zip(tt.id.tolist(), tt.name.tolist(), tt.string_column("coro"),
+                               strict=True):
+        yield {"ph": "M", "pid": TASKS_PID, "tid": tid, "name": "thread_name",
+               "args": {"name": f"{name} ({coro})"}}
+        yield {"ph": "M", "pid": TASKS_PID, "tid": tid, "name": "thread_sort_index",
+               "args": {"sort_index": tid}}
     for th in trace.threads:
         yield {"ph": "M", "pid": THREADS_PID, "tid": th.id, "name": "thread_name",
                "args": {"name": f"{th.name} [{th.role}]"}}
@@ -116,7 +118,7 @@ def _batches(it: Iterator[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
 def iter_chrome_events(trace: Trace) -> Iterator[list[dict[str, Any]]]:
     """The trace's events in batches (each at most a few CHUNKs of records' worth)."""
     yield from _batches(_metadata(trace))
-    names = {t.id: t.name for t in trace.tasks}
+    names = trace.task_table.names_by_id()
     yield from _steps(trace, names)
     yield from _waits(trace)
     yield from _batches(_rest(trace))

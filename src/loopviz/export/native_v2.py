@@ -4,8 +4,12 @@ Frames, in this order (docs/DESIGN.md "Native trace file, version 2"):
 
 - ``meta`` (first, once): format, version, the run's meta and duration;
 - ``rows`` (any number): row-wise tables appended in order, each row a list of the record's
-  fields: threads, tasks, blocks, jobs, callbacks, diagnostics, loop_lag, ui_heartbeat, and
-  the waits' shared ``wait_sites`` ([file, line, stack]) and ``wait_labels`` (strings);
+  fields: threads, blocks, jobs, callbacks, diagnostics, loop_lag, ui_heartbeat, and the
+  waits' shared ``wait_sites`` ([file, line, stack]) and ``wait_labels`` (strings); files
+  written before tasks had their own frames have a ``tasks`` table here too (still read);
+- ``tasks`` (any number, each a chunk of rows): the task columns (id, parent, created_ns,
+  ended_ns, line; coro, file, outcome, exception as indices into the frame's ``strings``,
+  -1 for no exception) and the tasks' ``names`` in the header;
 - ``steps`` / ``waits`` (any number, each a chunk of rows): columns; times are delta-coded
   (``start_ns``: the first absolute, then differences; ``end_ns``/``ready_ns``/``due_ns``
   relative to the record's start, NA kept) so that they compress well;
@@ -37,9 +41,10 @@ from loopviz.export.framing import (
     encode_frame,
     read_frames,
 )
-from loopviz.trace import Block, Callback, Diagnostic, Job, TaskInfo, ThreadInfo, Trace
+from loopviz.trace import Block, Callback, Diagnostic, Job, ThreadInfo, Trace
 from loopviz.trace.columns import NA, StepTable, WaitTable
 from loopviz.trace.records import WAIT_KINDS
+from loopviz.trace.task_table import INT_COLUMNS, STRING_COLUMNS, TaskTable, object_array
 
 FORMAT, VERSION = "loopviz-trace", 2
 CHUNK = 1 << 16  # rows per column frame: bounds what saving and loading hold at once
@@ -57,6 +62,7 @@ ROW_TYPES: dict[str, Any] = {
     "wait_sites": list[tuple[str, int, list[str]]],
     "wait_labels": list[str],
 }
+TASK_COLUMNS = (*INT_COLUMNS, *STRING_COLUMNS)
 STEP_COLUMNS = ("task", "start_ns", "end_ns", "thread")
 WAIT_COLUMNS = ("task", "start_ns", "ready_ns", "due_ns", "end_ns", "kind", "site", "label",
                 "target_count", "targets")
@@ -75,8 +81,6 @@ def _relative(a: np.ndarray, start: np.ndarray) -> np.ndarray:
 def _rows(trace: Trace) -> dict[str, list[Any]]:
     return {
         "threads": [[t.id, t.name, t.role] for t in trace.threads],
-        "tasks": [[t.id, t.name, t.coro, t.parent, t.created_ns, t.ended_ns, t.outcome,
-                   t.exception, t.file, t.line] for t in trace.tasks],
         "blocks": [[b.thread, b.start_ns, b.end_ns, b.file, b.line, b.function, list(b.stack),
                     b.task, b.culprit] for b in trace.blocks],
         "jobs": [[j.thread, j.task, j.function, j.submitted_ns, j.start_ns, j.end_ns]
@@ -99,6 +103,7 @@ def frames(trace: Trace) -> Iterator[bytes]:
     for name, rows in _rows(trace).items():
         for part in _chunks(len(rows), ROW_CHUNK):
             yield encode_frame({"frame": "rows", name: rows[part]}, None, cctx)
+    yield from _task_frames(trace.task_table, cctx)
     st = trace.step_table
     for part in _chunks(len(st), CHUNK):
         start = st.start_ns[part]
@@ -122,6 +127,20 @@ def frames(trace: Trace) -> Iterator[bytes]:
                         "tasks": len(trace.tasks)}, None, cctx)
 
 
+def _task_frames(tt: TaskTable, cctx: zstandard.ZstdCompressor) -> Iterator[bytes]:
+    """Each frame names the strings its rows use (so it reads on its own)."""
+    for part in _chunks(len(tt), CHUNK):
+        codes = {c: getattr(tt, c)[part] for c in STRING_COLUMNS}
+        used = np.unique(np.concatenate(list(codes.values())))
+        used = used[used >= 0]
+        local = np.full(len(tt.strings) + 1, -1, np.int32)  # the last slot maps -1 to -1
+        local[used] = np.arange(len(used), dtype=np.int32)
+        cols = {c: getattr(tt, c)[part] for c in INT_COLUMNS}
+        cols.update({c: local[codes[c]] for c in STRING_COLUMNS})
+        yield encode_frame({"frame": "tasks", "strings": [tt.strings[i] for i in used.tolist()],
+                            "names": tt.name[part].tolist()}, cols, cctx)
+
+
 def write(trace: Trace, stream: BinaryIO) -> None:
     stream.write(MAGIC)
     for frame in frames(trace):
@@ -135,6 +154,9 @@ class _Reader:
     def __init__(self) -> None:
         self.head: dict[str, Any] | None = None
         self.rows: dict[str, list[Any]] = {name: [] for name in ROW_TYPES}
+        self.tasks: list[dict[str, np.ndarray]] = []
+        self.task_names: list[str] = []
+        self.strings: dict[str, int] = {}
         self.steps: list[dict[str, np.ndarray]] = []
         self.waits: list[dict[str, np.ndarray]] = []
         self.end: dict[str, Any] | None = None
@@ -159,6 +181,8 @@ class _Reader:
                     raise TraceFileError(f"corrupt trace: {name}: {exc}") from None
         elif kind in ("steps", "waits"):
             self._columns(kind, columns)
+        elif kind == "tasks":
+            self._tasks(header, columns)
         elif kind == "end":
             self.end = header
         else:
@@ -188,16 +212,52 @@ class _Reader:
             raise TraceFileError(f"corrupt trace: a '{kind}' frame's columns differ in length")
         (self.steps if kind == "steps" else self.waits).append(columns)
 
+    def _tasks(self, header: dict[str, Any], columns: dict[str, np.ndarray]) -> None:
+        if set(columns) != set(TASK_COLUMNS):
+            raise TraceFileError(f"corrupt trace: a 'tasks' frame must have the columns "
+                                 f"{', '.join(TASK_COLUMNS)}")
+        try:
+            strings = msgspec.convert(header.get("strings"), list[str], strict=True)
+            names = msgspec.convert(header.get("names"), list[str], strict=True)
+        except msgspec.ValidationError as exc:
+            raise TraceFileError(f"corrupt trace: tasks: {exc}") from None
+        if {len(a) for a in columns.values()} != {len(names)}:
+            raise TraceFileError("corrupt trace: a 'tasks' frame's columns differ in length")
+        for c in STRING_COLUMNS:
+            codes = columns[c]
+            low = -1 if c == "exception" else 0
+            if len(codes) and (int(codes.min()) < low or int(codes.max()) >= len(strings)):
+                raise TraceFileError(f"corrupt trace: a task's {c} is out of range")
+        to_global = np.array([self.strings.setdefault(v, len(self.strings)) for v in strings]
+                             + [-1], np.int32)  # the last slot maps -1 to -1
+        part = {c: columns[c].astype(np.int64) for c in INT_COLUMNS}
+        part.update({c: to_global[columns[c]] for c in STRING_COLUMNS})
+        self.tasks.append(part)
+        self.task_names += names
+
+    def _task_table(self) -> TaskTable:
+        rows = self.rows["tasks"]  # a file written before tasks had their own frames
+        if rows:
+            old = TaskTable.from_rows([(r[0], r[3], r[4], r[5], r[9], r[2], r[8], r[6], r[7],
+                                        r[1]) for r in rows])
+            self._tasks({"strings": list(old.strings), "names": old.name.tolist()},
+                        {c: getattr(old, c) for c in TASK_COLUMNS})
+        cols = {c: _cat(self.tasks, c, np.int64 if c in INT_COLUMNS else np.int32)
+                for c in TASK_COLUMNS}
+        cols["name"] = object_array(self.task_names)
+        return TaskTable(cols, tuple(self.strings))
+
     def trace(self) -> Trace:
         if self.head is None:
             raise TraceFileError("not a loopviz trace (empty)")
         if self.end is None:
             raise TraceFileError("truncated trace: the file ends before its 'end' frame")
         rows = self.rows
-        tasks = tuple(TaskInfo(*r) for r in rows["tasks"])
+        tasks = self._task_table()
         steps = _steps(self.steps)
         waits = _waits(self.waits, rows["wait_sites"], rows["wait_labels"])
-        if (self.end.get("steps"), self.end.get("waits")) != (len(steps), len(waits)):
+        counts = (self.end.get("steps"), self.end.get("waits"), self.end.get("tasks"))
+        if counts != (len(steps), len(waits), len(tasks)):
             raise TraceFileError("corrupt trace: record counts differ from the 'end' frame")
         _check(tasks, steps, waits, rows)
         meta = self.head["meta"]
@@ -224,7 +284,7 @@ def _absolute(rel: np.ndarray, start: np.ndarray) -> np.ndarray:
 
 
 def _cat(parts: list[dict[str, np.ndarray]], name: str, dtype: Any) -> np.ndarray:
-    return np.concatenate([p[name] for p in parts]).astype(dtype) if parts else \
+    return np.concatenate([p[name] for p in parts], dtype=dtype) if parts else \
         np.empty(0, dtype)
 
 
@@ -256,20 +316,14 @@ def _waits(parts: list[dict[str, np.ndarray]], sites: list, labels: list[str]) -
                      tuple(labels))
 
 
-def _check(tasks: tuple[TaskInfo, ...], steps: StepTable, waits: WaitTable,
+def _check(tasks: TaskTable, steps: StepTable, waits: WaitTable,
            rows: dict[str, list[Any]]) -> None:
     """Every reference and interval, vectorised; the first problem as one line."""
-    ids = np.array([t.id for t in tasks], np.int64)
-    known = np.unique(ids)
-    if len(known) != len(ids):
+    ids = tasks.id
+    known = np.sort(ids)
+    if len(known) > 1 and bool(np.any(known[1:] == known[:-1])):
         raise TraceFileError("corrupt trace: a task id appears twice")
-
-    def unknown(values: np.ndarray) -> int | None:
-        if not len(values):
-            return None
-        pos = np.searchsorted(known, values).clip(0, max(len(known) - 1, 0))
-        bad = np.flatnonzero(known[pos] != values) if len(known) else np.arange(len(values))
-        return int(values[bad[0]]) if len(bad) else None
+    unknown = _unknown_finder(known)
 
     for what, values in (("a step names", steps.task), ("a wait names", waits.task),
                          ("a wait awaits", waits.targets)):
@@ -300,9 +354,37 @@ def _check(tasks: tuple[TaskInfo, ...], steps: StepTable, waits: WaitTable,
                        or int(waits.label.min()) < 0
                        or int(waits.label.max()) >= len(waits.labels)):
         raise TraceFileError("corrupt trace: a wait's kind, site or label is out of range")
-    for t in tasks:
-        if t.ended_ns is not None and t.ended_ns < t.created_ns:
-            raise TraceFileError(f"corrupt trace: task {t.id} ends before it is created")
+    ended = tasks.ended_ns != NA
+    early = np.flatnonzero(ended & (tasks.ended_ns < tasks.created_ns))
+    if len(early):
+        raise TraceFileError(f"corrupt trace: task {int(ids[early[0]])} ends before it is "
+                             f"created")
+    if np.any(tasks.created_ns == NA):
+        raise TraceFileError("corrupt trace: a task has no creation time")
+
+
+def _unknown_finder(known: np.ndarray) -> Any:
+    """``unknown(values)``: the first of ``values`` not in ``known`` (sorted ids), or None.
+    Ids are small and dense (a counter): a table of flags answers in one pass, where they
+    are not, a binary search."""
+    dense = len(known) and int(known[0]) >= 0 and int(known[-1]) < 16 * len(known) + 4096
+    present = np.zeros(int(known[-1]) + 2 if dense else 0, bool)
+    if dense:
+        present[known] = True
+
+    def unknown(values: np.ndarray) -> int | None:
+        if not len(values):
+            return None
+        if dense:
+            bad = np.flatnonzero(~present[np.clip(values, -1, len(present) - 1)])
+        elif len(known):
+            pos = np.searchsorted(known, values).clip(0, len(known) - 1)
+            bad = np.flatnonzero(known[pos] != values)
+        else:
+            bad = np.arange(len(values))
+        return int(values[bad[0]]) if len(bad) else None
+
+    return unknown
 
 
 def read(stream: BinaryIO, limits: Limits = DEFAULT_LIMITS) -> Trace:

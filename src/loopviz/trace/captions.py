@@ -45,7 +45,7 @@ def captions(trace: Trace) -> list[Caption]:
     cached = trace._cache.get(_KEY)
     if cached is not None:
         return cached
-    names = {t.id: t.name for t in trace.tasks}
+    names = trace.task_table.names_by_id()
     out: list[Caption] = []
 
     def say(t: int, text: str, end: int | None = None) -> None:

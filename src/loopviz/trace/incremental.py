@@ -16,6 +16,7 @@ not at every build: a task renamed while it runs shows its new name once it ends
 
 from __future__ import annotations
 
+import gc
 import time
 
 import numpy as np
@@ -34,7 +35,8 @@ from loopviz.trace.derive import (
 from loopviz.trace.growable import Columns
 from loopviz.trace.model import Trace
 from loopviz.trace.recorder import DUE_STRIDE, STEP_STRIDE, WAKE_STRIDE, Recorder
-from loopviz.trace.records import Callback, Job, TaskInfo, ThreadInfo
+from loopviz.trace.records import Callback, Job, ThreadInfo
+from loopviz.trace.task_builder import TaskColumns
 
 _WAIT_COLS = {"task": np.int64, "start_ns": np.int64, "ready_ns": np.int64,
               "due_ns": np.int64, "end_ns": np.int64, "kind": np.uint8, "site": np.int32,
@@ -68,11 +70,7 @@ class IncrementalBuilder:
         self._last_start = NA
         self._newest_end = NA
         self._sorted = True
-        self._tasks: dict[int, TaskInfo] = {}
-        self._task_list: list[TaskInfo] = []  # by id
-        self._task_pos: dict[int, int] = {}
-        self._names: dict[int, str] = {}
-        self._live: set[int] = set()
+        self._tasks = TaskColumns()
         self._lag: list[tuple[int, int]] = []
         self._heartbeat: list[tuple[int, int]] = []
         self._callbacks: list[Callback] = []
@@ -82,12 +80,25 @@ class IncrementalBuilder:
 
     def build(self, *, last: bool = False) -> Trace:
         """A Trace of everything recorded so far. ``last``: no build follows (the builder is
-        dropped), so the trace may keep the builder's own columns instead of copies."""
+        dropped), so the trace may keep the builder's own columns instead of copies.
+
+        The garbage collector waits meanwhile: a build makes short-lived tuples by the
+        hundred thousand and no cycles, and each collection they set off would walk the
+        program's whole heap (half of a 200,000-task build's time)."""
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
+            return self._build(last)
+        finally:
+            if enabled:
+                gc.enable()
+
+    def _build(self, last: bool) -> Trace:
         rec, t0 = self.rec, self.rec.t0
         with rec.lock:
             steps_raw, wakes_raw, dues_raw = rec.raw_since(self._n_steps, self._n_wakes,
                                                            self._n_dues)
-            new_tasks = list(rec.tasks.items())[len(self._tasks):]
+            new_tasks = self._tasks.fresh(rec.tasks)
             edges = rec.edges[self._n_edges:]
             sites = rec.sites[len(self._sites):]
             site_stacks = rec.site_stacks[len(self._sites):]
@@ -109,7 +120,7 @@ class IncrementalBuilder:
         self._n_callbacks += len(callbacks)
         now = (rec.finished_ns if rec.finished_ns is not None else time.monotonic_ns()) - t0
 
-        self._consume_tasks(new_tasks, t0)
+        self._tasks.consume(new_tasks, t0)
         self._consume_sites(sites, site_stacks)
         for task, at, targets in edges:
             self._edges[(task, at - t0)] = targets
@@ -134,11 +145,11 @@ class IncrementalBuilder:
             for _, j in sorted(jobs.items()))
         if rec.keep_last_ns is not None:  # the ring buffer dropped tasks records may name
             waits, jobs_out, blocks, diagnostics = known_tasks(
-                set(self._tasks) & set(rec.tasks), waits, jobs_out, blocks, diagnostics)
+                self._tasks.known() & set(rec.tasks), waits, jobs_out, blocks, diagnostics)
         return Trace(
             meta=meta,
             threads=tuple(ThreadInfo(i, name, role) for i, (_, name, role) in enumerate(threads)),
-            tasks=tuple(self._task_list),
+            tasks=self._tasks.table(copy=not last),
             steps=self._step_table(rec.loop_thread),
             waits=waits,
             blocks=tuple(sorted(blocks, key=lambda b: b.start_ns)),
@@ -193,27 +204,6 @@ class IncrementalBuilder:
             labels.append(self._label_id(base))
         self._site_kind = np.concatenate([self._site_kind, np.array(kinds, np.uint8)])
         self._site_label = np.concatenate([self._site_label, np.array(labels, np.int32)])
-
-    def _consume_tasks(self, new_tasks: list, t0: int) -> None:
-        ordered = True
-        for tid, entry in new_tasks:
-            self._names[tid] = entry.current_name()
-            info = self._tasks[tid] = _task_info(tid, entry, self._names[tid], t0)
-            if self._task_list and tid < self._task_list[-1].id:
-                ordered = False
-            self._task_list.append(info)
-            if entry.ended is None:
-                self._live.add(tid)
-        if not ordered:
-            self._task_list.sort(key=lambda t: t.id)
-        if not ordered or len(self._task_pos) != len(self._task_list):
-            self._task_pos = {t.id: i for i, t in enumerate(self._task_list)}
-        for tid in [t for t in self._live if self.rec.tasks[t].ended is not None]:
-            entry = self.rec.tasks[tid]
-            self._names[tid] = entry.current_name()
-            info = self._tasks[tid] = _task_info(tid, entry, self._names[tid], t0)
-            self._task_list[self._task_pos[tid]] = info
-            self._live.discard(tid)
 
     def _grow_open(self, max_task: int) -> None:
         if max_task >= len(self._open_of):
@@ -277,7 +267,8 @@ class IncrementalBuilder:
                     lens[i] = len(targets)
                     flat += targets
                     base_label = self._site_base[int(w_site[i])]
-                    label[i] = self._label_id(task_label(base_label, targets, self._names))
+                    label[i] = self._label_id(task_label(base_label, targets,
+                                                                     self._tasks.name_of))
         if n_new:
             ready0 = np.where((w_kind == KIND_CODE["sleep"]) & (due == NA), w_start, NA)
             self._waits.append({"task": w_task, "start_ns": w_start, "ready_ns": ready0,
@@ -350,8 +341,3 @@ class IncrementalBuilder:
 
 
 
-
-def _task_info(tid: int, e: object, name: str, t0: int) -> TaskInfo:
-    return TaskInfo(tid, name, e.coro, e.parent, e.created - t0,  # type: ignore[attr-defined]
-                    None if e.ended is None else e.ended - t0,  # type: ignore[attr-defined]
-                    e.outcome, e.exception, e.file, e.line)  # type: ignore[attr-defined]

@@ -30,6 +30,7 @@ from loopviz.trace.records import (
     ThreadInfo,
     Wait,
 )
+from loopviz.trace.task_table import TaskTable
 
 RUNNING, READY, WAITING, NOT_STARTED, DONE = "running", "ready", "waiting", "not-started", "done"
 
@@ -101,7 +102,7 @@ class Trace:
 
     meta: dict[str, Any]
     threads: tuple[ThreadInfo, ...] = ()
-    tasks: tuple[TaskInfo, ...] = ()
+    tasks: Sequence[TaskInfo] = ()  # a TaskTable once made
     steps: Sequence[Step] = ()  # a StepTable once made
     waits: Sequence[Wait] = ()  # a WaitTable once made
     blocks: tuple[Block, ...] = ()
@@ -114,8 +115,13 @@ class Trace:
     _cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "tasks", TaskTable.of(self.tasks))
         object.__setattr__(self, "steps", StepTable.of(self.steps))
         object.__setattr__(self, "waits", WaitTable.of(self.waits))
+
+    @property
+    def task_table(self) -> TaskTable:
+        return self.tasks  # type: ignore[return-value]
 
     @property
     def step_table(self) -> StepTable:
@@ -126,19 +132,22 @@ class Trace:
         return self.waits  # type: ignore[return-value]
 
     # ---- lookups -----------------------------------------------------------------------------
-    @cached_property
-    def _task_index(self) -> dict[int, TaskInfo]:
-        return {t.id: t for t in self.tasks}
-
     def task(self, task_id: int) -> TaskInfo:
-        return self._task_index[task_id]
+        """The task with this id (KeyError if the trace has none)."""
+        info = self.task_table.get(task_id)
+        if info is None:
+            raise KeyError(task_id)
+        return info
 
     def tasks_named(self, prefix: str) -> list[TaskInfo]:
         """Tasks whose name starts with ``prefix`` (demos name their tasks for this)."""
-        return [t for t in self.tasks if t.name.startswith(prefix)]
+        tt = self.task_table
+        rows = [i for i, name in enumerate(tt.name.tolist()) if name.startswith(prefix)]
+        return list(tt.take(np.array(rows, np.int64)))
 
     def children(self, task_id: int | None) -> list[TaskInfo]:
-        return [t for t in self.tasks if t.parent == task_id]
+        tt = self.task_table
+        return list(tt.take(tt.parent == (NA if task_id is None else task_id)))
 
     @cached_property
     def _step_groups(self) -> tuple[np.ndarray, dict[int, tuple[int, int]]]:
@@ -230,11 +239,9 @@ class Trace:
         if tasks is None:
             cached = self._cache.get("max_concurrency")
             if cached is None:
-                created = np.fromiter((t.created_ns for t in self.tasks), np.int64,
-                                      len(self.tasks))
-                ended = np.fromiter((self.duration_ns if t.ended_ns is None else t.ended_ns
-                                     for t in self.tasks), np.int64, len(self.tasks))
-                cached = self._cache["max_concurrency"] = overlap_peak(created, ended)
+                tt = self.task_table
+                ended = np.where(tt.ended_ns == NA, self.duration_ns, tt.ended_ns)
+                cached = self._cache["max_concurrency"] = overlap_peak(tt.created_ns, ended)
             return int(cached)
         return max_overlap(self.lifetime(t.id) for t in tasks)
 
@@ -249,10 +256,12 @@ class Trace:
         return out
 
     def outcomes(self) -> dict[str, int]:
-        counts: dict[str, int] = {}
-        for t in self.tasks:
-            counts[t.outcome] = counts.get(t.outcome, 0) + 1
-        return counts
+        """How many tasks ended each way, in the order the outcomes first occur."""
+        tt = self.task_table
+        codes, first, counts = np.unique(tt.outcome, return_index=True, return_counts=True)
+        order = np.argsort(first)
+        return {tt.strings[c]: n for c, n in zip(codes[order].tolist(), counts[order].tolist(),
+                                                  strict=True)}
 
     def lag_stats(self) -> Stats:
         return Stats.of([lag for _, lag in self.loop_lag])
@@ -268,7 +277,7 @@ class Trace:
 
     def thread_busy(self, thread_id: int) -> list[tuple[int, int, str]]:
         """(start, end, what) of everything that ran on one thread: steps, jobs, callbacks."""
-        names = {t.id: t.name for t in self.tasks}
+        names = self.task_table.names_by_id()
         st = self.step_table
         mine = st.thread == thread_id
         out = [(a, b, names.get(t, "?")) for a, b, t in zip(

@@ -66,7 +66,7 @@ def _first_step_starts(trace: Trace) -> dict[int, int]:
 def loop_queues(trace: Trace, t_ns: int) -> LoopQueues:
     """The loop's queues at ``t_ns`` (see the module docstring for each one's meaning)."""
     t = t_ns
-    names = {task.id: task.name for task in trace.tasks}
+    names = trace.task_table.names_by_id()
     ui = trace.ui_thread()
     running: list[QueueEntry] = []
     for b in trace.blocks:
