@@ -107,3 +107,25 @@ def test_revealing_a_library_task_opens_its_group() -> None:
     assert m.row_of("task", 2) == -1
     m.reveal(2)
     assert m.row_of("task", 2) > m.row_of("task", 1)
+
+
+def test_a_library_coroutine_calling_user_code_is_library_but_anyios_wrapper_is_not() -> None:
+    def waiting_in(tid: int, where: str) -> Wait:
+        return Wait(tid, 1 * MS, 5 * MS, None, 6 * MS, "sleep", (), "asyncio.sleep",
+                    "/home/me/app.py", 8, (f"/home/me/app.py:8 in {where}",))
+
+    tasks = (task(1, "Task-1", coro="main"),
+             task(2, "Task-15", coro="RequestHandler._handle_request"),  # aiohttp -> hello()
+             task(3, "__main__.producer", coro="TaskHandle._run_coro"),  # anyio -> producer()
+             task(4, "Task-36", coro="RequestHandler.shutdown", ended=9, outcome="result"),
+             task(5, "Task-40", coro="tidy", ended=9, outcome="result"))  # never suspended
+    trace = make_trace(
+        tasks=tasks, waits=(waiting_in(1, "main"), waiting_in(2, "hello"),
+                            waiting_in(3, "producer")),
+        meta={"target": "app.py", "started_at": "t0",
+              "source": "async def main(): ...\nasync def hello(r): ...\n"
+                        "async def producer(): ...\nasync def tidy(): ...\n"})
+    m = model_of(trace)
+    assert m.library == {2, 4}
+    assert [lane.label.split(" · ")[0] for lane in m.rows if lane.kind != "thread"] == [
+        "Task-1", "__main__.producer", "Task-40", "library tasks (2)"]

@@ -38,7 +38,7 @@ from loopviz.trace.records import Wait
 from loopviz.ui.palette import STATE_KEYS
 from loopviz.ui.timeline.index import SegmentIndex, Segments
 from loopviz.ui.timeline.lanes import Hit, Lane, ancestors, order_lanes, visible_lanes
-from loopviz.ui.timeline.library import is_library_wait
+from loopviz.ui.timeline.library import LibraryJudge
 from loopviz.ui.timeline.pieces import QueueSlots, alert_lane, queued_piece, wait_pieces
 
 STATE_CODE: dict[str, int] = {k: i for i, k in enumerate(STATE_KEYS)}
@@ -121,7 +121,8 @@ class TimelineModel:
         self.alerts = np.empty((0, 3))
         self.queue = QueueSlots()
         self.library: set[int] = set()  # tasks whose waits show no user frame at all
-        self._judged: set[int] = set()  # tasks whose first wait with a file was looked at
+        self._judged: set[int] = set()  # tasks already found library code's or the user's
+        self._judge_of: LibraryJudge | None = None
         self._groups_seen: set[int] = set()
 
     def key(self, kind: str, ident: int) -> int:
@@ -216,6 +217,20 @@ class TimelineModel:
         self._order_cost = self._ordered_at - t0
         self.lanes_stale = False
 
+    def _judge(self, trace: Trace, task_id: int, w: Wait | None) -> None:
+        """Library code's task or the user's, once (``library.LibraryJudge``)."""
+        if self._judge_of is None:
+            self._judge_of = LibraryJudge(trace.meta)
+        try:
+            info = trace.task(task_id)
+        except KeyError:
+            return
+        verdict = self._judge_of.by_end(info) if w is None else self._judge_of.by_wait(info, w)
+        if verdict is not None:
+            self._judged.add(task_id)
+            if verdict:
+                self.library.add(task_id)
+
     def _thread_key(self, thread: int) -> int:
         self._used_threads.add(thread)
         return self.key("thread", thread)
@@ -232,6 +247,8 @@ class TimelineModel:
                 cur.pending_tasks[i] = t.name
                 continue
             cur.pending_tasks.pop(i, None)
+            if t.id not in self._judged and not trace.waits_of(t.id):
+                self._judge(trace, t.id, None)  # it never suspended
             if t.outcome in OUTCOME_CODES:
                 self._markers.append((t.ended_ns / 1e9, self.key("task", t.id),
                                       OUTCOME_CODES.index(t.outcome), t.id))
@@ -257,11 +274,7 @@ class TimelineModel:
         for i in range(cur.n.get("waits", 0), len(waits)):
             w = waits[i]
             if w.task not in self._judged:
-                library = is_library_wait(w)
-                if library is not None:
-                    self._judged.add(w.task)
-                    if library:
-                        self.library.add(w.task)
+                self._judge(trace, w.task, w)
             src = self.key("task", w.task)
             for target in w.targets:
                 self._arrows.append((w.start_ns / 1e9, src, self.key("task", target)))

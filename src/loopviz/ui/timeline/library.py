@@ -1,35 +1,77 @@
 """Which tasks are library code: their own lanes go below the user's, in a collapsed group.
 
-A program on aiohttp or anyio runs many tasks it never wrote (connection handlers, a
-server's accept loop, ``asyncio.sleep`` wrapped in a task by a library); a lane each pushes the
-user's own tasks off the screen. A task is *library* when its suspensions have no frame of user
-code: the recorder gives each wait the innermost user frame (``Wait.file``), and falls back to
-a library frame only when the task's whole await chain is library code. Decided from paths
-alone (site-packages, dist-packages, the standard library), so a trace recorded on another
-machine is grouped the same way.
+A program on aiohttp or anyio runs many tasks it never wrote (a server's accept loop, a
+request handler's task, ``asyncio.sleep`` wrapped in a task); a lane each pushes the user's own
+tasks off the screen. A task is *library* when its coroutine is library code. The trace keeps
+the coroutine's name (``TaskInfo.coro``) and, for each suspension, the async stack from the
+outermost *user* frame on (``Wait.stack``; ``Wait.file`` is the innermost user frame, or a
+library frame when the chain has none). So, from the task's first suspension:
+
+- no user frame at all (``Wait.file`` in site-packages or the standard library): library;
+- the outermost user frame is the coroutine itself (``main``, ``Crawler.fetch``), or the task is
+  named after it (anyio names ``__main__.producer`` the task that runs ``producer`` through its
+  own wrapper), or the program named the task: the user's;
+- otherwise a library coroutine called into user code (aiohttp's
+  ``RequestHandler._handle_request`` running the user's handler): library.
+
+A task that never suspended is the user's if its coroutine is defined in the recorded program's
+source (``meta["source"]``), else library when asyncio named it (``Task-17``). Paths are read
+by pattern, so a trace recorded on another machine is grouped the same way.
 """
 
 from __future__ import annotations
 
 import re
+from typing import Any
 
-from loopviz.trace import Wait
+from loopviz.trace import TaskInfo, Wait
 
 _LIBRARY_PATH = re.compile(
     r"[/\\](?:site-packages|dist-packages)[/\\]"  # installed packages
     r"|[/\\][Ll]ib[/\\]python3(?:\.\d+)?[/\\]"  # the standard library (POSIX layouts)
     r"|[/\\]Lib[/\\](?:asyncio|concurrent|threading\.py)"  # ... and Windows'
 )
+_DEFAULT_NAME = re.compile(r"Task-\d+")
+_DEFINED = re.compile(r"^\s*(?:async\s+)?def\s+(\w+)", re.M)
 
 
 def is_library_file(path: str) -> bool:
     return bool(path) and _LIBRARY_PATH.search(path) is not None
 
 
-def is_library_wait(w: Wait) -> bool | None:
-    """True if the task was suspended with no user frame at all, False if in user code, None
-    when the wait names no file (nothing to tell)."""
-    return is_library_file(w.file) if w.file else None
+def _function(entry: str) -> str:
+    """``file:line in Class.method`` -> ``Class.method``."""
+    return entry.rpartition(" in ")[2]
+
+
+def _last(name: str) -> str:
+    return name.rpartition(".")[2]
+
+
+class LibraryJudge:
+    """Decides, once per task, whether its coroutine is library code (module docstring)."""
+
+    def __init__(self, meta: dict[str, Any]) -> None:
+        source = meta.get("source")
+        self.defined = set(_DEFINED.findall(source)) if isinstance(source, str) else None
+
+    def by_wait(self, task: TaskInfo, w: Wait) -> bool | None:
+        """From the task's first suspension; None when the wait tells nothing (no file)."""
+        if not w.file:
+            return None
+        if is_library_file(w.file):
+            return True
+        outermost = _function(w.stack[0]) if w.stack else ""
+        if not outermost or outermost == task.coro or _last(outermost) == _last(task.coro):
+            return False
+        # a name of the program's own, or after its function (anyio), makes it the user's
+        return bool(_DEFAULT_NAME.fullmatch(task.name))
+
+    def by_end(self, task: TaskInfo) -> bool:
+        """For a task that ended without ever suspending."""
+        if self.defined is None or not _DEFAULT_NAME.fullmatch(task.name):
+            return False
+        return _last(task.coro) not in self.defined
 
 
 def group_ident(parent: int | None) -> int:

@@ -168,11 +168,22 @@ class TimelineView(QWidget):
         self.status.setText(f"{len(self.model.rows)} lanes · {n:,} segments" if n else "")
 
     def zoom_to_fit(self) -> None:
-        """Show the whole trace, from 0 to its end (a 20 ms run fills the width as a 20 s
-        one does)."""
+        """Show the whole run, from its first task or step to its end (a 20 ms run fills the
+        width as a 20 s one does; a program that spent its first 0.5 s importing does not
+        open on 0.5 s of nothing)."""
         end = max(self.model.now, 1e-6)
-        # a little room left of 0 keeps the first steps and arrows off the axis line
-        self.view_box.setXRange(-0.01 * end, end * 1.04, padding=0)
+        trace = self.model.trace
+        first = 0.0
+        if trace is not None:
+            starts = [records[0].start_ns for records in (trace.steps, trace.callbacks,
+                                                          trace.blocks) if len(records)]
+            if len(trace.tasks):
+                starts.append(trace.tasks[0].created_ns)
+            first = min(starts, default=0) / 1e9
+            first = first if first > 0.1 * end else 0.0  # near 0: keep 0 in view
+        span = end - first
+        # a little room before the start keeps the first steps and arrows off the axis line
+        self.view_box.setXRange(first - 0.01 * span, end + 0.04 * span, padding=0)
 
     def set_live(self, on: bool) -> None:
         """A run is (or is no longer) in progress. When it ends while following, the view
