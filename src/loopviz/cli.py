@@ -148,9 +148,12 @@ def split_program_args(argv: list[str]) -> tuple[list[str], list[str]]:
 
 def main(argv: list[str] | None = None) -> int:
     try:
-        ours, program_args = split_program_args(sys.argv[1:] if argv is None else list(argv))
+        whole = sys.argv[1:] if argv is None else list(argv)
+        ours, program_args = split_program_args(whole)
         args = _parser().parse_args(ours)
         args.program_args = program_args
+        # the command itself (not a caller inside its process) may supervise its own run
+        args.argv, args.own_process = whole, argv is None
         command = args.command or "gui"
         if command == "list":
             return _list(args.json)
@@ -255,6 +258,12 @@ def _run(args: argparse.Namespace) -> int:
         raise UsageError("--keep-last must be a positive number of seconds")
     if args.timeout is not None and args.timeout <= 0:
         raise UsageError("--timeout must be a positive number of seconds")
+    from loopviz.session import supervisor
+
+    if args.timeout and args.own_process and supervisor.can_supervise() and \
+            not supervisor.supervised():
+        return _supervise(args)  # a time limit that holds: see session/supervisor.py
+    supervisor.child_setup()
     target = _target(args, _params(args.param))
     from loopviz.session import run_headless
     from loopviz.trace import Recorder
@@ -271,17 +280,46 @@ def _run(args: argparse.Namespace) -> int:
         print(f"loopviz: the run failed inside loopviz: {type(exc).__name__}: {exc}",
               file=sys.stderr)
         return EXIT_FAILED
+    supervisor.notify("ended")
     if server is not None:
         server.stop("ended", f"the program ended ({result.status})")
     if result.status == "bad-input":
         raise UsageError(result.error or "bad input")
     _write_traces(result.trace, args.trace, args.chrome_trace)
-    summary = result.summary()
-    if args.json:
+    _print_summary(result.summary(), args.json, program=target.program is not None)
+    code = EXIT_OK if result.exit_code is None else result.exit_code
+    supervisor.notify(f"done {code}")
+    return code
+
+
+def _print_summary(summary: dict[str, Any], as_json: bool, *, program: bool) -> None:
+    if as_json:
         print(json.dumps(summary, indent=2, default=str))
     else:  # a program's stdout is its own: the summary follows its output on stderr
-        print(format_summary(summary), file=sys.stdout if target.program is None else sys.stderr)
-    return EXIT_OK if result.exit_code is None else result.exit_code
+        print(format_summary(summary), file=sys.stderr if program else sys.stdout)
+    sys.stdout.flush()
+
+
+EXIT_KILLED = 130  # a program killed at its time limit exits as one stopped in-process
+
+
+def _supervise(args: argparse.Namespace) -> int:
+    """Run this very command as a supervised child; print the summary if it had to be killed."""
+    from loopviz.demos import get_demo
+    from loopviz.session import supervisor
+
+    spec = args.module or args.target
+    demo = None
+    with contextlib.suppress(KeyError):
+        demo = get_demo(spec) if not args.module else None
+    variant = args.variant or (demo.default_variant if demo is not None else None)
+    outcome = supervisor.supervise(args.argv, args.timeout, target=spec, variant=variant)
+    if outcome.summary is None:
+        return outcome.code
+    if args.trace or args.chrome_trace:
+        print(f"loopviz: no trace written: {outcome.summary['error']}", file=sys.stderr)
+    _print_summary(outcome.summary, args.json, program=demo is None)
+    return EXIT_OK if demo is not None else EXIT_KILLED
 
 
 def _write_traces(trace: Any, native: str | None, chrome: str | None = None) -> None:

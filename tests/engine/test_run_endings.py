@@ -6,9 +6,12 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
+
+from loopviz.export import load_trace
 
 PROGRAMS = Path(__file__).parent / "endings"
 
@@ -39,3 +42,38 @@ def test_loop_stop_by_the_program_is_its_result_not_a_loopviz_failure(loop):
     assert summary["status"] == "raised"
     assert "Event loop stopped before Future completed" in summary["error"]
     assert "inside loopviz" not in proc.stderr and "loopviz:" not in proc.stderr
+
+
+# ---- the time limit holds, whatever the program does ----------------------------------------
+LIMIT_S = 1.0
+BOUND_S = LIMIT_S + 5  # the contract: over within N + 5 s
+
+
+def marked_line(program: str) -> str:
+    lines = (PROGRAMS / program).read_text().splitlines()
+    return f"{program}:{next(i for i, t in enumerate(lines, 1) if '<- where' in t)}"
+
+
+@pytest.mark.parametrize("program, trace_kept", [
+    ("swallows_cancel.py", True),  # catches CancelledError and goes on
+    ("await_each_other.py", True),  # cancel() recurses until RecursionError
+    ("own_sigusr1_then_spins.py", True),  # replaced the handler the runaway guard uses
+    ("swallows_everything.py", True),  # catches even what loopviz raises into it
+    ("holds_the_gil.py", False),  # a C call that never lets go: the supervisor ends it
+])
+def test_the_time_limit_ends_the_run_and_says_where(tmp_path, program, trace_kept):
+    trace = tmp_path / "t.loopviz.json"
+    started = time.monotonic()
+    summary, proc = run_json(program, "--timeout", str(LIMIT_S), "--trace", str(trace),
+                             timeout=BOUND_S + 30, code=130)
+    elapsed = time.monotonic() - started
+    assert elapsed < BOUND_S, f"took {elapsed:.1f} s"
+    assert summary["status"] == "timeout"
+    assert summary["where"] == marked_line(program), summary
+    assert trace.exists() == trace_kept
+    loopviz_lines = [line for line in proc.stderr.splitlines() if line.startswith("loopviz")]
+    if trace_kept:
+        assert load_trace(trace).meta["target"].endswith(program)
+        assert loopviz_lines == [], proc.stderr
+    else:
+        assert len(loopviz_lines) == 1 and "no trace written" in loopviz_lines[0]

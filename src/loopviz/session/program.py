@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from loopviz.instrument.sites import is_loopviz_file, is_user_file
+from loopviz.session.time_limit import TimeLimitExceeded
 
 
 class TargetError(Exception):
@@ -182,7 +183,7 @@ def exit_status(exc: BaseException | None, print_error: bool = True) -> Ending:
         if print_error:
             print(code, file=sys.stderr)
         return Ending("exited", f"sys.exit({code!r})", 1)
-    if print_error:
+    if print_error and not isinstance(exc, TimeLimitExceeded):  # loopviz's, said in the summary
         _print_uncaught(exc)
     line = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
     if isinstance(exc, KeyboardInterrupt):

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from loopviz.recording import Recording
 from loopviz.session.targets import Target
+from loopviz.session.time_limit import TimeLimit
 from loopviz.trace import Finding, Recorder, Trace
 from loopviz.trace.concurrency import in_flight_peak
 from loopviz.trace.facts import facts
@@ -58,6 +59,7 @@ class RunResult:
     findings: list[Finding] = field(default_factory=list)
     value: Any = None
     exit_code: int | None = None  # a program's exit status, as under ``python``
+    where: str | None = None  # file:line of the program when the time limit struck
 
     def summary(self) -> dict[str, Any]:
         out = self.trace.summary()
@@ -69,7 +71,20 @@ class RunResult:
                           for f in facts(self.trace, self.findings)])
         if self.exit_code is not None:
             out["exit_code"] = self.exit_code
+        out["where"] = self.where
         return out
+
+
+EXIT_TIMEOUT = 130  # a program stopped at its time limit exits as an interrupted one
+
+
+def _main_task(loop: asyncio.AbstractEventLoop) -> asyncio.Task | None:
+    """The program's ``main`` task (else any of its tasks), asked from another thread."""
+    try:
+        tasks = asyncio.all_tasks(loop)
+    except RuntimeError:  # the loop's task set changed under us: no answer this time
+        return None
+    return next((t for t in tasks if t.get_name() == "main"), next(iter(tasks), None))
 
 
 async def _exit_guard(coro: Any) -> Any:
@@ -102,6 +117,7 @@ class Session:
         self._timed_out = False
         self._cancel_requested = False
         self._host: ProgramHost | None = None
+        self.where: str | None = None  # the program's file:line when the time limit struck
         self.on_finished: list[Callable[[RunResult], None]] = []
 
     @property
@@ -141,29 +157,34 @@ class Session:
         recording.pause()  # the program starts outside its loop
         for plugin in self.plugins:
             plugin.start(self)
-        timer = None
-        if self.timeout:
-            timer = threading.Timer(self.timeout, self._on_timeout)
-            timer.daemon = True
-            timer.start()
+        limit = None
+        if self.timeout:  # it holds: see session/time_limit.py
+            limit = TimeLimit(loop, threading.get_ident(), self.timeout, self._on_timeout,
+                              in_loop_only=False, suspended=lambda: _main_task(loop))
+            limit.start()
         if self._cancel_requested:
             host.interrupt()
         try:
             ending = host.run()
         finally:
-            if timer is not None:
-                timer.cancel()
+            if limit is not None:
+                limit.stop()
             trace = self._stop_recording()
         status, error = ending.status, ending.error
-        if status == "interrupted":
-            if self._timed_out:
-                status, error = "timeout", f"stopped at the time limit of {self.timeout:g} s"
-            elif self._cancel_requested:
+        self.where = limit.where if limit is not None else None
+        exit_code = ending.exit_code
+        if self._timed_out and status in ("interrupted", "raised"):
+            status, error = "timeout", f"stopped at the time limit of {self.timeout:g} s"
+            error += f" at {self.where}" if self.where else ""
+            exit_code = EXIT_TIMEOUT
+        elif status == "interrupted":
+            if self._cancel_requested:
                 status, error = "cancelled", "cancelled by the user"
             else:
                 status = "raised"
         self.result = RunResult(self.target, trace, status, error, self._findings(trace),
-                                host.value, ending.exit_code)
+                                host.value, exit_code,
+                                self.where if status == "timeout" else None)
         for callback in self.on_finished:
             callback(self.result)
         return self.result

@@ -1,0 +1,184 @@
+"""The supervising process of ``loopviz run --timeout N``: the last step of the time limit.
+
+Inside the process, :mod:`loopviz.session.time_limit` ends everything that runs Python code.
+A C call that holds the GIL (``sum(range(10**11))``) or a blocking call that is never
+interrupted cannot be ended from inside, so with a time limit ``loopviz run`` runs itself as a
+child and this parent (it imports no Qt and runs nothing of the program's) waits for it:
+
+- the child reports on a pipe: ``started IDENT`` (its main thread), ``ended`` (the run is over,
+  loopviz is saving), ``done CODE`` (loopviz is finished: the process may only be waiting for
+  threads the program left behind);
+- ``KILL_AFTER_S`` past the limit from the command's start, a child that has not ended is
+  asked for its stacks (SIGUSR2, answered by ``faulthandler`` in C, without the GIL) and
+  killed; the parent then prints the summary the child could not (status ``timeout``, where
+  the program was), so the command still ends within N + 5 s with exit code 0;
+- after ``ended`` the child gets ``AFTER_END_S`` to save, after ``done`` ``EXIT_WAIT_S`` to
+  exit; then it is killed and the code it reported is the command's.
+
+Ctrl+C reaches both processes (one process group): the child handles it, the parent ignores
+it and keeps its deadline. POSIX only: elsewhere the run is not supervised.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import faulthandler
+import os
+import select
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from typing import Any
+
+ENV = "LOOPVIZ_SUPERVISOR"  # "STATUS_FD:DUMP_FD" in the child
+KILL_AFTER_S = 3.5  # the in-process steps end Python code by ~1.5 s past the limit
+DUMP_WAIT_S = 0.3
+AFTER_END_S = 60.0
+EXIT_WAIT_S = 2.0
+
+__all__ = ["Outcome", "can_supervise", "child_setup", "notify", "supervise", "supervised"]
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """How the supervised command ended: its exit code, and the summary the parent made for a
+    child it had to kill before the run ended (None when the child printed its own)."""
+
+    code: int
+    summary: dict[str, Any] | None = None
+
+
+def can_supervise() -> bool:
+    return os.name == "posix" and hasattr(signal, "SIGUSR2")
+
+
+def supervised() -> bool:
+    """True in the child of a supervised run."""
+    return ENV in os.environ
+
+
+# ---- the child ------------------------------------------------------------------------------
+_status_fd: int | None = None
+
+
+def child_setup() -> None:
+    """In the child: answer SIGUSR2 with every thread's stack (C handler, no GIL needed) and
+    say which thread is the main one."""
+    global _status_fd
+    value = os.environ.pop(ENV, "")
+    status, _, dump = value.partition(":")
+    if not status.isdigit() or not dump.isdigit():
+        return
+    _status_fd = int(status)
+    faulthandler.register(signal.SIGUSR2, file=int(dump), all_threads=True, chain=False)
+    import threading
+
+    notify(f"started {threading.main_thread().ident}")
+
+
+def notify(event: str) -> None:
+    """Tell the supervising parent (nothing when not supervised)."""
+    if _status_fd is not None:
+        with contextlib.suppress(OSError):
+            os.write(_status_fd, f"{event}\n".encode())
+
+
+# ---- the parent -----------------------------------------------------------------------------
+def supervise(argv: list[str], timeout: float, *, target: str,
+              variant: str | None) -> Outcome:
+    """Run ``python -m loopviz ARGV`` as a supervised child (see the module docstring)."""
+    start = time.monotonic()
+    read_fd, write_fd = os.pipe()
+    with tempfile.TemporaryFile(prefix="loopviz-stacks-") as dump:
+        env = {**os.environ, ENV: f"{write_fd}:{dump.fileno()}"}
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+        try:
+            child = subprocess.Popen([sys.executable, "-m", "loopviz", *argv], env=env,
+                                     pass_fds=(write_fd, dump.fileno()))
+            os.close(write_fd)
+            events = _watch(child, read_fd, start + timeout + KILL_AFTER_S)
+            if child.poll() is not None:
+                return Outcome(child.returncode if events.code is None else events.code)
+            if events.ended:  # loopviz's own saving or exit overran: its summary is printed
+                _kill(child)
+                return Outcome(events.code if events.code is not None else 0)
+            with contextlib.suppress(ProcessLookupError):
+                child.send_signal(signal.SIGUSR2)
+            time.sleep(DUMP_WAIT_S)
+            _kill(child)
+            dump.seek(0)
+            text = dump.read(1 << 20).decode("utf-8", "replace")
+        finally:
+            os.close(read_fd)
+            signal.signal(signal.SIGINT, previous)
+    where = _where(text, events.ident)
+    return Outcome(0, killed_summary(target, variant, timeout, where,
+                                     int((time.monotonic() - start) * 1e9)))
+
+
+@dataclass(slots=True)
+class _Events:
+    ident: int = 0
+    ended: bool = False
+    code: int | None = None
+
+
+def _watch(child: subprocess.Popen[bytes], read_fd: int, deadline: float) -> _Events:
+    events, pending = _Events(), b""
+    while True:
+        wait = deadline - time.monotonic()
+        if wait <= 0:
+            return events
+        ready, _, _ = select.select([read_fd], [], [], wait)
+        if not ready:
+            continue
+        chunk = os.read(read_fd, 4096)
+        if not chunk:  # the child exited (or closed our pipe): wait for its status
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                child.wait(timeout=max(0.0, deadline - time.monotonic()))
+            return events
+        pending += chunk
+        *lines, pending = pending.split(b"\n")
+        for line in lines:
+            word, _, arg = line.decode("ascii", "replace").partition(" ")
+            if word == "started" and arg.isdigit():
+                events.ident = int(arg)
+            elif word == "ended":
+                events.ended = True
+                deadline = time.monotonic() + AFTER_END_S
+            elif word == "done" and arg.lstrip("-").isdigit():
+                events.ended, events.code = True, int(arg)
+                deadline = time.monotonic() + EXIT_WAIT_S
+
+
+def _kill(child: subprocess.Popen[bytes]) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        child.kill()
+    child.wait()
+
+
+def _where(dump: str, ident: int) -> str | None:
+    from loopviz.instrument.watchdog import parse_dump
+
+    sample = parse_dump(dump, ident, 0, None) if ident else None
+    if sample is None:
+        return None
+    return f"{os.path.basename(sample.file)}:{sample.line}"
+
+
+def killed_summary(target: str, variant: str | None, timeout: float, where: str | None,
+                   duration_ns: int) -> dict[str, Any]:
+    """The summary of a run the parent had to kill: the shape of ``RunResult.summary()``."""
+    from loopviz.trace import Trace
+
+    out = Trace(meta={}, duration_ns=duration_ns).summary()
+    at = f" at {where}" if where else ""
+    out.update(target=target, variant=variant, status="timeout", where=where, findings=[],
+               in_flight_max=0, facts=[],
+               error=f"killed at the time limit of {timeout:g} s: still running{at}, in code "
+                     f"loopviz cannot interrupt (a C call holding the GIL, or a blocking "
+                     f"call); no trace was kept")
+    return out

@@ -1,0 +1,2 @@
+async def main():
+    return sum(range(10**11))  # <- where
