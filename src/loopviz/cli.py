@@ -17,12 +17,14 @@ import contextlib
 import json
 import os
 import sys
+import time
 from collections.abc import Iterator
 from typing import Any, NoReturn
 
 from loopviz import __version__
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
+_STARTED = time.monotonic()  # about when the command began: a time limit's deadline counts from it
 
 
 class UsageError(Exception):
@@ -313,7 +315,8 @@ def _supervise(args: argparse.Namespace) -> int:
     with contextlib.suppress(KeyError):
         demo = get_demo(spec) if not args.module else None
     variant = args.variant or (demo.default_variant if demo is not None else None)
-    outcome = supervisor.supervise(args.argv, args.timeout, target=spec, variant=variant)
+    outcome = supervisor.supervise(args.argv, args.timeout, target=spec, variant=variant,
+                                   started=_STARTED)
     if outcome.summary is None:
         return outcome.code
     if args.trace or args.chrome_trace:

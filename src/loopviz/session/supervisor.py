@@ -5,7 +5,8 @@ A C call that holds the GIL (``sum(range(10**11))``) or a blocking call that is 
 interrupted cannot be ended from inside, so with a time limit ``loopviz run`` runs itself as a
 child and this parent (it imports no Qt and runs nothing of the program's) waits for it:
 
-- the child reports on a pipe: ``started IDENT`` (its main thread), ``ended`` (the run is over,
+- the child reports on a pipe: ``started IDENT`` (its main thread), ``where FILE:LINE`` (the
+  program's line when the limit struck), ``ended`` (the run is over,
   loopviz is saving), ``done CODE`` (loopviz is finished: the process may only be waiting for
   threads the program left behind);
 - ``KILL_AFTER_S`` past the limit from the command's start, a child that has not ended is
@@ -34,8 +35,8 @@ from dataclasses import dataclass
 from typing import Any
 
 ENV = "LOOPVIZ_SUPERVISOR"  # "STATUS_FD:DUMP_FD" in the child
-KILL_AFTER_S = 3.5  # the in-process steps end Python code by ~1.5 s past the limit
-DUMP_WAIT_S = 0.3
+KILL_AFTER_S = 4.0  # in-process, a program's interrupted clean-up may take ~3 s past the limit
+DUMP_WAIT_S = 0.2
 AFTER_END_S = 60.0
 EXIT_WAIT_S = 2.0
 
@@ -87,10 +88,11 @@ def notify(event: str) -> None:
 
 
 # ---- the parent -----------------------------------------------------------------------------
-def supervise(argv: list[str], timeout: float, *, target: str,
-              variant: str | None) -> Outcome:
-    """Run ``python -m loopviz ARGV`` as a supervised child (see the module docstring)."""
-    start = time.monotonic()
+def supervise(argv: list[str], timeout: float, *, target: str, variant: str | None,
+              started: float | None = None) -> Outcome:
+    """Run ``python -m loopviz ARGV`` as a supervised child (see the module docstring);
+    ``started``: when the command began (``time.monotonic()``), the deadline's origin."""
+    start = time.monotonic() if started is None else started
     read_fd, write_fd = os.pipe()
     with tempfile.TemporaryFile(prefix="loopviz-stacks-") as dump:
         env = {**os.environ, ENV: f"{write_fd}:{dump.fileno()}"}
@@ -114,7 +116,7 @@ def supervise(argv: list[str], timeout: float, *, target: str,
         finally:
             os.close(read_fd)
             signal.signal(signal.SIGINT, previous)
-    where = _where(text, events.ident)
+    where = _where(text, events.ident) or events.where
     return Outcome(0, killed_summary(target, variant, timeout, where,
                                      int((time.monotonic() - start) * 1e9)))
 
@@ -122,6 +124,7 @@ def supervise(argv: list[str], timeout: float, *, target: str,
 @dataclass(slots=True)
 class _Events:
     ident: int = 0
+    where: str | None = None  # the program's line at the limit, as the child saw it
     ended: bool = False
     code: int | None = None
 
@@ -146,6 +149,8 @@ def _watch(child: subprocess.Popen[bytes], read_fd: int, deadline: float) -> _Ev
             word, _, arg = line.decode("ascii", "replace").partition(" ")
             if word == "started" and arg.isdigit():
                 events.ident = int(arg)
+            elif word == "where" and arg:
+                events.where = arg
             elif word == "ended":
                 events.ended = True
                 deadline = time.monotonic() + AFTER_END_S
@@ -164,7 +169,7 @@ def _where(dump: str, ident: int) -> str | None:
     from loopviz.instrument.watchdog import parse_dump
 
     sample = parse_dump(dump, ident, 0, None) if ident else None
-    if sample is None:
+    if sample is None or sample.culprit != "user":  # an idle loop: no line of the program's
         return None
     return f"{os.path.basename(sample.file)}:{sample.line}"
 

@@ -29,6 +29,7 @@ from collections.abc import Callable
 from typing import Any
 
 from loopviz.instrument.sites import is_user_code, walk
+from loopviz.session.supervisor import notify
 
 GIVE_UP_AFTER_S = 0.5
 RAISE_EVERY_S = 0.5
@@ -135,6 +136,8 @@ class TimeLimit:
         if self.where is None and self._suspended is not None:
             task = self._suspended()
             self.where = suspended_at(task) if task is not None else None
+        if self.where is not None:
+            notify(f"where {self.where}")  # for a supervisor that may have to kill us
         self._cancel()
         if self._stop.wait(GIVE_UP_AFTER_S):
             return
