@@ -302,27 +302,20 @@ def _print_summary(summary: dict[str, Any], as_json: bool, *, program: bool) -> 
     sys.stdout.flush()
 
 
-EXIT_KILLED = 130  # a program killed at its time limit exits as one stopped in-process
-
-
 def _supervise(args: argparse.Namespace) -> int:
-    """Run this very command as a supervised child; print the summary if it had to be killed."""
-    from loopviz.demos import get_demo
+    """Run this very command as a supervised child; print the summary if it had to be killed
+    (a killed program exits with 130, as one stopped in-process; a demo's run is a result)."""
     from loopviz.session import supervisor
 
     spec = args.module or args.target
-    demo = None
-    with contextlib.suppress(KeyError):
-        demo = get_demo(spec) if not args.module else None
-    variant = args.variant or (demo.default_variant if demo is not None else None)
-    outcome = supervisor.supervise(args.argv, args.timeout, target=spec, variant=variant,
-                                   started=_STARTED)
-    if outcome.summary is None:
-        return outcome.code
-    if args.trace or args.chrome_trace:
-        print(f"loopviz: no trace written: {outcome.summary['error']}", file=sys.stderr)
-    _print_summary(outcome.summary, args.json, program=demo is None)
-    return EXIT_OK if demo is not None else EXIT_KILLED
+    demo = supervisor.demo_named(None if args.module else spec)
+    outcome = supervisor.supervise(args.argv, args.timeout, target=spec, started=_STARTED,
+                                   variant=args.variant or (demo and demo.default_variant))
+    if outcome.summary is not None:
+        if args.trace or args.chrome_trace:
+            print(f"loopviz: no trace written: {outcome.summary['error']}", file=sys.stderr)
+        _print_summary(outcome.summary, args.json, program=demo is None)
+    return outcome.code if outcome.summary is None else EXIT_OK if demo else 130
 
 
 def _write_traces(trace: Any, native: str | None, chrome: str | None = None) -> None:

@@ -56,6 +56,16 @@ def can_supervise() -> bool:
     return os.name == "posix" and hasattr(signal, "SIGUSR2")
 
 
+def demo_named(spec: str | None) -> Any:
+    """The demo ``spec`` names, or None (a program: nothing of it is run to find out)."""
+    from loopviz.demos import get_demo
+
+    try:
+        return get_demo(spec) if spec else None
+    except KeyError:
+        return None
+
+
 def supervised() -> bool:
     """True in the child of a supervised run."""
     return ENV in os.environ
