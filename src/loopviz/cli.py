@@ -415,14 +415,12 @@ def format_summary(s: dict[str, Any]) -> str:
 
 
 def _export(trace_path: str, out: str) -> int:
-    from loopviz.export import TraceFileError, load_trace, save_chrome_trace
+    from loopviz.export import TraceFileError, export_chrome_trace
 
-    try:
-        trace = load_trace(trace_path)
+    try:  # a version 2 file streams: memory does not grow with the trace
+        export_chrome_trace(trace_path, out)
     except TraceFileError as exc:
         raise UsageError(str(exc)) from None
-    try:
-        save_chrome_trace(trace, out)
     except OSError as exc:
         raise UsageError(f"cannot write {out}: {exc.strerror}") from None
     print(f"wrote {out}")

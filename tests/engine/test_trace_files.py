@@ -167,3 +167,32 @@ def test_chrome_export_has_task_tracks_slices_and_await_flows(trace):
     starts = [e for e in events if e["ph"] == "s"]
     ends = [e for e in events if e["ph"] == "f"]
     assert starts and len(starts) == len(ends) == len(trace.await_edges())
+
+
+def test_exporting_a_saved_file_streams_the_same_events_as_the_loaded_trace(tmp_path, trace,
+                                                                            monkeypatch):
+    from loopviz.export import chrome, export_chrome_trace, native_v2
+
+    monkeypatch.setattr(native_v2, "CHUNK", 3)  # many frames: the export reads them in turn
+    monkeypatch.setattr(chrome, "CHUNK", 5)
+    path = save_trace(trace, tmp_path / "t.loopviz")
+    out = export_chrome_trace(path, tmp_path / "t.json")
+    streamed = json.loads(out.read_text())
+    assert streamed["traceEvents"] == json.loads(json.dumps(chrome_events(load_trace(path))))
+    assert len(trace.steps) > 3 and len(trace.waits) > 3
+
+
+def test_a_bad_frame_met_while_exporting_fails_with_one_line_and_leaves_no_file(tmp_path, trace):
+    from loopviz.export import export_chrome_trace
+
+    def unknown_task(header, columns):
+        if header["frame"] == "waits":
+            columns = {**columns, "task": columns["task"] + 10_000}
+        return [(header, columns)]
+
+    path = tmp_path / "bad.loopviz"
+    path.write_bytes(rewritten(trace, unknown_task))
+    with pytest.raises(TraceFileError, match="a wait names unknown task") as info:
+        export_chrome_trace(path, tmp_path / "out.json")
+    assert "\n" not in str(info.value) and str(path) in str(info.value)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.loopviz"]

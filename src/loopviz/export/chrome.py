@@ -6,18 +6,22 @@ loop lag and the UI heartbeat are counters. Times are microseconds, as the forma
 
 :func:`iter_chrome_events` makes events a chunk of records at a time from the trace's columns
 and :func:`save_chrome_trace` encodes each chunk (msgspec) and writes it before making the
-next, so memory stays bounded whatever the trace's size (a million steps included).
+next; :func:`export_chrome_trace` converts a saved file without loading its steps and waits
+(they are read a frame at a time), so memory does not grow with the trace's size.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 import msgspec
 
+from loopviz.export.errors import TraceFileError
+from loopviz.export.framing import DEFAULT_LIMITS, MAGIC, Limits
 from loopviz.trace import Trace
+from loopviz.trace.columns import StepTable, WaitTable
 
 TASKS_PID, THREADS_PID = 1, 2
 CHUNK = 8192  # records per batch of events
@@ -42,8 +46,7 @@ def _metadata(trace: Trace) -> Iterator[dict[str, Any]]:
                "args": {"name": f"{th.name} [{th.role}]"}}
 
 
-def _steps(trace: Trace, names: dict[int, str]) -> Iterator[list[dict[str, Any]]]:
-    st = trace.step_table
+def _steps(st: StepTable, names: dict[int, str]) -> Iterator[list[dict[str, Any]]]:
     for lo in range(0, len(st), CHUNK):
         hi = min(len(st), lo + CHUNK)
         batch = []
@@ -58,12 +61,11 @@ def _steps(trace: Trace, names: dict[int, str]) -> Iterator[list[dict[str, Any]]
         yield batch
 
 
-def _waits(trace: Trace) -> Iterator[list[dict[str, Any]]]:
-    wt = trace.wait_table
-    end_of_trace = trace.duration_ns
+def _waits(wt: WaitTable, end_of_trace: int, first: int) -> Iterator[list[dict[str, Any]]]:
+    """``first``: the index of ``wt``'s first wait in the trace (flow ids are made from it)."""
     for lo in range(0, len(wt), CHUNK):
         batch = []
-        for i, w in enumerate(wt[lo:min(len(wt), lo + CHUNK)], lo):
+        for i, w in enumerate(wt[lo:min(len(wt), lo + CHUNK)], first + lo):
             end = w.end_ns if w.end_ns is not None else end_of_trace
             args = {"kind": w.kind, "at": f"{w.file}:{w.line}",
                     "ready_after_ms": None if w.ready_ns is None
@@ -115,12 +117,21 @@ def _batches(it: Iterator[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
         yield batch
 
 
-def iter_chrome_events(trace: Trace) -> Iterator[list[dict[str, Any]]]:
-    """The trace's events in batches (each at most a few CHUNKs of records' worth)."""
+Tables = Callable[[], Iterable[Any]]
+
+
+def iter_chrome_events(trace: Trace, steps: Tables | None = None,
+                       waits: Tables | None = None) -> Iterator[list[dict[str, Any]]]:
+    """The trace's events in batches (each at most a few CHUNKs of records' worth). Steps
+    and waits are the trace's own unless ``steps``/``waits`` give their tables, in order."""
     yield from _batches(_metadata(trace))
     names = trace.task_table.names_by_id()
-    yield from _steps(trace, names)
-    yield from _waits(trace)
+    for st in steps() if steps is not None else [trace.step_table]:
+        yield from _steps(st, names)
+    first = 0
+    for wt in waits() if waits is not None else [trace.wait_table]:
+        yield from _waits(wt, trace.duration_ns, first)
+        first += len(wt)
     yield from _batches(_rest(trace))
 
 
@@ -129,8 +140,37 @@ def chrome_events(trace: Trace) -> list[dict[str, Any]]:
     return [ev for batch in iter_chrome_events(trace) for ev in batch]
 
 
-def save_chrome_trace(trace: Trace, path: str | Path) -> Path:
-    """Write the Chrome trace JSON, one batch of events at a time."""
+def export_chrome_trace(source: str | Path, path: str | Path,
+                        limits: Limits = DEFAULT_LIMITS) -> Path:
+    """Convert a saved trace file to Chrome trace JSON. A version 2 file's steps and waits
+    are read and written a frame at a time; a version 1 file is loaded whole (JSON has no
+    frames; such files are small). TraceFileError for a file that is not a good trace."""
+    from loopviz.export.native import load_trace
+    from loopviz.export.native_v2_read import Streamed
+
+    try:
+        with Path(source).open("rb") as stream:
+            v2 = stream.read(len(MAGIC)) == MAGIC
+    except OSError:
+        v2 = False  # load_trace says what is wrong with the path, in one line
+    if not v2:
+        return save_chrome_trace(load_trace(source, limits), path)
+    try:
+        streamed = Streamed(source, limits)
+    except OSError as exc:
+        raise TraceFileError(f"{source}: cannot read ({exc.strerror or exc})") from None
+    except TraceFileError as exc:
+        raise TraceFileError(f"{source}: {exc}") from None
+    try:  # steps and waits are read (and checked) while the output is written
+        return save_chrome_trace(streamed.trace, path, streamed.steps, streamed.waits)
+    except TraceFileError as exc:
+        raise TraceFileError(f"{source}: {exc}") from None
+
+
+def save_chrome_trace(trace: Trace, path: str | Path, steps: Tables | None = None,
+                      waits: Tables | None = None) -> Path:
+    """Write the Chrome trace JSON, one batch of events at a time (``steps``/``waits``: as
+    for :func:`iter_chrome_events`). Never leaves a half-written file under the real name."""
     path = Path(path)
     encoder = msgspec.json.Encoder(enc_hook=str)
     tmp = path.with_name(path.name + ".part")
@@ -138,7 +178,7 @@ def save_chrome_trace(trace: Trace, path: str | Path) -> Path:
         with tmp.open("wb") as out:
             out.write(b'{"traceEvents":[')
             first = True
-            for batch in iter_chrome_events(trace):
+            for batch in iter_chrome_events(trace, steps, waits):
                 if not batch:
                     continue
                 if not first:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import zlib
 from pathlib import Path
 
-from loopviz.export import native_v1, native_v2
+from loopviz.export import native_v1, native_v2, native_v2_read
 from loopviz.export.errors import TraceFileError
 from loopviz.export.framing import DEFAULT_LIMITS, MAGIC, Limits
 from loopviz.export.native_v1 import trace_from_dict
@@ -43,7 +43,7 @@ def load_trace(path: str | Path, limits: Limits = DEFAULT_LIMITS) -> Trace:
         with path.open("rb") as stream:
             head = stream.read(len(MAGIC))
             if head == MAGIC:
-                return native_v2.read(stream, limits)
+                return native_v2_read.read(stream, limits)
             return _load_v1(head + _read_limited(stream, limits.max_frame_bytes), limits)
     except FileNotFoundError:
         raise TraceFileError(f"{path}: no such file") from None
