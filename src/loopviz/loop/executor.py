@@ -25,7 +25,7 @@ import os
 import sys
 import threading
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from concurrent.futures import Executor, ThreadPoolExecutor
 from typing import Any, TypeVar
 
@@ -130,7 +130,6 @@ class DefaultExecutorMixin:
     executor_join_timeout: float = DEFAULT_JOIN_TIMEOUT
     _default_executor: Executor | None
     _executor_shutdown_called: bool
-    _asyncgens_shutdown_called: bool
     _debug: bool
 
     def run_in_executor(
@@ -148,28 +147,16 @@ class DefaultExecutorMixin:
                 executor = self._default_executor = new_default_executor()
         return asyncio.wrap_future(executor.submit(func, *args), loop=loop)
 
-    def shutdown_default_executor(self, timeout: float | None = None) -> Awaitable[None]:
+    async def shutdown_default_executor(self, timeout: float | None = None) -> None:
         """Shut the default executor down, waiting at most ``executor_join_timeout`` seconds
         (or ``timeout`` if shorter) for running jobs; a stuck job is logged and left behind.
-        With no executor to shut down, an already-done future: ``run_until_complete`` then makes
-        no task of it (``asyncio.run``'s teardown would show as a task after every run)."""
+        A coroutine even when there is nothing to shut down, as asyncio's is: a program's
+        leftover tasks get exactly the loop turns they get under asyncio during teardown."""
         self._executor_shutdown_called = True
         executor = self._default_executor
         if executor is None:
-            return self._nothing_to_do()
-        return self._shutdown_executor(executor, timeout)
-
-    def shutdown_asyncgens(self) -> Awaitable[None]:
-        """asyncio's, without a task when no async generator is alive (see above)."""
-        if not getattr(self, "_asyncgens", None):
-            self._asyncgens_shutdown_called = True
-            return self._nothing_to_do()
-        return asyncio.BaseEventLoop.shutdown_asyncgens(self)  # type: ignore[arg-type]
-
-    def _nothing_to_do(self) -> asyncio.Future[None]:
-        done: asyncio.Future[None] = self.create_future()  # type: ignore[attr-defined]
-        done.set_result(None)
-        return done
+            return
+        await self._shutdown_executor(executor, timeout)
 
     async def _shutdown_executor(self, executor: Executor, timeout: float | None) -> None:
         bound = self.executor_join_timeout
