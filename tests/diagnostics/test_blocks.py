@@ -59,3 +59,18 @@ def test_library_code_loaded_from_a_zip_is_not_user_code() -> None:
     assert not is_user_file("shibokensupport/feature.py")
     assert is_user_file(str(program("sleep_block")))
     assert is_user_file("<string>")
+
+
+def test_one_sample_in_a_task_step_does_not_make_its_line_the_culprit_of_a_repaint():
+    from loopviz.instrument.watchdog import EVENT_PROCESSING, Sample, Watchdog
+    from loopviz.trace.recorder import Recorder
+
+    dog = Watchdog()
+    dog.recorder, dog.ui_ident = Recorder(), 1
+    step = Sample(1, "prog.py", 26, "site.start", "user", (), None, None)
+    paint = Sample(2, "", 0, EVENT_PROCESSING, "unknown", (), None, None)
+    block, _ = dog._block(0, 200_000_000, [step, paint, paint, paint])
+    assert (block.culprit, block.file, block.function) == ("unknown", "", EVENT_PROCESSING)
+    block, _ = dog._block(0, 200_000_000, [step, step, paint])
+    assert (block.culprit, block.file, block.line) == ("user", "prog.py", 26)
+    assert "no Python code ran" in Watchdog.sentence(dog._block(0, 10**8, [paint])[0])

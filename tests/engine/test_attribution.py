@@ -8,7 +8,7 @@ import functools
 import os
 import sysconfig
 import threading
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 
 from loopviz.instrument.sites import is_loopviz_file, is_user_file
 from loopviz.instrument.tracker import callable_name
@@ -123,6 +123,33 @@ def test_a_demos_stacks_and_places_have_no_loopviz_frames():
     assert not is_loopviz_file(main.file)
 
 
-def test_console_scripts_are_launchers_not_user_code():
+def test_the_console_script_is_loopvizs_own_never_user_code():
     script = os.path.join(sysconfig.get_paths()["scripts"], "loopviz")
-    assert not is_user_file(script) or not os.path.exists(script)
+    assert not is_user_file(script)
+    assert is_loopviz_file(script) or not os.path.exists(script)
+
+
+def square(x: int) -> int:
+    return x * x
+
+
+def refuse(x: int) -> int:
+    raise ValueError(f"no {x}")
+
+
+def test_process_pool_jobs_are_timed_in_their_worker_processes():
+    async def program():
+        loop = asyncio.get_running_loop()
+        with ProcessPoolExecutor(1) as pool:
+            value = await loop.run_in_executor(pool, square, 7)
+            try:
+                await loop.run_in_executor(pool, refuse, 3)
+            except ValueError as exc:
+                return value, str(exc)
+
+    (value, error), trace = record(program)
+    assert (value, error) == (49, "no 3")  # the program sees its own values and exceptions
+    done = next(j for j in trace.jobs if j.function == "square")
+    worker = next(t for t in trace.threads if t.id == done.thread)
+    assert worker.name.endswith(")") and "pid" in worker.name and worker.role == "executor"
+    assert done.submitted_ns <= done.start_ns <= done.end_ns

@@ -294,7 +294,8 @@ def test_a_named_task_keeps_its_name_even_if_it_never_ends():
 
 
 def test_process_pool_jobs_run_under_instrumentation():
-    """A process pool pickles the function: the executor hook must not wrap it in a closure."""
+    """A process pool pickles the function: the executor hook must not wrap it in a closure
+    (it sends a picklable wrapper that times the job in the worker process)."""
     from concurrent.futures import ProcessPoolExecutor
 
     async def program():
@@ -303,4 +304,6 @@ def test_process_pool_jobs_run_under_instrumentation():
     value, trace = record(program)
     assert value == 7
     (job,) = trace.jobs
-    assert job.function == "abs" and job.thread is None
+    worker = next(t for t in trace.threads if t.id == job.thread)
+    assert job.function == "abs" and "pid" in worker.name
+    assert job.submitted_ns <= job.start_ns <= job.end_ns

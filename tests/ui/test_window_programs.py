@@ -70,3 +70,20 @@ def test_cancel_interrupts_a_server_program(window, qtbot, errors, tmp_path) -> 
         window.actions.run.trigger()
     assert running == [True]
     assert blocker.args[0].status == "cancelled" and not errors
+
+
+def test_a_scripted_gui_run_of_a_program_runs_it_once_and_quits(tmp_path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    path = tmp_path / "once.py"
+    path.write_text("import asyncio\nprint('module code')\n"
+                    "async def main():\n    await asyncio.sleep(0.05)\n    print('main ran')\n"
+                    "asyncio.run(main())\n")
+    proc = subprocess.run(
+        [sys.executable, "-m", "loopviz", "gui", str(path), "--run", "--quit-after-run"],
+        capture_output=True, text=True, timeout=90, cwd=tmp_path,
+        env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout.splitlines() == ["module code", "main ran"]  # once: not at launch

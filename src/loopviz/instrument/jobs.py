@@ -10,6 +10,7 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
+from loopviz import _process_job
 from loopviz.trace.recorder import Recorder
 
 
@@ -34,3 +35,32 @@ def callable_name(fn: Any) -> str:
         else:
             fn = inner
     return getattr(fn, "__qualname__", None) or getattr(fn, "__name__", None) or repr(fn)
+
+
+def in_process(loop: Any, recorder: Recorder, job_id: int,
+               submit: Callable[[Callable[..., Any]], Any], func: Callable[..., Any]) -> Any:
+    """Run ``func`` through ``submit`` (a process pool's ``run_in_executor``) timed in the
+    worker (:mod:`loopviz._process_job`); the future returned resolves to ``func``'s own value
+    or exception, and cancelling it cancels the job, as ``run_in_executor``'s would."""
+    inner = submit(functools.partial(_process_job.run, func))
+    outer = loop.create_future()
+
+    def settle(done: Any) -> None:
+        if outer.done():
+            return
+        if done.cancelled():
+            outer.cancel()
+            return
+        exc = done.exception()
+        if exc is not None:
+            recorder.job_finished(job_id)
+            outer.set_exception(exc)
+            return
+        ran = done.result()
+        recorder.job_ran_in_process(job_id, ran.pid, f"{ran.process} (pid {ran.pid})",
+                                    ran.start_ns, ran.end_ns)
+        outer.set_result(ran.value)
+
+    inner.add_done_callback(settle)
+    outer.add_done_callback(lambda f: inner.cancel() if f.cancelled() else None)
+    return outer

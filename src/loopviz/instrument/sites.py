@@ -30,6 +30,7 @@ _PKG_DIR = os.path.dirname(os.path.dirname(os.path.realpath(__file__))) + os.sep
 # All of loopviz is "library" (its machinery, CLI and UI), except its demos: they are the user
 # code the app shows (that is what they teach).
 _DEMOS_DIR = os.path.join(_PKG_DIR, "demos") + os.sep
+_SCRIPT_NAMES = frozenset({"loopviz", "loopviz.exe", "loopviz-script.py"})  # console scripts
 
 # Keyed by id(code): hashing a code object re-hashes its name, bytecode and constants on every
 # lookup (~120 ns), far too slow per step. The code objects are kept alive in _kept so an id is
@@ -105,12 +106,14 @@ def is_user_file(filename: str) -> bool:
 
 
 def is_loopviz_file(filename: str) -> bool:
-    """loopviz's own code (its machinery, CLI and UI; not its demos): never user code, never in
-    a program's stack or traceback."""
+    """loopviz's own code (its machinery, CLI and UI, and its console script; not its demos):
+    never user code, never in a program's stack or traceback."""
     if filename.startswith("<"):
         return False
     path = os.path.normcase(os.path.realpath(filename))
-    return path.startswith(_PKG_DIR) and not path.startswith(_DEMOS_DIR)
+    if path.startswith(_PKG_DIR):
+        return not path.startswith(_DEMOS_DIR)
+    return os.path.basename(path) in _SCRIPT_NAMES and path.startswith(_LIB_DIRS)
 
 
 _own_cache: dict[int, bool] = {}

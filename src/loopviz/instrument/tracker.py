@@ -20,12 +20,12 @@ import time
 import types
 import weakref
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from typing import Any
 
 from loopviz._native import speedups
 from loopviz.instrument import anyio_jobs
-from loopviz.instrument.jobs import callable_name, timed_job
+from loopviz.instrument.jobs import callable_name, in_process, timed_job
 from loopviz.instrument.overrides import restore_overrides, save_overrides
 from loopviz.instrument.proxy import CoroutineProxy
 from loopviz.instrument.sites import (
@@ -405,18 +405,18 @@ class Tracker:
     def _hook_executor(self, orig: Callable[..., Any]) -> Callable[..., Any]:
         rec = self.recorder
         jobs = self.executor_jobs
-
         loop = self.loop
 
         def run_in_executor(executor: Any, func: Any, *args: Any) -> Any:
             task = rec.running_task
             jid = rec.new_job(task, callable_name(func))
             target = executor if executor is not None else getattr(loop, "_default_executor", None)
-            # A process pool must pickle ``func``: a timing closure cannot travel, and the
-            # worker's clock is not ours. The job is recorded as submitted; its wait's ready
-            # time says when the result came back.
-            pool = target is not None and not isinstance(target, ThreadPoolExecutor)
-            fut = orig(executor, func if pool else timed_job(rec, jid, func), *args)
+            if isinstance(target, ProcessPoolExecutor):  # timed in the worker process
+                fut = in_process(loop, rec, jid, lambda f: orig(executor, f, *args), func)
+            elif target is not None and not isinstance(target, ThreadPoolExecutor):
+                fut = orig(executor, func, *args)  # unknown executor: recorded as submitted
+            else:
+                fut = orig(executor, timed_job(rec, jid, func), *args)
             if task is not None:  # as for sleeps: only an instrumented step pops it again
                 jobs[fut] = jid
             return fut

@@ -111,6 +111,15 @@ def category(filename: str) -> str:
 # (a script's asyncio.run, a test): they are never the culprit of a stall inside the loop.
 _DISPATCH_CODE = asyncio.events.Handle._run.__code__
 _DISPATCH_FILE = os.path.join("asyncio", "events.py")
+# Where a loop runs Qt's or the selector's event processing: reached before any dispatch, the
+# stall is that processing's (a window's paint inside a program's asyncio.run), not the user
+# line that started the loop.
+_RUNS_LOOP = frozenset({"run_forever", "_exec", "run_until_complete", "_run_once"})
+EVENT_PROCESSING = "the event loop's own waiting and Qt's event processing"
+
+
+def _runs_loop(function: str, filename: str) -> bool:
+    return function in _RUNS_LOOP and category(filename) == "loop"
 
 
 def sample_frame(frame: Any, t: int, task: int | None) -> Sample | None:
@@ -123,13 +132,14 @@ def sample_frame(frame: Any, t: int, task: int | None) -> Sample | None:
     dispatched = False  # passed the loop's dispatch: outer frames only started the loop
     ui_owned = False  # reached loopviz's own UI first: a paint, a resize, the bridge
     while f is not None and not sites.is_user_code(f.f_code):
-        if f.f_code is _DISPATCH_CODE:
+        if f.f_code is _DISPATCH_CODE or _runs_loop(f.f_code.co_name, f.f_code.co_filename):
             dispatched = True
             break
         if f.f_code.co_filename.startswith(_UI_DIR):
             ui_owned = True
             break
-        inner = f
+        if not sites.is_loopviz_code(f.f_code):  # not loopviz's hooks around the call
+            inner = f
         f = f.f_back
     stack = tuple(sites.current_stack_summary(frame))
     if f is None or dispatched or ui_owned:
@@ -139,6 +149,10 @@ def sample_frame(frame: Any, t: int, task: int | None) -> Sample | None:
         owner = category(code.co_filename)
         if ui_owned and owner != "loop":
             owner = "loopviz"
+        elif _runs_loop(code.co_name, code.co_filename):
+            # Nothing of Python above the loop's run: Qt's own event processing (a window's
+            # paint), or the process not getting the CPU. No line of anyone's to point at.
+            return Sample(t, "", 0, EVENT_PROCESSING, "unknown", stack, task, None)
         return Sample(t, code.co_filename, frame.f_lineno, code.co_qualname, owner, stack,
                       task, None)
     code = f.f_code
@@ -160,7 +174,7 @@ def parse_dump(text: str, ident: int, t: int, task: int | None) -> Sample | None
             return None
         stack = tuple(f"{f}:{n} in {fn}" for f, n, fn in reversed(frames))
         for file, line, fn in frames:
-            if fn == "_run" and file.endswith(_DISPATCH_FILE):
+            if (fn == "_run" and file.endswith(_DISPATCH_FILE)) or _runs_loop(fn, file):
                 break  # outside the loop's dispatch: whoever started the loop, not a culprit
             if is_user_file(file):
                 return Sample(t, file, line, callee_at(file, line) or fn, "user", stack, task,
@@ -348,7 +362,9 @@ class Watchdog:
         # stall); Python samples of the same stall only see its tail, after the C call returned.
         samples = [s for s in samples if s.backstop] or samples
         user = [s for s in samples if s.culprit == "user"]
-        pool = user or samples
+        # A user line is the culprit when it held most of the stall: one sample of a task step
+        # among many of a repaint does not make the step the cause of the whole stall.
+        pool = user if len(user) * 2 >= len(samples) else samples
         if not pool:
             return Block(thread, rec.ns(start), rec.ns(end), "", 0, "", (), None, "unknown"), False
         counts = Counter((s.file, s.line, s.function) for s in pool)
@@ -369,6 +385,8 @@ class Watchdog:
         elif block.file:
             text = (f"UI thread blocked {secs:.2f} s inside {CULPRIT_LABEL[block.culprit]} "
                     f"({block.function} at {where(block.file, block.line)})")
+        elif block.function:
+            text = f"UI thread blocked {secs:.2f} s in {block.function} (no Python code ran)"
         else:
             text = f"UI thread blocked {secs:.2f} s; no sample caught where"
         return text

@@ -17,7 +17,8 @@ from loopviz.trace.columns import KIND_CODE
 from loopviz.trace.model import Trace, overlap_peak
 
 # Waits that mean "the outside world is working for this task".
-IN_FLIGHT_KINDS: frozenset[str] = frozenset({"sleep", "future", "executor", "other"})
+IN_FLIGHT_KINDS: frozenset[str] = frozenset({"sleep", "future", "executor", "other", "socket",
+                                             "stream", "pipe", "subprocess"})
 _IN_FLIGHT_CODES = np.array(sorted(KIND_CODE[k] for k in IN_FLIGHT_KINDS), np.uint8)
 
 

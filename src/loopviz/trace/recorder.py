@@ -214,8 +214,10 @@ class Recorder:
     def new_task_id(self) -> int:
         return next(self._task_ids)  # itertools.count: atomic under the GIL, no lock needed
 
-    def thread_id(self, ident: int | None = None, role: str | None = None) -> int:
-        """Small stable id for a thread; the first thread registered with role ui-loop is 0."""
+    def thread_id(self, ident: int | None = None, role: str | None = None,
+                  name: str | None = None) -> int:
+        """Small stable id for a thread (or a worker process: ``name`` given); the first thread
+        registered with role ui-loop is 0."""
         ident = threading.get_ident() if ident is None else ident
         tid = self._thread_ids.get(ident)
         if tid is not None:
@@ -223,7 +225,9 @@ class Recorder:
         with self.lock:
             tid = self._thread_ids.get(ident)
             if tid is None:
-                name = next((t.name for t in threading.enumerate() if t.ident == ident), str(ident))
+                if name is None:
+                    name = next((t.name for t in threading.enumerate() if t.ident == ident),
+                                str(ident))
                 if role is None:
                     role = "executor" if "worker" in name or "ThreadPool" in name else "other"
                 tid = len(self.threads)
@@ -283,6 +287,13 @@ class Recorder:
 
     def job_finished(self, jid: int) -> None:
         self.jobs[jid].end = time.monotonic_ns()
+
+    def job_ran_in_process(self, jid: int, pid: int, name: str, start: int, end: int) -> None:
+        """A job a worker process ran and timed itself (its monotonic clock is ours): its lane
+        is the process's, keyed apart from threads by a negative ident."""
+        job = self.jobs[jid]
+        job.thread = self.thread_id(-pid, role="executor", name=name)
+        job.start, job.end = start, end
 
     def add_callback(self, thread: int, start: int, end: int, label: str) -> None:
         self.callbacks.append((thread, start, end, label))
