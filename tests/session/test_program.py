@@ -129,8 +129,7 @@ def test_functions_of_the_program_pickle_by_reference(tmp_path, capsys):
     assert capsys.readouterr().out == "42\n"
 
 
-@pytest.mark.parametrize("loop", ["qt", "asyncio"])
-def test_cancel_is_ctrl_c_for_the_program(tmp_path, capsys, loop):
+def test_cancel_is_ctrl_c_for_the_program(tmp_path, capsys):  # the Qt loop's: test_window_programs
     path = write(tmp_path, "server.py", """
         import asyncio
         async def serve():
@@ -144,7 +143,7 @@ def test_cancel_is_ctrl_c_for_the_program(tmp_path, capsys, loop):
             print("interrupted")
     """)
     target = resolve(str(path))
-    ev_loop = new_loop(loop)
+    ev_loop = new_loop("asyncio")
     session = Session(target, timeout=0.3)
     try:
         result = session.run_program(ev_loop)
