@@ -9,10 +9,16 @@ process's own, from ``wait4``), best of ``--repeat`` where it is a time:
    diagnostics) and viztracer when it is installed. In-program time (the script's own clock),
    time after ``main`` returned (build + save + exit) and peak memory.
 2. load: ``load_trace`` of the churn's file (220k steps), in a fresh process.
-3. a 1.1M-step run (``programs/steady.py``: 200 tasks): time after ``main`` and peak memory.
+3. a 1.1M-step run (``programs/steady.py``: 200 tasks): time after ``main`` and peak memory;
+   then 200,000 tasks x 5 ``sleep(0)`` (the churn, wider): time after ``main``.
 4. one task awaiting 25k / 50k / 100k futures (``programs/awaits.py``): growth of the time
    after ``main`` (linear is 4x).
-5. Chrome export (``loopviz export``) of the churn's and the 1.1M run's files: peak memory.
+5. Chrome export (``loopviz export``) of the churn's and the 1.1M run's files: peak memory;
+   load of the 1.1M run's file.
+
+Children may write bytecode (``PYTHONDONTWRITEBYTECODE`` is dropped from their environment)
+and each churn variant runs once before it is timed: an installed loopviz has its ``.pyc``
+files, and a first run that compiles ~60 modules is not what users wait for each time.
 
     python benchmarks/scale.py [--repeat N] [--quick] [--only churn,load,steady,awaits,export]
 """
@@ -54,7 +60,8 @@ def child(argv: list[str], env: dict[str, str] | None = None) -> Run:
     """Run ``argv`` to the end; its peak RSS from wait4, its BENCH line from stderr."""
     with tempfile.TemporaryFile() as err, tempfile.TemporaryFile() as out:
         start = time.monotonic()
-        proc = subprocess.Popen(argv, stdout=out, stderr=err, env={**os.environ, **(env or {})})
+        base = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+        proc = subprocess.Popen(argv, stdout=out, stderr=err, env={**base, **(env or {})})
         _, status, usage = os.wait4(proc.pid, 0)
         end = time.monotonic()
         proc.returncode = os.waitstatus_to_exitcode(status)
@@ -97,21 +104,29 @@ def churn(repeat: int, tmp: Path, env: dict[str, str]) -> Path:
             sys.executable, "-m", "viztracer", "--quiet", "--log_async", "-o",
             str(tmp / "viz-async.json"), script]
     results: dict[str, list[Run]] = {name: [] for name in variants}
+    spreads: list[float] = []
+    for argv in variants.values():  # warm: bytecode written, files in the page cache
+        child(argv, env)
     for _ in range(repeat):  # interleaved, so machine noise hits every variant alike
         for name, argv in variants.items():
             results[name].append(child(argv, env))
     plain = best(results["plain asyncio"])
     tasks, awaits = env.get("CHURN_TASKS", "20000"), env.get("CHURN_AWAITS", "10")
     print(f"1. churn: {tasks} tasks x {awaits} sleep(0); best of {repeat}")
-    print(f"   {'':34s} {'in-program':>10s} {'x plain':>8s} {'after main':>10s} "
+    print(f"   {'':34s} {'in-program':>10s} {'x plain':>8s} {'before':>7s} {'after main':>10s} "
           f"{'whole':>8s} {'peak MB':>8s}")
     for name, runs in results.items():
         r = best(runs)
         target = {"loopviz run (Qt loop, defaults)": 1.5, "loopviz run --loop asyncio": 1.3}
         ratio = r.in_program / plain.in_program
         note = f"  {verdict(ratio, target[name])}" if name in target else ""
-        print(f"   {name:34s} {r.in_program:9.3f}s {ratio:7.2f}x {r.after_main:9.2f}s "
-              f"{r.wall:7.2f}s {r.peak_mb:8.0f}{note}")
+        before = r.wall - r.in_program - r.after_main  # start-up, to the program's first line
+        print(f"   {name:34s} {r.in_program:9.3f}s {ratio:7.2f}x {before:6.2f}s "
+              f"{r.after_main:9.2f}s {r.wall:7.2f}s {r.peak_mb:8.0f}{note}")
+        spread = max(x.in_program for x in runs) / min(x.in_program for x in runs)
+        spreads.append(spread)
+    print(f"   noise: slowest / fastest in-program run of a variant {min(spreads):.2f}-"
+          f"{max(spreads):.2f}x")
     r = best(results["loopviz run (Qt loop, defaults)"])
     print(f"   whole `loopviz run --trace` vs plain: {r.wall / plain.wall:.2f}x "
           f"({r.wall:.2f} s vs {plain.wall:.2f} s); after main returned {r.after_main:.2f} s "
@@ -128,7 +143,7 @@ def load(trace: Path, repeat: int) -> None:
     r = best(runs)
     steps = int(r.out.split()[0])
     per = r.in_program * 220_000 / max(steps, 1)
-    print(f"2. load: {steps} steps, {trace.stat().st_size / 1e6:.1f} MB file: "
+    print(f"2. load of {trace.name}: {steps} steps, {trace.stat().st_size / 1e6:.1f} MB file: "
           f"{r.in_program:.3f} s ({per:.3f} s per 220k steps, {verdict(per, 0.5)}); "
           f"peak {r.peak_mb:.0f} MB")
 
@@ -143,6 +158,13 @@ def steady(tmp: Path, env: dict[str, str]) -> Path:
           f"(peak {plain.peak_mb:.0f} MB); loopviz run in-program {r.in_program:.2f} s, "
           f"after main {r.after_main:.2f} s ({verdict(r.after_main, 2.5)}), peak "
           f"{r.peak_mb:.0f} MB ({verdict(r.peak_mb, 300)})")
+    wide = {"CHURN_TASKS": env.get("WIDE_TASKS", "200000"), "CHURN_AWAITS": "5"}
+    script = str(PROGRAMS / "churn.py")
+    plain = child([sys.executable, script], {**env, **wide})
+    r = child([*LOOPVIZ, "run", "--trace", str(tmp / "wide.loopviz"), script], {**env, **wide})
+    print(f"   {wide['CHURN_TASKS']} tasks x 5 steps: plain {plain.in_program:.2f} s (peak "
+          f"{plain.peak_mb:.0f} MB); loopviz run in-program {r.in_program:.2f} s, after main "
+          f"{r.after_main:.2f} s, peak {r.peak_mb:.0f} MB")
     return trace
 
 
@@ -186,7 +208,7 @@ def main() -> int:
     env = {"QT_QPA_PLATFORM": os.environ.get("QT_QPA_PLATFORM", "offscreen")}
     sizes = (25_000, 50_000, 100_000)
     if args.quick:
-        env.update(CHURN_TASKS="2000", STEADY_STEPS="110000")
+        env.update(CHURN_TASKS="2000", STEADY_STEPS="110000", WIDE_TASKS="20000")
         sizes = (2_500, 5_000, 10_000)
     from loopviz._native import IMPLEMENTATION
 
@@ -197,10 +219,11 @@ def main() -> int:
         traces = []
         if "churn" in only or "load" in only or "export" in only:
             traces.append(churn(args.repeat, tmp, env))
-        if "load" in only:
-            load(traces[0], args.repeat)
         if "steady" in only:
             traces.append(steady(tmp, env))
+        if "load" in only:
+            for trace in traces:
+                load(trace, args.repeat)
         if "awaits" in only:
             awaits(tmp, sizes)
         if "export" in only:

@@ -124,8 +124,8 @@ def _task_frames(tt: TaskTable, cctx: zstandard.ZstdCompressor) -> Iterator[byte
     """Each frame names the strings its rows use (so it reads on its own)."""
     for part in _chunks(len(tt), CHUNK):
         codes = {c: getattr(tt, c)[part] for c in STRING_COLUMNS}
-        used = np.unique(np.concatenate(list(codes.values())))
-        used = used[used >= 0]
+        every = np.concatenate(list(codes.values()))  # (np.unique would import numpy.ma)
+        used = np.flatnonzero(np.bincount(every[every >= 0], minlength=len(tt.strings)))
         local = np.full(len(tt.strings) + 1, -1, np.int32)  # the last slot maps -1 to -1
         local[used] = np.arange(len(used), dtype=np.int32)
         cols = {c: getattr(tt, c)[part] for c in INT_COLUMNS}
