@@ -4,6 +4,7 @@ gives the same trace as one build, and a task's ready time is its first wake-up 
 from __future__ import annotations
 
 import random
+import sys
 
 import pytest
 
@@ -109,3 +110,30 @@ def test_a_big_build_derived_in_batches_equals_one_derived_at_once(seed: int) ->
     batched = IncrementalBuilder(rec)
     batched.batch = 7
     assert batched.build() == whole.build()
+
+
+@pytest.mark.skipif(sys.version_info < (3, 12), reason="eager tasks exist from Python 3.12")
+def test_eager_tasks_nested_steps_derive_the_same_in_batches_as_at_once() -> None:
+    """An eager task's first step runs inside its parent's: steps arrive out of start order
+    (the builder re-sorts them), whatever the batches."""
+    import asyncio
+
+    import loopviz
+
+    async def child(n: int) -> None:
+        for _ in range(n % 3):
+            await asyncio.sleep(0)
+
+    async def main() -> loopviz.Recording:
+        asyncio.get_running_loop().set_task_factory(asyncio.eager_task_factory)
+        with loopviz.record(probes=False) as rec:
+            await asyncio.gather(*(asyncio.create_task(child(n)) for n in range(40)))
+        return rec
+
+    rec = asyncio.run(main()).recorder
+    whole, batched = IncrementalBuilder(rec), IncrementalBuilder(rec)
+    batched.batch = 5
+    once, in_batches = whole.build(), batched.build()
+    assert in_batches == once and len(once.steps) > 40
+    starts = once.steps.start_ns
+    assert bool((starts[1:] >= starts[:-1]).all())  # sorted by start, nested ones included

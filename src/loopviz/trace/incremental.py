@@ -41,6 +41,7 @@ from loopviz.trace.task_builder import TaskColumns
 _WAIT_COLS = {"task": np.int64, "start_ns": np.int64, "ready_ns": np.int64,
               "due_ns": np.int64, "end_ns": np.int64, "kind": np.uint8, "site": np.int32,
               "label": np.int32}
+GC_PAUSE_AT = 50_000
 _STEP_COLS = {"task": np.int64, "start_ns": np.int64, "end_ns": np.int64}
 
 
@@ -82,11 +83,16 @@ class IncrementalBuilder:
         """A Trace of everything recorded so far. ``last``: no build follows (the builder is
         dropped), so the trace may keep the builder's own columns instead of copies.
 
-        The garbage collector waits meanwhile: a build makes short-lived tuples by the
-        hundred thousand and no cycles, and each collection they set off would walk the
-        program's whole heap (half of a 200,000-task build's time)."""
+        A big build (:data:`GC_PAUSE_AT` new steps and tasks or more) has the garbage
+        collector wait meanwhile: it makes short-lived tuples by the hundred thousand and no
+        cycles, and each collection they set off would walk the program's whole heap (half
+        of a 200,000-task build's time). Small builds (the live views') leave it alone."""
+        steps_total = self.rec.raw_totals()[0]  # a size estimate: read without the lock
+        new = (steps_total - self._n_steps) // STEP_STRIDE + len(self.rec.tasks) - \
+            len(self._tasks.pos)
         enabled = gc.isenabled()
-        gc.disable()
+        if enabled and new >= GC_PAUSE_AT:
+            gc.disable()
         try:
             return self._build(last)
         finally:
