@@ -51,6 +51,7 @@ LITE = ("import asyncio, runpy, sys, loopviz\n"
 class Run:
     wall: float  # the whole process, start to exit
     in_program: float  # the script's own clock around its work
+    cpu: float  # the process's CPU time over the same span (all its threads)
     after_main: float  # main returned -> process exited (build, save, teardown)
     peak_mb: float
     out: str
@@ -74,8 +75,10 @@ def child(argv: list[str], env: dict[str, str] | None = None) -> Run:
     fields = dict(part.split("=", 1) for line in text.splitlines() if line.startswith("BENCH ")
                   for part in line.split()[1:])
     in_program = float(fields.get("in_program", "nan"))
+    cpu = float(fields.get("cpu", "nan"))
     main_end = float(fields.get("main_end", "nan"))
-    return Run(end - start, in_program, end - main_end, usage.ru_maxrss / 1024, stdout + text)
+    return Run(end - start, in_program, cpu, end - main_end, usage.ru_maxrss / 1024,
+               stdout + text)
 
 
 def best(runs: list[Run]) -> Run:
@@ -112,25 +115,29 @@ def churn(repeat: int, tmp: Path, env: dict[str, str]) -> Path:
             results[name].append(child(argv, env))
     plain = best(results["plain asyncio"])
     tasks, awaits = env.get("CHURN_TASKS", "20000"), env.get("CHURN_AWAITS", "10")
-    print(f"1. churn: {tasks} tasks x {awaits} sleep(0); best of {repeat}")
-    print(f"   {'':34s} {'in-program':>10s} {'x plain':>8s} {'before':>7s} {'after main':>10s} "
-          f"{'whole':>8s} {'peak MB':>8s}")
+    print(f"1. churn: {tasks} tasks x {awaits} sleep(0); each column the best of {repeat} "
+          f"interleaved runs")
+    print(f"   {'':34s} {'in-program':>10s} {'x plain':>8s} {'cpu x':>6s} {'before':>7s} "
+          f"{'after main':>10s} {'whole':>8s} {'x plain':>8s} {'peak MB':>8s}")
+    whole_plain = min(x.wall for x in results["plain asyncio"])
+    cpu_plain = min(x.cpu for x in results["plain asyncio"])
     for name, runs in results.items():
         r = best(runs)
         target = {"loopviz run (Qt loop, defaults)": 1.5, "loopviz run --loop asyncio": 1.3}
         ratio = r.in_program / plain.in_program
         note = f"  {verdict(ratio, target[name])}" if name in target else ""
-        before = r.wall - r.in_program - r.after_main  # start-up, to the program's first line
-        print(f"   {name:34s} {r.in_program:9.3f}s {ratio:7.2f}x {before:6.2f}s "
-              f"{r.after_main:9.2f}s {r.wall:7.2f}s {r.peak_mb:8.0f}{note}")
-        spread = max(x.in_program for x in runs) / min(x.in_program for x in runs)
-        spreads.append(spread)
+        before = min(x.wall - x.in_program - x.after_main for x in runs)  # start-up
+        after, whole = min(x.after_main for x in runs), min(x.wall for x in runs)
+        cpu = min(x.cpu for x in runs) / cpu_plain
+        print(f"   {name:34s} {r.in_program:9.3f}s {ratio:7.2f}x {cpu:5.2f}x {before:6.2f}s "
+              f"{after:9.2f}s {whole:7.2f}s {whole / whole_plain:7.2f}x {r.peak_mb:8.0f}{note}")
+        spreads.append(max(x.in_program for x in runs) / min(x.in_program for x in runs))
     print(f"   noise: slowest / fastest in-program run of a variant {min(spreads):.2f}-"
-          f"{max(spreads):.2f}x")
-    r = best(results["loopviz run (Qt loop, defaults)"])
-    print(f"   whole `loopviz run --trace` vs plain: {r.wall / plain.wall:.2f}x "
-          f"({r.wall:.2f} s vs {plain.wall:.2f} s); after main returned {r.after_main:.2f} s "
-          f"(build + save + exit; {verdict(r.after_main, 0.5)} for build + save)")
+          f"{max(spreads):.2f}x (cpu x: the same span in CPU time, best of each; steadier on "
+          f"a loaded machine)")
+    after = min(x.after_main for x in results["loopviz run (Qt loop, defaults)"])
+    print(f"   after main returned, loopviz run: {after:.2f} s (build + findings + save + exit; "
+          f"{verdict(after, 0.5)} for build + save)")
     return trace
 
 
