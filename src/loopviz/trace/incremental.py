@@ -17,14 +17,18 @@ not at every build: a task renamed while it runs shows its new name once it ends
 from __future__ import annotations
 
 import gc
+import itertools
 import time
+from typing import Any
 
 import numpy as np
+import numpy.ma  # np.unique imports it on first use: ~40 ms inside a live frame
 
 from loopviz.trace.columns import KIND_CODE, NA, StepTable, WaitTable
 from loopviz.trace.derive import (
     BATCH,
     batches,
+    count_before,
     first_at_or_after,
     known_tasks,
     records,
@@ -33,10 +37,12 @@ from loopviz.trace.derive import (
     task_label,
 )
 from loopviz.trace.growable import Columns
-from loopviz.trace.model import Trace
+from loopviz.trace.model import Growth, Trace
 from loopviz.trace.recorder import DUE_STRIDE, STEP_STRIDE, WAKE_STRIDE, Recorder
 from loopviz.trace.records import Callback, Job, ThreadInfo
 from loopviz.trace.task_builder import TaskColumns
+
+_LINEAGES = itertools.count(1)
 
 _WAIT_COLS = {"task": np.int64, "start_ns": np.int64, "ready_ns": np.int64,
               "due_ns": np.int64, "end_ns": np.int64, "kind": np.uint8, "site": np.int32,
@@ -49,11 +55,17 @@ class IncrementalBuilder:
     """Invariants: the step and wait columns hold a record for every raw step consumed so far
     (waits in start order: a wait starts at a step's end, and steps are recorded at their end);
     ``_open_of[task]`` is the index of the task's wait that has no next step yet (-1: none);
-    ``_dues`` holds due records whose step has not been consumed yet (at most the newest)."""
+    ``_dues`` holds due records whose step has not been consumed yet (at most the newest).
+    Raw records are consumed as a prefix of each buffer, cut at one instant (as ``batches``
+    cuts them): a wake-up is read only once the step that opened its wait has been."""
 
     def __init__(self, recorder: Recorder) -> None:
         self.rec = recorder
-        self._n_steps = self._n_wakes = self._n_dues = self._n_edges = 0
+        self.lineage = next(_LINEAGES)
+        self.serial = 0
+        self.caught_up = True  # the last build consumed everything recorded
+        self._n_steps = self._n_wakes = self._n_dues = 0
+        self._seen = {name: 0 for name in recorder.list_dropped}  # items read, dropped counted
         self._steps = Columns(_STEP_COLS)
         self._waits = Columns(_WAIT_COLS)
         self._target_offsets = Columns({"o": np.int64})
@@ -72,16 +84,24 @@ class IncrementalBuilder:
         self._newest_end = NA
         self._sorted = True
         self._tasks = TaskColumns()
+        self._reordered = False  # the step table was re-sorted: earlier rows moved
+        self._now = 0
+        self._jobs: dict[int, Job] = {}
+        self._job_pos: dict[int, int] = {}
         self._lag: list[tuple[int, int]] = []
         self._heartbeat: list[tuple[int, int]] = []
         self._callbacks: list[Callback] = []
-        self._n_callbacks = 0
+        self._changed: list[np.ndarray] = []  # waits whose ready or end was set this build
+        self._trimmed_before = NA  # the ring buffer's cut this builder last applied
 
     batch = BATCH  # steps derived at a time: bounds a big build's temporaries
 
-    def build(self, *, last: bool = False) -> Trace:
-        """A Trace of everything recorded so far. ``last``: no build follows (the builder is
-        dropped), so the trace may keep the builder's own columns instead of copies.
+    def build(self, max_steps: int | None = None, *, last: bool = False) -> Trace:
+        """A Trace of everything consumed so far. ``max_steps`` bounds the raw steps read now
+        (a live frame's budget): the rest is read by the next builds (``caught_up`` says
+        whether anything was left), and the trace then ends at the instant of the cut.
+        ``last``: no build follows (the builder is dropped), so the trace may keep the
+        builder's own columns instead of copies.
 
         A big build (:data:`GC_PAUSE_AT` new steps and tasks or more) has the garbage
         collector wait meanwhile: it makes short-lived tuples by the hundred thousand and no
@@ -94,69 +114,90 @@ class IncrementalBuilder:
         if enabled and new >= GC_PAUSE_AT:
             gc.disable()
         try:
-            return self._build(last)
+            return self._build(max_steps, last)
         finally:
             if enabled:
                 gc.enable()
 
-    def _build(self, last: bool) -> Trace:
+    def _build(self, max_steps: int | None, last: bool) -> Trace:
         rec, t0 = self.rec, self.rec.t0
+        seen = self._seen
         with rec.lock:
             steps_raw, wakes_raw, dues_raw = rec.raw_since(self._n_steps, self._n_wakes,
                                                            self._n_dues)
+            dropped = rec.raw_dropped()
             new_tasks = self._tasks.fresh(rec.tasks)
-            edges = rec.edges[self._n_edges:]
+            edges, seen["edges"] = rec.list_since("edges", seen["edges"])
+            callbacks, seen["callbacks"] = rec.list_since("callbacks", seen["callbacks"])
+            lag, seen["loop_lag"] = rec.list_since("loop_lag", seen["loop_lag"])
+            heartbeat, seen["ui_heartbeat"] = rec.list_since("ui_heartbeat",
+                                                             seen["ui_heartbeat"])
             sites = rec.sites[len(self._sites):]
             site_stacks = rec.site_stacks[len(self._sites):]
             threads = list(rec.threads)
             jobs = dict(rec.jobs)
-            callbacks = rec.callbacks[self._n_callbacks:]
             blocks = list(rec.blocks)
             diagnostics = list(rec.diagnostics)
-            lag = rec.loop_lag[len(self._lag):]
-            heartbeat = rec.ui_heartbeat[len(self._heartbeat):]
             meta = {**rec.meta, "started_at": rec.started_at}
-            self._n_steps, self._n_wakes, self._n_dues = rec.raw_totals()
+            cut = None if rec.dropped_before is None else rec.dropped_before - t0
             if rec.keep_last_ns is not None:
-                meta["ring_buffer"] = {
-                    "keep_last_s": rec.keep_last_ns / 1e9,
-                    "dropped_before_ns": None if rec.dropped_before is None
-                    else max(0, rec.dropped_before - t0)}
-        self._n_edges += len(edges)
-        self._n_callbacks += len(callbacks)
+                meta["ring_buffer"] = {"keep_last_s": rec.keep_last_ns / 1e9,
+                                       "dropped_before_ns": None if cut is None else max(0, cut)}
         now = (rec.finished_ns if rec.finished_ns is not None else time.monotonic_ns()) - t0
 
-        self._tasks.consume(new_tasks, t0)
         self._consume_sites(sites, site_stacks)
         for task, at, targets in edges:
             self._edges[(task, at - t0)] = targets
         steps_all = records(steps_raw, STEP_STRIDE)
+        wakes_all, dues_all = records(wakes_raw, WAKE_STRIDE), records(dues_raw, DUE_STRIDE)
+        self.caught_up = max_steps is None or len(steps_all) <= max_steps
+        if not self.caught_up:  # as a batch is cut: wakes before the next step's end
+            nxt = int(steps_all[max_steps, 2])
+            steps_all = steps_all[:max_steps]
+            wakes_all = wakes_all[:count_before(wakes_all, 1, nxt, strict=True)]
+            dues_all = dues_all[:count_before(dues_all, 1, int(steps_all[-1, 2]), strict=False)]
+            now = max(self._now, nxt - 1 - t0)  # the instant the cut is taken at
+        self._now = now
+        self._n_steps = max(self._n_steps, dropped[0]) + steps_all.size
+        self._n_wakes = max(self._n_wakes, dropped[1]) + wakes_all.size
+        self._n_dues = max(self._n_dues, dropped[2]) + dues_all.size
+        done = steps_all[steps_all[:, 3] < 0, 0].tolist()  # tasks that ended in these steps
+        tasks_changed = self._tasks.consume(new_tasks, t0, None if max_steps is None else done)
+        base_waits = len(self._waits)
         self._steps.reserve(len(steps_all))
         suspends = int(np.count_nonzero(steps_all[:, 3] >= 0))
         self._waits.reserve(suspends)
         self._target_offsets.reserve(suspends)
-        for steps, wakes, dues in batches(steps_all, records(wakes_raw, WAKE_STRIDE),
-                                          records(dues_raw, DUE_STRIDE), self.batch):
+        self._changed = []
+        for steps, wakes, dues in batches(steps_all, wakes_all, dues_all, self.batch):
             self._consume_steps(relative(steps, t0, (1, 2)), relative(wakes, t0, (1,)),
                                 relative(dues, t0, (1, 2)), now)
-        del steps_all, steps_raw, wakes_raw, dues_raw
+        del steps_all, wakes_all, dues_all, steps_raw, wakes_raw, dues_raw
         self._lag += [(t - t0, v) for t, v in lag]
         self._heartbeat += [(t - t0, v) for t, v in heartbeat]
         self._consume_callbacks(callbacks, t0)
+        jobs_changed = self._consume_jobs(jobs, t0)
+        trimmed = cut is not None and rec.keep_last_ns is not None and \
+            self._trim(cut, rec.keep_last_ns, rec.loop_thread)
         waits = self._wait_table(copy=not last)
-        jobs_out = tuple(
-            Job(j.thread, j.task, j.function, j.submitted - t0,
-                None if j.start is None else j.start - t0,
-                None if j.end is None else j.end - t0)
-            for _, j in sorted(jobs.items()))
+        jobs_out = tuple(self._jobs.values())
         if rec.keep_last_ns is not None:  # the ring buffer dropped tasks records may name
             waits, jobs_out, blocks, diagnostics = known_tasks(
-                self._tasks.known() & set(rec.tasks), waits, jobs_out, blocks, diagnostics)
+                self._tasks.known(), waits, jobs_out, blocks, diagnostics)
+        tasks_out = self._tasks.table(copy=not last)
+        steps_out = self._step_table(rec.loop_thread)
+        self.serial += 1
+        growth = None
+        if not trimmed and not self._reordered and not self._tasks.reordered:
+            changed = np.unique(np.concatenate([np.empty(0, np.int64), *self._changed]))
+            growth = Growth(self.lineage, self.serial, self.serial - 1, tuple(tasks_changed),
+                            changed[changed < base_waits], tuple(jobs_changed))
+        self._reordered = self._tasks.reordered = False
         return Trace(
             meta=meta,
             threads=tuple(ThreadInfo(i, name, role) for i, (_, name, role) in enumerate(threads)),
-            tasks=self._tasks.table(copy=not last),
-            steps=self._step_table(rec.loop_thread),
+            tasks=tasks_out,
+            steps=steps_out,
             waits=waits,
             blocks=tuple(sorted(blocks, key=lambda b: b.start_ns)),
             jobs=jobs_out,
@@ -165,7 +206,58 @@ class IncrementalBuilder:
             ui_heartbeat=tuple(self._heartbeat),
             diagnostics=tuple(sorted(diagnostics, key=lambda d: d.t_ns)),
             duration_ns=now,
+            growth=growth,
         )
+
+    def _consume_jobs(self, jobs: dict[int, Any], t0: int) -> list[int]:
+        """Jobs keep their places (by submission) so a view can follow them; returns the
+        positions of earlier jobs that started or finished since the last build."""
+        changed = []
+        for jid, j in sorted(jobs.items()):
+            job = Job(j.thread, j.task, j.function, j.submitted - t0,
+                      None if j.start is None else j.start - t0,
+                      None if j.end is None else j.end - t0)
+            old = self._jobs.get(jid)
+            if old is None:
+                self._job_pos[jid] = len(self._jobs)
+            elif old != job:
+                changed.append(self._job_pos[jid])
+            self._jobs[jid] = job
+        return changed
+
+    def _trim(self, cut: int, keep_ns: int, thread: int) -> bool:
+        """Drop what the ring buffer dropped (records before ``cut``, ns since the start), once
+        the window has moved on by its own length since the last trim (so the cost, linear in
+        what is kept, is paid once per window). The result matches a fresh build: steps that
+        ended before the cut, waits that began before it, tasks the recorder forgot."""
+        if self._trimmed_before != NA and cut - self._trimmed_before < keep_ns:
+            return False
+        self._trimmed_before = cut
+        steps = self._step_table(thread)
+        kept_steps = steps.take(steps.end_ns >= cut)
+        self._steps = Columns(_STEP_COLS)
+        self._steps.append({c: kept_steps.columns()[c] for c in _STEP_COLS})
+        waits = self._wait_table(copy=True)
+        keep = np.flatnonzero(waits.start_ns >= cut)
+        remap = np.full(len(waits) + 1, -1, np.int64)  # index -1 stays -1
+        remap[keep] = np.arange(len(keep))
+        self._open_of = remap[self._open_of]
+        kept = waits.take(keep)
+        self._waits = Columns(_WAIT_COLS)
+        self._waits.append({c: kept.columns()[c] for c in _WAIT_COLS})
+        self._target_offsets = Columns({"o": np.int64})
+        self._target_offsets.append({"o": kept.target_offsets})
+        self._targets = Columns({"t": np.int64})
+        self._targets.append({"t": kept.targets})
+        with self.rec.lock:
+            known, jobs = set(self.rec.tasks), set(self.rec.jobs)
+        self._tasks.keep_only(known)
+        self._jobs = {jid: job for jid, job in self._jobs.items() if jid in jobs}
+        self._job_pos = {jid: i for i, jid in enumerate(self._jobs)}
+        self._callbacks = [c for c in self._callbacks if c.end_ns >= cut]
+        self._lag = [s for s in self._lag if s[0] >= cut]
+        self._heartbeat = [s for s in self._heartbeat if s[0] >= cut]
+        return True
 
     # ---- tables --------------------------------------------------------------------------
     def _step_table(self, thread: int) -> StepTable:
@@ -177,6 +269,7 @@ class IncrementalBuilder:
             self._steps.append({name: col[order] for name, col in cols.items()})
             self._last_start = int(cols["start_ns"][order[-1]]) if len(order) else NA
             self._sorted = True
+            self._reordered = True
         cols = self._steps.view()
         threads = np.broadcast_to(np.int64(thread), (len(self._steps),))
         return StepTable(cols["task"], cols["start_ns"], cols["end_ns"], threads)
@@ -296,6 +389,7 @@ class IncrementalBuilder:
             open_woken = self._open_of[mark]
             candidates = np.concatenate([closed, open_woken[open_woken >= 0]])
         candidates = candidates[ready_col[candidates] == NA] if len(candidates) else candidates
+        self._changed += [closed, candidates]
         if len(candidates):
             c_end = end_col[candidates]
             hi = np.where(c_end == NA, now, c_end)

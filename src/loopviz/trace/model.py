@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from loopviz.trace.columns import NA, StepTable, WaitTable, group_index
+from loopviz.trace.observer import ObserverShare, observer_share, program_values
 from loopviz.trace.records import (
     Block,
     Callback,
@@ -95,6 +96,25 @@ def overlap_peak(starts: np.ndarray, ends: np.ndarray) -> int:
     return max(0, int((np.arange(1, len(started) + 1) - closed).max()))
 
 
+@dataclass(frozen=True, slots=True)
+class Growth:
+    """How a live trace grew from the one before it, from the builder that made both, so a
+    view pays for what changed rather than for the whole trace (see ``Trace.growth``).
+
+    ``lineage`` names the builder, ``serial`` this trace among its builds and ``base`` the one
+    it extends (rows of every kind kept their places since then; new ones follow). What
+    changed in place: ``tasks_changed`` (positions in ``tasks``: ended or renamed),
+    ``waits_changed`` (indices of waits whose ready or end time was set), ``jobs_changed``
+    (positions in ``jobs``: started or finished)."""
+
+    lineage: int
+    serial: int
+    base: int
+    tasks_changed: tuple[int, ...] = ()
+    waits_changed: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))
+    jobs_changed: tuple[int, ...] = ()
+
+
 @dataclass(frozen=True)
 class Trace:
     """Invariant: records are sorted by start time within each kind; every id a record names
@@ -112,6 +132,8 @@ class Trace:
     ui_heartbeat: tuple[tuple[int, int], ...] = ()
     diagnostics: tuple[Diagnostic, ...] = ()
     duration_ns: int = 0
+    # Set by a live builder: what changed since its previous trace (None: a whole trace).
+    growth: Growth | None = field(default=None, repr=False, compare=False)
     _cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -264,10 +286,17 @@ class Trace:
                                                   strict=True)}
 
     def lag_stats(self) -> Stats:
-        return Stats.of([lag for _, lag in self.loop_lag])
+        """The program's loop lag: loopviz's own work on the UI thread is left out
+        (:mod:`loopviz.trace.observer`; ``observer()`` reports it)."""
+        return Stats.of(program_values(self, "loop_lag").tolist())
 
     def heartbeat_stats(self) -> Stats:
-        return Stats.of([interval for _, interval in self.ui_heartbeat])
+        """The program's UI heartbeat intervals, loopviz's own work left out."""
+        return Stats.of(program_values(self, "ui_heartbeat").tolist())
+
+    def observer(self) -> ObserverShare:
+        """What loopviz itself took of the UI thread (zero for a headless run)."""
+        return observer_share(self)
 
     def longest_block(self) -> Block | None:
         return max(self.blocks, key=lambda b: b.end_ns - b.start_ns, default=None)
@@ -289,6 +318,13 @@ class Trace:
         out.sort()
         return out
 
+    def _observer_summary(self) -> dict[str, Any] | None:
+        own = self.observer()
+        if not own.stretches:
+            return None
+        return {"own_ns": own.own_ns, "share": round(own.share, 4),
+                "longest_ns": own.longest_ns, "raw_loop_lag_p99_ns": own.raw_lag_p99_ns}
+
     def summary(self) -> dict[str, Any]:
         """The headline figures of a run (the CLI's ``--json`` and the status bar use them)."""
         block = self.longest_block()
@@ -306,6 +342,7 @@ class Trace:
             "loop_lag_p50_ns": lag.p50,
             "loop_lag_p99_ns": lag.p99,
             "ring_buffer": self.meta.get("ring_buffer"),
+            "observer": self._observer_summary(),
             "diagnostics": [
                 {"kind": d.kind, "message": d.message, "file": d.file, "line": d.line,
                  "count": d.count}

@@ -195,6 +195,10 @@ class Recorder:
         self.diagnostics: list[Diagnostic] = []  # already in ns since start
         self.loop_lag: list[tuple[int, int]] = []  # (t, lag) raw monotonic t
         self.ui_heartbeat: list[tuple[int, int]] = []
+        # The ring buffer drops the oldest items of these lists: how many each has lost, so a
+        # reader that remembers how many it has seen (counting dropped ones) reads only news.
+        self.list_dropped: dict[str, int] = {"edges": 0, "callbacks": 0, "loop_lag": 0,
+                                             "ui_heartbeat": 0}
         # Who answers "which task is in its step right now?" (set by the instrumentation; the
         # watchdog and diagnostics ask from any thread). Asked, never maintained per step.
         self.running_provider: Callable[[], int | None] | None = None
@@ -345,6 +349,18 @@ class Recorder:
 
     def raw_totals(self) -> tuple[int, int, int]:
         return self._steps.total(), self._wakes.total(), self._dues.total()
+
+    def raw_dropped(self) -> tuple[int, int, int]:
+        """Ints the ring buffer dropped from the front of (steps, wakes, dues)."""
+        return self._steps.dropped, self._wakes.dropped, self._dues.dropped
+
+    def list_since(self, name: str, seen: int) -> tuple[list[Any], int]:
+        """The items of list ``name`` (``edges``, ``callbacks``, ``loop_lag``,
+        ``ui_heartbeat``) after the first ``seen`` ever appended (dropped ones counted), and
+        the count to ask from next. The caller holds ``lock``."""
+        items: list[Any] = getattr(self, name)
+        dropped = self.list_dropped[name]
+        return items[max(0, seen - dropped):], dropped + len(items)
 
     def trim(self) -> None:
         """Apply the ring buffer now (all of it, not only when much is due)."""

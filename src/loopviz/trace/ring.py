@@ -35,10 +35,11 @@ def trim(rec: Any, cutoff: int, at_least: int) -> None:
         return  # not yet worth it: everything else waits for the steps
     rec._wakes.drop_before(1, cutoff, 1)
     rec._dues.drop_before(1, cutoff, 1)
-    _drop_prefix(rec.edges, cutoff, lambda e: e[1])
-    _drop_prefix(rec.callbacks, cutoff, lambda c: c[2])
-    _drop_prefix(rec.loop_lag, cutoff, lambda s: s[0])
-    _drop_prefix(rec.ui_heartbeat, cutoff, lambda s: s[0])
+    dropped = rec.list_dropped
+    dropped["edges"] += _drop_prefix(rec.edges, cutoff, lambda e: e[1])
+    dropped["callbacks"] += _drop_prefix(rec.callbacks, cutoff, lambda c: c[2])
+    dropped["loop_lag"] += _drop_prefix(rec.loop_lag, cutoff, lambda s: s[0])
+    dropped["ui_heartbeat"] += _drop_prefix(rec.ui_heartbeat, cutoff, lambda s: s[0])
     # list(): one C-level copy. The loop's thread adds tasks without the lock, so iterating the
     # dict itself from another thread (the served trace's) could see it change size.
     tasks = list(rec.tasks.items())

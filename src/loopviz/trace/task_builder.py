@@ -3,10 +3,13 @@
 Each build appends the tasks created since the last one (found from the end of the recorder's
 task dict, which only grows at its end: O(new tasks), whatever the ring buffer dropped) and
 rewrites the rows of tasks that ended since (their end, outcome, exception and final name).
+A live frame's build names the tasks that may have ended (those whose last step it read) and
+re-reads those plus a few others round robin, instead of every running task.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from operator import attrgetter
 from typing import Any
 
@@ -19,6 +22,7 @@ from loopviz.trace.task_table import INT_COLUMNS, STRING_COLUMNS, TaskTable, obj
 
 _COLS = {**{c: np.int64 for c in INT_COLUMNS}, **{c: np.int32 for c in STRING_COLUMNS}}
 _CHANGING = ("ended_ns", "outcome", "exception")  # written when a task ends, so copied
+SCAN_PER_BUILD = 256  # running tasks re-read per live build, round robin
 
 
 class TaskColumns:
@@ -36,6 +40,8 @@ class TaskColumns:
         self._live: dict[int, TaskEntry] = {}
         self._ordered = True
         self._max_id = -1
+        self._scan: list[int] = []
+        self.reordered = False  # rows moved since the caller last cleared this
 
     def fresh(self, tasks: dict[int, TaskEntry]) -> list[tuple[int, TaskEntry]]:
         """The entries of ``tasks`` (the recorder's, under its lock) not seen yet."""
@@ -49,8 +55,21 @@ class TaskColumns:
         out.reverse()
         return out
 
-    def consume(self, fresh: list[tuple[int, TaskEntry]], t0: int) -> None:
-        ended = [(tid, e) for tid, e in self._live.items() if e.ended is not None]
+    def consume(self, fresh: list[tuple[int, TaskEntry]], t0: int,
+                maybe_ended: Iterable[int] | None = None) -> list[int]:
+        """Append ``fresh`` and rewrite the rows of tasks that ended; returns those rows.
+        ``maybe_ended``: only these (and a few running ones, round robin) may have ended
+        since the last call; None: look at every running task."""
+        if maybe_ended is None:
+            looked = list(self._live.items())
+        else:
+            if not self._scan:
+                self._scan = list(self._live)
+            scan, self._scan = self._scan[-SCAN_PER_BUILD:], self._scan[:-SCAN_PER_BUILD]
+            live = self._live
+            looked = [(tid, live[tid]) for tid in {*maybe_ended, *scan} if tid in live]
+        ended = [(tid, e) for tid, e in looked if e.ended is not None]
+        changed = []
         for tid, entry in ended:
             row = self.pos[tid]
             del self._live[tid]
@@ -59,8 +78,9 @@ class TaskColumns:
             cols["ended_ns"][row] = entry.ended - t0 if entry.ended is not None else NA
             cols["outcome"][row] = self._code(entry.outcome)
             cols["exception"][row] = self._code(entry.exception)
+            changed.append(row)
         if not fresh:
-            return
+            return changed
         entries = [e for _, e in fresh]
         ids = [tid for tid, _ in fresh]
         names = [e.current_name() for e in entries]
@@ -83,6 +103,23 @@ class TaskColumns:
         for column, values in zip(STRING_COLUMNS, fields[4:], strict=True):
             cols[column] = self._codes(values)
         self._cols.append(cols)
+        return changed
+
+    def keep_only(self, keep: set[int]) -> None:
+        """Forget the tasks not in ``keep`` that ended (the ring buffer's window moved on)."""
+        cols = self._cols.view()
+        ids = cols["id"]
+        live = np.fromiter(self._live, np.int64, len(self._live))
+        wanted = np.fromiter(keep, np.int64, len(keep))
+        rows = np.isin(ids, wanted) | np.isin(ids, live)
+        self._cols = Columns(_COLS)
+        self._cols.append({c: a[rows] for c, a in cols.items()})
+        self.names = [n for n, k in zip(self.names, rows.tolist(), strict=True) if k]
+        kept = ids[rows].tolist()
+        self.pos = {tid: i for i, tid in enumerate(kept)}
+        self.name_of = {tid: self.name_of[tid] for tid in kept}
+        self._scan = [tid for tid in self._scan if tid in self.pos]
+        self.reordered = True
 
     def known(self) -> set[int]:
         return set(self.pos)
@@ -98,6 +135,7 @@ class TaskColumns:
             self.names = [self.names[i] for i in order.tolist()]
             self.pos = {tid: i for i, tid in enumerate(self._cols.view()["id"].tolist())}
             self._ordered = True
+            self.reordered = True
         cols: dict[str, Any] = self._cols.view()
         if copy:
             cols.update({c: cols[c].copy() for c in _CHANGING})

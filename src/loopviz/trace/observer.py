@@ -1,0 +1,95 @@
+"""The observer's share: what loopviz itself did on the UI thread it shares with the program.
+
+In the desktop app the visualiser runs on the very thread it watches, and records its own work
+there as callbacks labelled ``loopviz: ...`` (a frame's update, a paint pass, a stall the
+watchdog caught in loopviz's code). Those stretches are the tool's, not the program's: a loop
+lag sample that waited behind a paint pass says nothing about the program. So the program's
+lag and heartbeat figures leave loopviz's stretches out, and this module reports them
+separately: the share of the thread, the longest single stretch, how much of the raw lag they
+caused.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+Trace = Any  # a loopviz.trace.Trace (not imported: the model imports this module)
+
+OWN_PREFIX = "loopviz"
+
+
+@dataclass(frozen=True, slots=True)
+class ObserverShare:
+    """loopviz's own work on the UI thread during one run (all zero for a headless run)."""
+
+    own_ns: int  # time loopviz's stretches took, overlaps counted once
+    share: float  # own_ns / the run's duration
+    longest_ns: int  # the longest single stretch
+    stretches: int
+    raw_lag_p99_ns: int  # the loop lag p99 with loopviz's stretches left in
+
+
+class OwnWork:
+    """loopviz's stretches on one trace's UI thread, merged, to ask how much of any span they
+    covered (``covered``: vectorised, O(log n) per span)."""
+
+    def __init__(self, trace: Trace) -> None:
+        ui = trace.ui_thread()
+        spans = sorted((c.start_ns, c.end_ns) for c in trace.callbacks
+                       if c.label.startswith(OWN_PREFIX) and (ui is None or c.thread == ui)
+                       and c.end_ns > c.start_ns)
+        self.count = len(spans)
+        self.longest = max((e - s for s, e in spans), default=0)
+        merged: list[list[int]] = []
+        for s, e in spans:
+            if merged and s <= merged[-1][1]:
+                merged[-1][1] = max(merged[-1][1], e)
+            else:
+                merged.append([s, e])
+        a = np.array(merged, np.int64).reshape(-1, 2)
+        self.starts, self.ends = a[:, 0], a[:, 1]
+        self._before = np.concatenate([[0], np.cumsum(self.ends - self.starts)])
+        self.total = int(self._before[-1])
+
+    def _upto(self, x: np.ndarray) -> np.ndarray:
+        """Own time in (-inf, x] for each x."""
+        k = np.searchsorted(self.starts, x, side="right") - 1
+        inside = np.clip(x - self.starts[np.maximum(k, 0)], 0,
+                         (self.ends - self.starts)[np.maximum(k, 0)]) if len(self.starts) \
+            else np.zeros(len(x), np.int64)
+        return np.where(k >= 0, self._before[np.maximum(k, 0)] + inside, 0)
+
+    def covered(self, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+        """Own time inside each span [lo, hi]."""
+        if not self.total:
+            return np.zeros(len(lo), np.int64)
+        return self._upto(hi) - self._upto(lo)
+
+
+def _samples(samples: tuple[tuple[int, int], ...]) -> tuple[np.ndarray, np.ndarray]:
+    a = np.asarray(samples, dtype=np.int64).reshape(-1, 2)
+    return a[:, 0], a[:, 1]
+
+
+def program_values(trace: Trace, which: str) -> np.ndarray:
+    """The ``loop_lag`` or ``ui_heartbeat`` values with loopviz's own stretches inside each
+    sample's span ([t - value, t]: the wait it measured) taken out."""
+    t, value = _samples(getattr(trace, which))
+    own = trace._cache.get("own_work")
+    if own is None:
+        own = trace._cache["own_work"] = OwnWork(trace)
+    return np.maximum(value - own.covered(t - value, t), 0)
+
+
+def observer_share(trace: Trace) -> ObserverShare:
+    own = trace._cache.get("own_work")
+    if own is None:
+        own = trace._cache["own_work"] = OwnWork(trace)
+    _, lag = _samples(trace.loop_lag)
+    raw = np.sort(lag)
+    p99 = int(raw[min(len(raw) - 1, int(0.99 * len(raw)))]) if len(raw) else 0
+    duration = max(trace.duration_ns, 1)
+    return ObserverShare(own.total, own.total / duration, own.longest, own.count, p99)
