@@ -13,6 +13,7 @@ from loopviz.instrument import Heartbeat, LagProbe, LoopTimerDriver, Tracker, re
 from loopviz.instrument.defaults import default_instruments
 from loopviz.trace import Recorder, Trace
 from loopviz.trace.build import build_trace
+from loopviz.trace.incremental import IncrementalBuilder
 from loopviz.trace.source import caller_file, source_meta
 
 
@@ -47,6 +48,9 @@ class Recording:
         self.tracker: Tracker | None = None
         self._probes: list[Any] = []
         self._trace: Trace | None = None
+        # A live builder already following this recording (the desktop app's views): the final
+        # trace is then its next build, so the end of a run builds only what it had not read.
+        self.builder: IncrementalBuilder | None = None
         # Watchdog, lost work, deadlock hooks (no runaway abort in a user's own program).
         # Default: on with probes; a Session passes False and runs them as its plugins.
         self.diagnostics = probes if diagnostics is None else diagnostics
@@ -98,7 +102,8 @@ class Recording:
     def stop(self) -> Trace:
         """Put the loop back and build the final trace."""
         self.detach()
-        self._trace = build_trace(self.recorder)
+        builder = self.builder
+        self._trace = builder.build() if builder is not None else build_trace(self.recorder)
         return self._trace
 
     def detach(self) -> None:

@@ -60,13 +60,15 @@ class OwnWork:
         inside = np.clip(x - self.starts[np.maximum(k, 0)], 0,
                          (self.ends - self.starts)[np.maximum(k, 0)]) if len(self.starts) \
             else np.zeros(len(x), np.int64)
-        return np.where(k >= 0, self._before[np.maximum(k, 0)] + inside, 0)
+        out: np.ndarray = np.where(k >= 0, self._before[np.maximum(k, 0)] + inside, 0)
+        return out
 
     def covered(self, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
         """Own time inside each span [lo, hi]."""
         if not self.total:
             return np.zeros(len(lo), np.int64)
-        return self._upto(hi) - self._upto(lo)
+        out: np.ndarray = self._upto(hi) - self._upto(lo)
+        return out
 
 
 def _samples(samples: tuple[tuple[int, int], ...]) -> tuple[np.ndarray, np.ndarray]:
@@ -81,7 +83,8 @@ def program_values(trace: Trace, which: str) -> np.ndarray:
     own = trace._cache.get("own_work")
     if own is None:
         own = trace._cache["own_work"] = OwnWork(trace)
-    return np.maximum(value - own.covered(t - value, t), 0)
+    out: np.ndarray = np.maximum(value - own.covered(t - value, t), 0)
+    return out
 
 
 def observer_share(trace: Trace) -> ObserverShare:

@@ -1,27 +1,32 @@
-"""The bridge between a running session and the views: poll, build, hand over, account.
+"""The bridge between a running session and the views: one frame at a time, within a budget.
 
-A QTimer on the UI thread polls the session's Recorder at ~30 Hz. When something changed it
-builds a fresh, consistent Trace (an :class:`IncrementalBuilder`: only records new since the
-last tick are converted) and emits ``traceUpdated(trace)``; the
-views' slots run synchronously inside that emit, so the whole update is timed as one piece of
-loopviz's own work and recorded on the UI lane as a callback labelled ``loopviz: repaint``.
-The window's paint passes are recorded the same way (:meth:`record_own`), so users see the
-tool's share of their UI thread next to their program's.
+A QTimer on the UI thread ticks at ~30 Hz. A tick with news asks the live feed (an
+:class:`IncrementalBuilder` over the session's Recorder) for the next trace, bounded to the
+steps that fit the frame's budget, and emits ``traceUpdated(trace)``; the views' slots run
+inside that emit, so build and view updates are timed together as one piece of loopviz's own
+work, recorded on the UI lane as ``loopviz: update``. The window's paint passes are recorded
+the same way (:meth:`record_own`, ``loopviz: repaint``), so users see the tool's share of their
+UI thread next to their program's, and the program's lag figures leave it out.
 
 Invariants:
-- Nothing here runs while the UI thread is blocked (it is a UI-thread timer); the first tick
-  after a block converts everything recorded meanwhile, so the views fill the gap.
-- Updates keep to a budget: a tick runs only when its expected cost (the records waiting
-  times the measured cost per record) fits in ``max_share`` of the time since the last tick.
-  The bridge's share of the UI thread is therefore bounded by construction; a run that
-  records faster than the budget can follow leaves the views behind
-  (``behindChanged(True)``) until it calms down or ends; the final trace shows all.
+- Nothing here runs while the UI thread is blocked (it is a UI-thread timer); the ticks after
+  a block read what was recorded meanwhile, a budget at a time, so the views fill the gap.
+- One tick never takes more than about ``slice_ms`` (its steps are bounded by the measured
+  cost per step), and over time the update and paint passes together take at most
+  ``max_share`` of the thread (a token bucket filled at ``max_share`` of the time that passes,
+  spent by both; at least 4 frames a second whatever it holds). A run that records faster
+  than the budget can follow leaves the views behind (``behindChanged(True)``) until it
+  calms down; the views then catch up.
+- The feed is anything with ``build(max_steps) -> Trace`` and ``caught_up`` (a local
+  recorder's builder, or one fed from elsewhere); ``attach`` takes a Recorder and makes its
+  builder, ``attach_feed`` any feed.
 - ``loopviz:`` callbacks are recorded only between ``attach`` and ``finish``/``detach``.
 """
 
 from __future__ import annotations
 
 import time
+from typing import Protocol
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
@@ -30,9 +35,20 @@ from loopviz.trace.incremental import IncrementalBuilder
 
 OWN_LABEL = "loopviz: repaint"  # the window's paint passes
 UPDATE_LABEL = "loopviz: update"  # a tick: build the trace, hand it to every view
-BEHIND_AFTER_NS = 1_000_000_000  # deferred this long: say the views are behind
-FIRST_GUESS_MS_PER_RECORD = 0.03  # measured: build + timeline update per step record
+BEHIND_AFTER_NS = 1_000_000_000  # this far behind the recording: say the views are behind
+FIRST_GUESS_MS_PER_STEP = 0.002  # build + timeline update per step (numpy batches)
+FIRST_GUESS_OVERHEAD_MS = 1.0  # a tick's cost whatever it reads
+MIN_STEPS = 200  # a tick reads at least this many (the views always move on)
+MAX_WAIT_NS = 250_000_000  # however tight the budget, the views move at least 4 times a second
 UI_THREAD = 0  # the first thread registered with role ui-loop (Recorder.thread_id)
+
+
+class LiveFeed(Protocol):
+    """Successive traces of one growing run (see ``loopviz.trace.incremental``)."""
+
+    caught_up: bool
+
+    def build(self, max_steps: int | None = None) -> Trace: ...
 
 
 def fingerprint(recorder: Recorder, own_callbacks: int) -> tuple[int, ...]:
@@ -40,62 +56,80 @@ def fingerprint(recorder: Recorder, own_callbacks: int) -> tuple[int, ...]:
 
     The bridge's own callbacks are left out: recording them must not count as news.
     """
-    return (recorder.step_count(), len(recorder.tasks), len(recorder.blocks),
-            len(recorder.diagnostics), len(recorder.jobs), len(recorder.loop_lag),
-            len(recorder.ui_heartbeat), len(recorder.callbacks) - own_callbacks,
-            sum(1 for t in list(recorder.tasks.values()) if t.ended is not None))
+    dropped = recorder.list_dropped
+    return (recorder.step_count() + recorder.raw_dropped()[0], len(recorder.tasks),
+            len(recorder.blocks), len(recorder.diagnostics), len(recorder.jobs),
+            len(recorder.loop_lag) + dropped["loop_lag"],
+            len(recorder.ui_heartbeat) + dropped["ui_heartbeat"],
+            len(recorder.callbacks) + dropped["callbacks"] - own_callbacks)
 
 
 class TraceBridge(QObject):
-    """Feeds ``traceUpdated`` from one recorder at a time."""
+    """Feeds ``traceUpdated`` from one live feed at a time."""
 
     traceUpdated = Signal(object)  # Trace
     behindChanged = Signal(bool)  # the views lag the recording to stay within the budget
 
     def __init__(self, parent: QObject | None = None, *, interval_ms: int = 33,
-                 max_share: float = 0.04) -> None:
+                 max_share: float = 0.05, slice_ms: float = 8.0) -> None:
         super().__init__(parent)
         self.interval_ms = interval_ms
-        self._builder: IncrementalBuilder | None = None
-        self._ms_per_record = FIRST_GUESS_MS_PER_RECORD  # smoothed tick cost per step record
-        self._steps_done = 0
-        self._last_tick_ns = 0
-        self.behind = False
-        self.deferred = 0  # polls that had news but left it for later (over budget)
         self.max_share = max_share
+        self.slice_ms = slice_ms
         self.recorder: Recorder | None = None
+        self.feed: LiveFeed | None = None
         self.trace: Trace | None = None
+        self.behind = False
         self._timer = QTimer(self)
         self._timer.setInterval(interval_ms)
         self._timer.timeout.connect(self.poll)
+        self._reset()
+
+    def _reset(self) -> None:
+        self._ms_per_step = FIRST_GUESS_MS_PER_STEP
+        self._overhead_ms = FIRST_GUESS_OVERHEAD_MS
+        self._tokens_ms = self.slice_ms
+        self._last_poll_ns = self._last_tick_ns = time.monotonic_ns()
+        self._behind_since_ns: int | None = None
         self._seen: tuple[int, ...] = ()
         self._own = 0  # callbacks this bridge added to the recorder
-        self._paint_ns = 0  # paint time recorded since the last tick
-        self.ticks = 0  # polls that built and emitted a trace
+        self._paint_ns = 0  # paint time recorded since the last poll (charged to the bucket)
+        self.ticks = 0  # polls that built and emitted a trace (frames with news)
         self.skipped = 0  # polls that found nothing new
+        self.deferred = 0  # polls that had news but no budget left
         self.own_ns = 0  # all loopviz work recorded for the current recorder
+        self.longest_tick_ns = 0
+        self.steps_read = 0
 
     @property
     def live(self) -> bool:
-        return self.recorder is not None
+        return self.feed is not None
 
-    def attach(self, recorder: Recorder) -> None:
-        """Start following ``recorder`` (a new run)."""
+    @property
+    def builder(self) -> LiveFeed | None:
+        return self.feed
+
+    def attach(self, recorder: Recorder) -> IncrementalBuilder:
+        """Start following ``recorder`` (a new run); returns the builder feeding the views
+        (the run's final trace should come from it: only the rest is left to read then)."""
+        builder = IncrementalBuilder(recorder)
+        self.attach_feed(builder, recorder)
+        return builder
+
+    def attach_feed(self, feed: LiveFeed, recorder: Recorder | None = None) -> None:
+        """Follow any live feed; ``recorder``, when given, is where news is looked for and
+        loopviz's own work recorded (a remote feed has none: every tick asks the feed)."""
+        self.feed = feed
         self.recorder = recorder
-        self._builder = IncrementalBuilder(recorder)
-        self._ms_per_record = FIRST_GUESS_MS_PER_RECORD
-        self._steps_done = self.deferred = 0
-        self._last_tick_ns = time.monotonic_ns()
-        self.behind = False
         self.trace = None
-        self._seen = ()
-        self._own = self._paint_ns = self.ticks = self.skipped = self.own_ns = 0
+        self.behind = False
+        self._reset()
         self._timer.start()
 
     def detach(self) -> None:
         self._timer.stop()
         self.recorder = None
-        self._builder = None
+        self.feed = None
         self._set_behind(False)
 
     def finish(self, trace: Trace) -> None:
@@ -111,53 +145,73 @@ class TraceBridge(QObject):
     def record_own(self, start_ns: int, end_ns: int, label: str = OWN_LABEL) -> None:
         """Record loopviz's work on the UI thread in [start_ns, end_ns] (raw monotonic ns)."""
         recorder = self.recorder
-        if recorder is None or end_ns <= start_ns:
+        if self.feed is None or end_ns <= start_ns:
             return
-        recorder.add_callback(UI_THREAD, start_ns, end_ns, label)
-        self._own += 1
-        self._paint_ns += end_ns - start_ns
+        if recorder is not None:
+            recorder.add_callback(UI_THREAD, start_ns, end_ns, label)
+            self._own += 1
+        if label != UPDATE_LABEL:
+            self._paint_ns += end_ns - start_ns
         self.own_ns += end_ns - start_ns
 
     def poll(self) -> bool:
-        """One tick: build and emit if the recorder changed and the budget allows; True if
-        the views were updated."""
-        recorder, builder = self.recorder, self._builder
-        if recorder is None or builder is None:
+        """One frame: read what fits the budget, hand it to the views; True if they were
+        updated."""
+        feed, recorder = self.feed, self.recorder
+        if feed is None:
             return False
         start = time.monotonic_ns()
-        seen = fingerprint(recorder, self._own)
-        if seen == self._seen:
+        self._fill(start)
+        seen = fingerprint(recorder, self._own) if recorder is not None else (start,)
+        if seen == self._seen and feed.caught_up:
             self.skipped += 1
             return False
-        steps = seen[0]
-        if not self._affordable(start, steps):
+        if self._tokens_ms <= 0 and start - self._last_tick_ns < MAX_WAIT_NS:
             self.deferred += 1
-            self._set_behind(start - self._last_tick_ns > BEHIND_AFTER_NS)
+            self._note_behind(start)
             return False
         self._seen = seen
-        trace = builder.build()
+        allowed_ms = min(self.slice_ms, max(self._tokens_ms, 1.0)) - self._overhead_ms
+        max_steps = max(MIN_STEPS, int(allowed_ms / self._ms_per_step))
+        trace = feed.build(max_steps)
         self.trace = trace
         self.traceUpdated.emit(trace)
-        end = time.monotonic_ns()
+        end = self._last_tick_ns = time.monotonic_ns()
         self.ticks += 1
         self.record_own(start, end, UPDATE_LABEL)
-        records = max(1, steps - self._steps_done)
-        per_record = (end - start) / 1e6 / records
-        self._ms_per_record = 0.5 * self._ms_per_record + 0.5 * per_record
-        self._steps_done = steps
-        self._last_tick_ns = end
-        self._paint_ns = 0
-        self._set_behind(False)
+        cost_ms = (end - start) / 1e6
+        self._tokens_ms -= cost_ms
+        self.longest_tick_ns = max(self.longest_tick_ns, end - start)
+        self._learn(cost_ms, len(trace.steps) - self.steps_read)
+        self.steps_read = len(trace.steps)
+        if feed.caught_up:
+            self._behind_since_ns = None
+            self._set_behind(False)
+        else:
+            self._note_behind(end)
         return True
 
-    def _affordable(self, now_ns: int, steps: int) -> bool:
-        """A token bucket: the budget grows with ``max_share`` of the time since the last
-        tick; a tick may spend it on the records waiting. (Paint passes are recorded but not
-        charged here: most are not the bridge's doing, e.g. the pulse, and a slow first
-        frame must not starve the views for seconds.)"""
-        allowed_ms = self.max_share * (now_ns - self._last_tick_ns) / 1e6
-        expected_ms = self._ms_per_record * max(1, steps - self._steps_done)
-        return expected_ms <= allowed_ms
+    def _fill(self, now_ns: int) -> None:
+        """The token bucket: ``max_share`` of the time since the last poll comes in, paint
+        passes since then go out; at most one slice is saved up."""
+        self._tokens_ms += self.max_share * (now_ns - self._last_poll_ns) / 1e6
+        self._tokens_ms -= self._paint_ns / 1e6
+        self._tokens_ms = min(max(self._tokens_ms, -self.slice_ms), self.slice_ms)
+        self._paint_ns = 0
+        self._last_poll_ns = now_ns
+
+    def _learn(self, cost_ms: float, steps: int) -> None:
+        """Cost model: a fixed part per tick plus a part per step read (smoothed)."""
+        if steps < MIN_STEPS:
+            self._overhead_ms = 0.7 * self._overhead_ms + 0.3 * cost_ms
+        else:
+            per_step = max(cost_ms - self._overhead_ms, 0.0) / steps
+            self._ms_per_step = max(0.7 * self._ms_per_step + 0.3 * per_step, 1e-5)
+
+    def _note_behind(self, now_ns: int) -> None:
+        if self._behind_since_ns is None:
+            self._behind_since_ns = now_ns
+        self._set_behind(now_ns - self._behind_since_ns > BEHIND_AFTER_NS)
 
     def _set_behind(self, behind: bool) -> None:
         if behind != self.behind:

@@ -141,14 +141,13 @@ class MainWindow(QMainWindow):
         a.quit.triggered.connect(self.close)
         a.presentation.toggled.connect(self.set_presentation)
         a.follow_live.toggled.connect(self._set_follow_live)
-        if hasattr(self.timeline, "followLiveChanged"):
-            self.timeline.followLiveChanged.connect(a.follow_live.setChecked)
+        self.timeline.followLiveChanged.connect(a.follow_live.setChecked)
         self.browser.targetSelected.connect(self.select_target)
         self.browser.openScriptRequested.connect(lambda: self.open_script())
         self.controls.variant_switch.changed.connect(self._variant_changed)
         self.bridge.traceUpdated.connect(self._show_trace)
         self.bridge.behindChanged.connect(lambda behind: behind and self._status(
-            "The run records faster than loopviz's 4 % share of the UI thread allows: "
+            "The run records faster than loopviz's 5 % share of the UI thread allows: "
             "the views catch up when it calms down or ends."))
         self.runs.finished.connect(self._run_finished)
         self.runs.failed.connect(self._run_failed)
@@ -253,8 +252,12 @@ class MainWindow(QMainWindow):
         self.timeline.set_live(True)
         self._run_started = time.monotonic()
         self._clock_timer.start()
-        self.bridge.attach(session.recorder)
+        session.recording.builder = self.bridge.attach(session.recorder)
         self._status(f"Running {target.title}…")
+        # The window's change of state is painted now, before the run's first step starts.
+        self.timeline.set_trace(None)
+        QApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
+        self.repaint()
         return session
 
     def cancel(self) -> None:
@@ -416,9 +419,7 @@ class MainWindow(QMainWindow):
             self.resizeDocks(docks, [self.height() // 5] * len(docks), Qt.Orientation.Vertical)
 
     def _set_follow_live(self, on: bool) -> None:
-        follow = getattr(self.timeline, "set_follow_live", None)
-        if follow is not None:
-            follow(on)
+        self.timeline.set_follow_live(on)
 
     def _status(self, message: str | None) -> None:
         if message:

@@ -63,17 +63,34 @@ class TimelineItem(pg.GraphicsObject):
         self._brushes: dict[int, tuple[QBrush, QBrush | None]] = {}
         self._glyphs: dict[tuple[int, int], QPixmap] = {}
         self.set_palette(LIGHT)
+        # paint() reads the exposed rectangle: a partial update paints only its span
+        self.setFlag(self.GraphicsItemFlag.ItemUsesExtendedStyleOption)
 
     # ---- data ------------------------------------------------------------------------------
     def refresh(self) -> None:
-        """The model changed: new bounds, repaint, tell the view (STYLE.md #7)."""
+        """The model changed: new bounds, repaint, tell the view (STYLE.md #7).
+
+        A live run grows at its right end: the bounds grow in steps (by half), and only the
+        span the model says changed (``model.dirty``) is repainted, so a frame costs what it
+        added rather than the whole view."""
         end = max(self.model.now, 1e-3)
-        bounds = QRectF(0.0, 0.0, end * 1.02, max(len(self.model.rows), 1))
+        right = self._bounds.right()
+        if not end * 1.02 <= right <= max(3.0 * end, 1e-3):
+            right = end * (1.5 if self.model.dirty is not None else 1.02)
+        bounds = QRectF(0.0, 0.0, right, max(len(self.model.rows), 1))
+        dirty = self.model.dirty
         if bounds != self._bounds:
             self.prepareGeometryChange()
             self._bounds = bounds
             self.informViewBoundsChanged()
-        self.update()
+            self.update()
+        elif dirty is None:
+            self.update()
+        else:
+            px = self.pixelWidth() or 0.0  # seconds per device pixel
+            lo = dirty[0] - 4 * px
+            hi = dirty[1] + (48 * self.scale + 4) * px  # outcome glyphs sit after an end
+            self.update(QRectF(lo, bounds.top(), max(hi - lo, px), bounds.height()))
 
     def set_palette(self, palette: Palette) -> None:
         self.palette = palette
@@ -105,6 +122,14 @@ class TimelineItem(pg.GraphicsObject):
         if sx <= 0:
             return
         xmin, xmax = view.left(), view.right()
+        option = args[0] if args else None
+        exposed = getattr(option, "exposedRect", None)
+        if exposed is not None and not exposed.isEmpty():
+            xmin, xmax = max(xmin, exposed.left()), min(xmax, exposed.right())
+            if xmax <= xmin:
+                return
+        # on a device pixel's edge, so a partial repaint lands on the same pixels as a full one
+        xmin = (math.floor(xmin * sx + ox) - ox) / sx
         ymin, ymax = min(view.top(), view.bottom()), max(view.top(), view.bottom())
         rmin, rmax = max(0, math.floor(ymin)), min(len(self.model.rows) - 1, math.ceil(ymax))
         width = max(1, math.ceil((xmax - xmin) * sx))

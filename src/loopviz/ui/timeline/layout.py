@@ -19,10 +19,12 @@ on its lane (``pieces.alert_lane``). Tasks of library code (``library``) are gro
 user's own, each group collapsed when it first appears.
 
 Live runs: the bridge hands a new Trace ~30 times a second. ``update`` appends what is new when
-the trace extends the previous one (same run, every kind's earlier records unchanged) and
-rebuilds otherwise. Closed records go into the :class:`SegmentIndex` once; records still open
-(waits not yet resumed, jobs not yet finished) are re-checked each update and kept in a small
-side table whose open ends are "now".
+the trace extends the previous one (its ``growth`` names the one consumed last, or every kind's
+earlier records are unchanged) and rebuilds otherwise. New step and wait rows become segments
+in numpy batches (``ingest``); closed records go into the :class:`SegmentIndex` once; records
+still open (waits not yet resumed, jobs not yet finished) are kept in a small side table whose
+open ends are "now", and only those the growth names are re-read. ``dirty`` says which span of
+time the update changed, so the item repaints only that.
 """
 
 from __future__ import annotations
@@ -34,12 +36,21 @@ from typing import Any
 import numpy as np
 
 from loopviz.trace import Trace
+from loopviz.trace.columns import NA
+from loopviz.trace.model import Growth
 from loopviz.trace.records import Wait
 from loopviz.ui.palette import STATE_KEYS
 from loopviz.ui.timeline.index import SegmentIndex, Segments
+from loopviz.ui.timeline.ingest import (
+    KeyMap,
+    OpenWaits,
+    arrows_of,
+    closed_wait_segments,
+    step_segments,
+)
 from loopviz.ui.timeline.lanes import Hit, Lane, ancestors, order_lanes, visible_lanes
 from loopviz.ui.timeline.library import LibraryJudge
-from loopviz.ui.timeline.pieces import QueueSlots, alert_lane, queued_piece, wait_pieces
+from loopviz.ui.timeline.pieces import QueueSlots, alert_lane, queued_piece
 
 STATE_CODE: dict[str, int] = {k: i for i, k in enumerate(STATE_KEYS)}
 OUTCOME_CODES: tuple[str, ...] = ("result", "exception", "cancelled")
@@ -50,7 +61,7 @@ RECORD_KIND: dict[str, str] = {
     **{k: "waits" for k in STATE_KEYS if k.startswith("wait:")},
 }
 LANE_BUDGET = 40  # see TimelineModel.defer_lanes
-_RUN, _READY, _BLOCKED = STATE_CODE["running"], STATE_CODE["ready"], STATE_CODE["blocked"]
+_RUN, _BLOCKED = STATE_CODE["running"], STATE_CODE["blocked"]
 _JOB, _CALLBACK, _OWN = STATE_CODE["job"], STATE_CODE["callback"], STATE_CODE["loopviz"]
 _QUEUED = STATE_CODE["queued"]
 
@@ -61,9 +72,9 @@ class _Cursor:
 
     n: dict[str, int] = field(default_factory=dict)
     last: dict[str, Any] = field(default_factory=dict)  # identity of the last record consumed
-    open_waits: dict[int, tuple[int | None, int | None]] = field(default_factory=dict)
     open_jobs: dict[int, tuple[int | None, int | None]] = field(default_factory=dict)
     pending_tasks: dict[int, str] = field(default_factory=dict)  # index -> name last seen
+    lineage: tuple[int, int] | None = None  # (builder, serial) of the trace consumed last
 
 
 def _identity(kind: str, rec: Any) -> Any:
@@ -81,7 +92,7 @@ class TimelineModel:
     """Lanes and segments of one trace; ``update`` with each newer trace of the same run.
 
     Invariants: ``index`` holds exactly the segments of every closed record consumed so far;
-    ``_open`` holds those of records still open, with NaN as "now"; ``row_of_key[lane.key]`` is
+    ``_open_segs`` holds those of records still open, with NaN as "now"; ``row_of_key[lane.key]`` is
     the lane's row in ``rows`` or -1 when it is collapsed away.
     """
 
@@ -110,36 +121,58 @@ class TimelineModel:
         self._ordered_at = 0.0
         self._order_cost = 0.0
         self._used_threads: set[int] = set()
-        self._open: dict[tuple[str, int], list[tuple[float, float, int, int, int]]] = {}
+        self._open_jobs: dict[int, list[tuple[float, float, int, int, int]]] = {}
+        self._open_waits = OpenWaits()
         self._open_segs = Segments.empty()
+        self._reopened: list[Segments] = []
+        self._dirty_from = np.inf
+        self._task_keys = KeyMap()
         self._cur = _Cursor()
-        self._markers: list[tuple[float, int, int, int]] = []  # x, key, outcome, task
-        self._arrows: list[tuple[float, int, int]] = []  # x, from key, to key
         self._alerts: list[tuple[float, int, int]] = []  # x, key, diagnostic index
-        self.markers = np.empty((0, 4))
-        self.arrows = np.empty((0, 3))
+        self.markers = np.empty((0, 4))  # x, key, outcome, task
+        self.arrows = np.empty((0, 3))  # x, from key, to key
         self.alerts = np.empty((0, 3))
         self.queue = QueueSlots()
         self.library: set[int] = set()  # tasks whose waits show no user frame at all
         self._judged: set[int] = set()  # tasks already found library code's or the user's
+        self._judged_keys = KeyMap()  # the same, as an array (1: judged)
+        self._suspended = KeyMap()  # tasks with a wait so far (1)
         self._judge_of: LibraryJudge | None = None
         self._groups_seen: set[int] = set()
+        # What the last update changed, in seconds ([from, to]), for a partial repaint;
+        # None: anything may have (a new trace, lanes moved).
+        self.dirty: tuple[float, float] | None = None
 
     def key(self, kind: str, ident: int) -> int:
         return self._keys.setdefault((kind, ident), len(self._keys))
 
     def update(self, trace: Trace | None) -> bool:
-        """Take a newer trace. Returns True if it was appended, False if rebuilt."""
+        """Take a newer trace. Returns True if it was appended, False if rebuilt. A trace whose
+        ``growth`` says it extends the one consumed last costs what changed; any other is
+        checked (records consumed so far unchanged) and appended, or rebuilt."""
         if trace is self.trace and trace is not None:
             return True
-        appended = trace is not None and self._extends(trace)
+        growth = trace.growth if trace is not None else None
+        chained = growth is not None and self.trace is not None and \
+            self._cur.lineage == (growth.lineage, growth.base)
+        appended = trace is not None and (chained or self._extends(trace))
         if not appended:
             self._reset(trace)
+        before = self.now if appended else None
         self.trace = trace
         if trace is None:
             return False
+        self._cur.lineage = None if growth is None else (growth.lineage, growth.serial)
         self.now = trace.duration_ns / 1e9
-        self._consume(trace)
+        rows, markers = self.rows_version, len(self.markers)
+        self._dirty_from = np.inf
+        self._consume(trace, growth if chained else None)
+        if before is None or rows != self.rows_version:
+            self.dirty = None
+        else:
+            if len(self.markers) > markers:
+                self._dirty_from = min(self._dirty_from, float(self.markers[markers:, 0].min()))
+            self.dirty = (min(before, self._dirty_from), max(self.now, before))
         return appended
 
     def _extends(self, trace: Trace) -> bool:
@@ -151,21 +184,27 @@ class TimelineModel:
             recs = getattr(trace, kind)
             if len(recs) < n or (n and _identity(kind, recs[n - 1]) != self._cur.last[kind]):
                 return False
-        waits, jobs = trace.waits, trace.jobs
-        old_w, old_j = old.waits, old.jobs
-        return all(_identity("waits", waits[i]) == _identity("waits", old_w[i])
-                   for i in self._cur.open_waits) and \
-            all(_identity("jobs", jobs[i]) == _identity("jobs", old_j[i])
-                for i in self._cur.open_jobs)
+        still = self._open_waits.idx
+        waits, old_w = trace.wait_table, old.wait_table
+        if len(still) and not (np.array_equal(waits.task[still], old_w.task[still]) and
+                               np.array_equal(waits.start_ns[still], old_w.start_ns[still])):
+            return False
+        jobs, old_j = trace.jobs, old.jobs
+        return all(_identity("jobs", jobs[i]) == _identity("jobs", old_j[i])
+                   for i in self._cur.open_jobs)
 
-    def _consume(self, trace: Trace) -> None:
+    def _consume(self, trace: Trace, growth: Growth | None) -> None:
         cur = self._cur
+        batches: list[Segments] = []
         out: list[tuple[float, float, int, int, int]] = []
-        lanes_dirty = self._consume_tasks(trace)
+        wt = trace.wait_table
+        for tid in np.unique(wt.task[cur.n.get("waits", 0):]).tolist():
+            self._suspended.set(tid, 1)  # before the tasks: one that ended may be new too
+        lanes_dirty = self._consume_tasks(trace, growth)
         n_threads, n_queue, n_library = len(self._used_threads), self.queue.rows, \
             len(self.library)
-        self._consume_steps(trace, out)
-        self._consume_waits(trace, out)
+        self._consume_steps(trace, batches)
+        self._consume_waits(trace, batches, growth)
         self._consume_jobs(trace, out)
         self._consume_diagnostics(trace)
         for i in range(cur.n.get("callbacks", 0), len(trace.callbacks)):
@@ -184,9 +223,20 @@ class TimelineModel:
             if recs:
                 cur.last[kind] = _identity(kind, recs[-1])
         if out:
-            seg = Segments.of(*zip(*out, strict=True))
+            batches.append(Segments.of(*zip(*out, strict=True)))
+        seg = Segments.concat(batches)
+        if len(seg):  # new records: drawn from where the earliest starts
+            self._dirty_from = min(self._dirty_from, float(seg.x0.min()))
+        seg = Segments.concat([seg, *self._reopened])  # drawn up to now already
+        self._reopened = []
+        if len(seg) and int(seg.key.min()) < 0:  # a record naming a task the trace lacks
+            seg = seg.take(seg.key >= 0)
+        if len(seg):
             self.index.append(seg)
             self.present.update(STATE_KEYS[c] for c in np.unique(seg.state))
+        jobs = [row for rows in self._open_jobs.values() for row in rows]
+        self._open_segs = Segments.concat([self._open_waits.segments, Segments.of(
+            *zip(*jobs, strict=True)) if jobs else Segments.empty()])
         self.present.update(STATE_KEYS[c] for c in np.unique(self._open_segs.state))
         need = lanes_dirty or len(self._used_threads) != n_threads or not self.lanes or \
             self.queue.rows != n_queue or len(self.library) != n_library
@@ -198,9 +248,8 @@ class TimelineModel:
         if len(self.row_of_key) < len(self._keys):  # keys of lanes not placed yet: hidden
             pad = np.full(len(self._keys) - len(self.row_of_key), -1, np.int32)
             self.row_of_key = np.concatenate([self.row_of_key, pad])
-        self.markers = np.array(self._markers, dtype=np.float64).reshape(-1, 4)
-        self.arrows = np.array(self._arrows, dtype=np.float64).reshape(-1, 3)
-        self.alerts = np.array(self._alerts, dtype=np.float64).reshape(-1, 3)
+        if len(self._alerts) != len(self.alerts):
+            self.alerts = np.array(self._alerts, dtype=np.float64).reshape(-1, 3)
 
     def reorder_lanes(self) -> None:
         """Lay the lanes out again from the current trace (tree order, threads first)."""
@@ -228,18 +277,39 @@ class TimelineModel:
         verdict = self._judge_of.by_end(info) if w is None else self._judge_of.by_wait(info, w)
         if verdict is not None:
             self._judged.add(task_id)
+            self._judged_keys.set(task_id, 1)
             if verdict:
                 self.library.add(task_id)
+
+    def _judge_waits(self, trace: Trace, a: int, b: int) -> None:
+        """Each task not judged yet, by its first wait among [a, b) (records made for those
+        only: one per new task, not one per wait)."""
+        wt = trace.wait_table
+        task = wt.task[a:b]
+        open_ = self._judged_keys(task) < 0
+        if not open_.any():
+            return
+        tids, first = np.unique(task[open_], return_index=True)
+        for tid, row in zip(tids.tolist(), (np.flatnonzero(open_)[first] + a).tolist(),
+                            strict=True):
+            self._judge(trace, tid, wt[row])
 
     def _thread_key(self, thread: int) -> int:
         self._used_threads.add(thread)
         return self.key("thread", thread)
 
-    def _consume_tasks(self, trace: Trace) -> bool:
+    def _consume_tasks(self, trace: Trace, growth: Growth | None) -> bool:
+        """Lane keys for new tasks, outcome markers for ended ones; True if lanes changed.
+        With ``growth`` only the tasks it names are re-read, else every unfinished one."""
         cur, tasks = self._cur, trace.tasks
-        dirty = len(tasks) != cur.n.get("tasks", 0)
-        fresh = range(cur.n.get("tasks", 0), len(tasks))
-        for i in [*cur.pending_tasks, *fresh]:
+        n0 = cur.n.get("tasks", 0)
+        dirty = len(tasks) != n0
+        for i in range(n0, len(tasks)):
+            self._task_keys.set(tasks[i].id, self.key("task", tasks[i].id))
+        again = list(cur.pending_tasks) if growth is None else \
+            [i for i in growth.tasks_changed if i in cur.pending_tasks]
+        markers = []
+        for i in [*again, *range(n0, len(tasks))]:
             t = tasks[i]
             if cur.pending_tasks.get(i, t.name) != t.name:
                 dirty = True  # renamed while it ran (Task.set_name)
@@ -247,54 +317,54 @@ class TimelineModel:
                 cur.pending_tasks[i] = t.name
                 continue
             cur.pending_tasks.pop(i, None)
-            if t.id not in self._judged and not trace.waits_of(t.id):
+            if t.id not in self._judged and self._suspended.of_one(t.id) < 0:
                 self._judge(trace, t.id, None)  # it never suspended
             if t.outcome in OUTCOME_CODES:
-                self._markers.append((t.ended_ns / 1e9, self.key("task", t.id),
-                                      OUTCOME_CODES.index(t.outcome), t.id))
+                markers.append((t.ended_ns / 1e9, self.key("task", t.id),
+                                OUTCOME_CODES.index(t.outcome), t.id))
+        if markers:
+            self.markers = np.concatenate([self.markers, np.array(markers, np.float64)])
         return dirty
 
-    def _consume_steps(self, trace: Trace, out: list) -> None:
-        for i in range(self._cur.n.get("steps", 0), len(trace.steps)):
-            s = trace.steps[i]
-            x0, x1 = s.start_ns / 1e9, s.end_ns / 1e9
-            out.append((x0, x1, self.key("task", s.task), _RUN, i))
-            out.append((x0, x1, self._thread_key(s.thread), _RUN, i))
+    def _consume_steps(self, trace: Trace, out: list[Segments]) -> None:
+        st = trace.step_table
+        a, b = self._cur.n.get("steps", 0), len(st)
+        if b <= a:
+            return
+        threads = st.thread[a:b]
+        thread_keys = np.empty(b - a, np.int32)
+        for th in np.unique(threads).tolist():
+            thread_keys[threads == th] = self._thread_key(th)
+        out += step_segments(st, a, b, self._task_keys(st.task[a:b]), thread_keys)
 
-    def _consume_waits(self, trace: Trace, out: list) -> None:
-        cur, waits = self._cur, trace.waits
+    def _consume_waits(self, trace: Trace, out: list[Segments], growth: Growth | None) -> None:
+        """Open waits that closed (with ``growth``: only those it names) become closed
+        segments; new waits are closed segments or join the open ones; arrows for targets;
+        new tasks' first waits with a file say whether they are library code."""
+        wt, opened = trace.wait_table, self._open_waits
         changed = False
-        for i, seen in list(cur.open_waits.items()):
-            w = waits[i]
-            if (w.ready_ns, w.end_ns) != seen:
-                del cur.open_waits[i]
-                self._open.pop(("w", i), None)
-                self._wait_segments(i, w, out)
+        if len(opened):
+            closed = opened.update(wt, None if growth is None else growth.waits_changed)
+            self._dirty_from = min(self._dirty_from, opened.ready_from)
+            if len(closed):  # drawn already up to now: only what changed needs repainting
+                self._reopened += closed_wait_segments(wt, closed, opened.closed_keys)
+            changed = growth is None or bool(len(closed)) or \
+                bool(np.isin(growth.waits_changed, opened.idx).any())
+        a, b = self._cur.n.get("waits", 0), len(wt)
+        if b > a:
+            self._judge_waits(trace, a, b)
+            keys = self._task_keys(wt.task[a:b])
+            idx = np.arange(a, b, dtype=np.int64)
+            is_open = wt.end_ns[a:b] == NA
+            out += closed_wait_segments(wt, idx[~is_open], keys[~is_open])
+            if is_open.any():
+                opened.add(wt, idx[is_open], keys[is_open])
                 changed = True
-        for i in range(cur.n.get("waits", 0), len(waits)):
-            w = waits[i]
-            if w.task not in self._judged:
-                self._judge(trace, w.task, w)
-            src = self.key("task", w.task)
-            for target in w.targets:
-                self._arrows.append((w.start_ns / 1e9, src, self.key("task", target)))
-            changed |= self._wait_segments(i, w, out)
+            arrows = arrows_of(wt, a, b, keys, self._task_keys)
+            if len(arrows):
+                self.arrows = np.concatenate([self.arrows, arrows])
         if changed:
-            self._rebuild_open()
-
-    def _wait_segments(self, i: int, w: Wait, out: list) -> bool:
-        """Emit a wait's pieces (:func:`wait_pieces`: waiting, late, ready): into ``out`` if it
-        is closed, else into the open table."""
-        key = self.key("task", w.task)
-        waiting = STATE_CODE.get(f"wait:{w.kind}", STATE_CODE["wait:other"])
-        segs = [(x0, x1, key, waiting if state == "waiting" else STATE_CODE[state], i)
-                for x0, x1, state in wait_pieces(w)]
-        if w.end_ns is not None:
-            out.extend(segs)
-            return False
-        self._cur.open_waits[i] = (w.ready_ns, w.end_ns)
-        self._open[("w", i)] = segs
-        return True
+            opened.rebuild(wt)
 
     def _consume_jobs(self, trace: Trace, out: list) -> None:
         cur, jobs = self._cur, trace.jobs
@@ -304,7 +374,7 @@ class TimelineModel:
         todo += range(cur.n.get("jobs", 0), len(jobs))
         for i in todo:
             j = jobs[i]
-            self._open.pop(("j", i), None)
+            self._open_jobs.pop(i, None)
             cur.open_jobs.pop(i, None)
             segs = []
             queued = queued_piece(j.submitted_ns, j.start_ns, trace.duration_ns)
@@ -318,9 +388,7 @@ class TimelineModel:
                 out.extend(segs)
                 continue
             cur.open_jobs[i] = (j.start_ns, j.end_ns)
-            self._open[("j", i)] = segs
-        if todo:
-            self._rebuild_open()
+            self._open_jobs[i] = segs
 
     def _consume_diagnostics(self, trace: Trace) -> None:
         """A mark at each diagnostic's instant (blocked-loop has its block's segments)."""
@@ -330,10 +398,6 @@ class TimelineModel:
             if lane is not None:
                 key = self._thread_key(lane[1]) if lane[0] == "thread" else self.key(*lane)
                 self._alerts.append((d.t_ns / 1e9, key, i))
-
-    def _rebuild_open(self) -> None:
-        rows = [seg for segs in self._open.values() for seg in segs]
-        self._open_segs = Segments.of(*zip(*rows, strict=True)) if rows else Segments.empty()
 
     def load_columns(self, lanes: list[Lane], seg: Segments, now: float) -> None:
         """Append ready-made segments on given lanes, bypassing a Trace. For benchmarks only:

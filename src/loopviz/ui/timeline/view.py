@@ -30,6 +30,7 @@ from PySide6.QtCore import QEvent, QPointF, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QPainter, QPen
 from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import (
+    QGraphicsItem,
     QHBoxLayout,
     QLabel,
     QScrollBar,
@@ -99,6 +100,8 @@ class TimelineView(QWidget):
         self.cursor_line.sigDragged.connect(lambda ln: self.cursorMoved.emit(float(ln.value())))
         self.bottom = plot_item.getAxis("bottom")
         self.bottom.setLabel("time", units="s")
+        for axis in (self.axis, self.bottom):  # redrawn when they change, blitted otherwise
+            axis.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
 
         self.scrollbar = QScrollBar(Qt.Orientation.Vertical)
         self.scrollbar.valueChanged.connect(self._set_top_row)
@@ -209,13 +212,19 @@ class TimelineView(QWidget):
         self.followLiveChanged.emit(on)
 
     def _follow_now(self) -> None:
+        """Keep "now" in view, moving the range in steps rather than every frame: a range that
+        moves repaints the axes, the grid and the chart linked to it (several ms a frame on a
+        software-rendered display), new segments on a still range only the lanes. The range
+        grows by half as the run reaches its end (up to 2 minutes), then pages on by half a
+        span at a time."""
         now = max(self.model.now, 1e-3)
         (xmin, xmax), _ = self.view_box.viewRange()
         span = xmax - xmin
         if xmin <= 0.0 and now * 1.1 <= 120.0:
-            self.view_box.setXRange(0.0, max(now * 1.1, 1.0), padding=0)  # grow with the run
+            if now > 0.95 * xmax or xmax > max(1.0, 3.0 * now):
+                self.view_box.setXRange(0.0, max(now * 1.5, 1.0), padding=0)  # grow with it
         elif now > xmax - 0.02 * span or now < xmin:
-            self.view_box.setXRange(now - 0.95 * span, now + 0.05 * span, padding=0)
+            self.view_box.setXRange(now - 0.5 * span, now + 0.5 * span, padding=0)
 
     def _user_moved(self, *args: object) -> None:
         if self.live and self.follow:
