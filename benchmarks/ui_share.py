@@ -22,6 +22,7 @@ Offscreen unless a display is set: run under ``xvfb-run -a`` to include real pai
 from __future__ import annotations
 
 import argparse
+import itertools
 import os
 import subprocess
 import sys
@@ -59,8 +60,8 @@ class Gaps:
         self.timer.start()
 
     def longest(self, start_ns: int, end_ns: int) -> float:
-        t = self.ticks
-        gaps = [(b - a) / 1e6 for a, b in zip(t, t[1:], strict=False) if b >= start_ns and a <= end_ns]
+        gaps = [(b - a) / 1e6 for a, b in itertools.pairwise(self.ticks)
+                if b >= start_ns and a <= end_ns]
         return max(gaps, default=0.0)
 
 

@@ -9,6 +9,9 @@ thread ids in bulk; ``OpenWaits`` holds the waits still open (their segments end
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from typing import Any
+
 import numpy as np
 
 from loopviz.trace.columns import NA, StepTable, WaitTable
@@ -21,6 +24,28 @@ _RUN, _READY, _LATE = (STATE_KEYS.index(k) for k in ("running", "ready", "late")
 # state code of the waiting part of a wait, by its kind code
 WAIT_STATE = np.array([STATE_KEYS.index(f"wait:{k}") if f"wait:{k}" in STATE_KEYS
                        else STATE_KEYS.index("wait:other") for k in WAIT_KINDS], np.int16)
+
+
+@dataclass
+class Cursor:
+    """How far each record list has been consumed, to tell an extension from a new trace."""
+
+    n: dict[str, int] = field(default_factory=dict)
+    last: dict[str, Any] = field(default_factory=dict)  # identity of the last record consumed
+    open_jobs: dict[int, tuple[int | None, int | None]] = field(default_factory=dict)
+    pending_tasks: dict[int, str] = field(default_factory=dict)  # index -> name last seen
+    lineage: tuple[int, int] | None = None  # (builder, serial) of the trace consumed last
+
+
+def identity(kind: str, rec: Any) -> Any:
+    """What must not change about a record once consumed (open ones do change their ends)."""
+    if kind == "waits":
+        return (rec.task, rec.start_ns)
+    if kind == "jobs":
+        return (rec.submitted_ns, rec.function, rec.task)
+    if kind == "tasks":
+        return rec.id
+    return rec
 
 
 class KeyMap:

@@ -30,8 +30,6 @@ time the update changed, so the item repaints only that.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 
@@ -42,10 +40,12 @@ from loopviz.trace.records import Wait
 from loopviz.ui.palette import STATE_KEYS
 from loopviz.ui.timeline.index import SegmentIndex, Segments
 from loopviz.ui.timeline.ingest import (
+    Cursor,
     KeyMap,
     OpenWaits,
     arrows_of,
     closed_wait_segments,
+    identity,
     step_segments,
 )
 from loopviz.ui.timeline.lanes import Hit, Lane, ancestors, order_lanes, visible_lanes
@@ -64,28 +64,6 @@ LANE_BUDGET = 40  # see TimelineModel.defer_lanes
 _RUN, _BLOCKED = STATE_CODE["running"], STATE_CODE["blocked"]
 _JOB, _CALLBACK, _OWN = STATE_CODE["job"], STATE_CODE["callback"], STATE_CODE["loopviz"]
 _QUEUED = STATE_CODE["queued"]
-
-
-@dataclass
-class _Cursor:
-    """How far each record list has been consumed, to tell an extension from a new trace."""
-
-    n: dict[str, int] = field(default_factory=dict)
-    last: dict[str, Any] = field(default_factory=dict)  # identity of the last record consumed
-    open_jobs: dict[int, tuple[int | None, int | None]] = field(default_factory=dict)
-    pending_tasks: dict[int, str] = field(default_factory=dict)  # index -> name last seen
-    lineage: tuple[int, int] | None = None  # (builder, serial) of the trace consumed last
-
-
-def _identity(kind: str, rec: Any) -> Any:
-    """What must not change about a record once consumed (open ones do change their ends)."""
-    if kind == "waits":
-        return (rec.task, rec.start_ns)
-    if kind == "jobs":
-        return (rec.submitted_ns, rec.function, rec.task)
-    if kind == "tasks":
-        return rec.id
-    return rec
 
 
 class TimelineModel:
@@ -127,7 +105,7 @@ class TimelineModel:
         self._reopened: list[Segments] = []
         self._dirty_from = np.inf
         self._task_keys = KeyMap()
-        self._cur = _Cursor()
+        self._cur = Cursor()
         self._alerts: list[tuple[float, int, int]] = []  # x, key, diagnostic index
         self.markers = np.empty((0, 4))  # x, key, outcome, task
         self.arrows = np.empty((0, 3))  # x, from key, to key
@@ -182,7 +160,7 @@ class TimelineModel:
             return False
         for kind, n in self._cur.n.items():
             recs = getattr(trace, kind)
-            if len(recs) < n or (n and _identity(kind, recs[n - 1]) != self._cur.last[kind]):
+            if len(recs) < n or (n and identity(kind, recs[n - 1]) != self._cur.last[kind]):
                 return False
         still = self._open_waits.idx
         waits, old_w = trace.wait_table, old.wait_table
@@ -190,7 +168,7 @@ class TimelineModel:
                                np.array_equal(waits.start_ns[still], old_w.start_ns[still])):
             return False
         jobs, old_j = trace.jobs, old.jobs
-        return all(_identity("jobs", jobs[i]) == _identity("jobs", old_j[i])
+        return all(identity("jobs", jobs[i]) == identity("jobs", old_j[i])
                    for i in self._cur.open_jobs)
 
     def _consume(self, trace: Trace, growth: Growth | None) -> None:
@@ -221,7 +199,7 @@ class TimelineModel:
             recs = getattr(trace, kind)
             cur.n[kind] = len(recs)
             if recs:
-                cur.last[kind] = _identity(kind, recs[-1])
+                cur.last[kind] = identity(kind, recs[-1])
         if out:
             batches.append(Segments.of(*zip(*out, strict=True)))
         seg = Segments.concat(batches)
