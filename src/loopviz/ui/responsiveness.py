@@ -147,14 +147,14 @@ class ResponsivenessChart(pg.PlotWidget):
             ax.setTickFont(font)
             ax.label.setFont(font)
             ax.label.setDefaultTextColor(QColor(foreground))
-        self.getPlotItem().showGrid(x=True, y=True, alpha=0.4 if self.presentation else 0.25)
         self.heartbeat_curve.setPen(pg.mkPen(t.heartbeat, width=width))
         self.lag_curve.setPen(pg.mkPen(t.lag, width=width, style=Qt.PenStyle.DashLine))
         self.legend.setLabelTextColor(t.chart_foreground)
         for _sample, label in self.legend.items:  # existing labels keep their old colour
             label.setText(label.text, color=t.chart_foreground,
                           size=f"{scaled(9, self.presentation):.0f}pt")
-        self.grid.set_colour(_blend(t.chart_foreground, t.chart_background, 0.18))
+        self.grid.set_colour(_blend(foreground, t.chart_background,
+                                    0.4 if self.presentation else 0.18))
         self.legend.setBrush(pg.mkBrush(t.chart_background + "d0"))
         self.legend.setPen(pg.mkPen(t.chart_foreground + "40"))
         for region in self._regions:
