@@ -36,7 +36,6 @@ import numpy as np
 from loopviz.trace import Trace
 from loopviz.trace.columns import NA
 from loopviz.trace.model import Growth
-from loopviz.trace.records import Wait
 from loopviz.ui.palette import STATE_KEYS
 from loopviz.ui.timeline.index import SegmentIndex, Segments
 from loopviz.ui.timeline.ingest import (
@@ -49,7 +48,7 @@ from loopviz.ui.timeline.ingest import (
     step_segments,
 )
 from loopviz.ui.timeline.lanes import Hit, Lane, ancestors, order_lanes, visible_lanes
-from loopviz.ui.timeline.library import LibraryJudge
+from loopviz.ui.timeline.library import Judging
 from loopviz.ui.timeline.pieces import QueueSlots, alert_lane, queued_piece
 
 STATE_CODE: dict[str, int] = {k: i for i, k in enumerate(STATE_KEYS)}
@@ -111,11 +110,8 @@ class TimelineModel:
         self.arrows = np.empty((0, 3))  # x, from key, to key
         self.alerts = np.empty((0, 3))
         self.queue = QueueSlots()
-        self.library: set[int] = set()  # tasks whose waits show no user frame at all
-        self._judged: set[int] = set()  # tasks already found library code's or the user's
-        self._judged_keys = KeyMap()  # the same, as an array (1: judged)
-        self._suspended = KeyMap()  # tasks with a wait so far (1)
-        self._judge_of: LibraryJudge | None = None
+        self._judging = Judging()
+        self.library = self._judging.library  # tasks whose coroutine is library code
         self._groups_seen: set[int] = set()
         # What the last update changed, in seconds ([from, to]), for a partial repaint;
         # None: anything may have (a new trace, lanes moved).
@@ -175,9 +171,8 @@ class TimelineModel:
         cur = self._cur
         batches: list[Segments] = []
         out: list[tuple[float, float, int, int, int]] = []
-        wt = trace.wait_table
-        for tid in np.unique(wt.task[cur.n.get("waits", 0):]).tolist():
-            self._suspended.set(tid, 1)  # before the tasks: one that ended may be new too
+        # before the tasks: one that ended in this update may have waited in it too
+        self._judging.suspended(trace.wait_table.task[cur.n.get("waits", 0):])
         lanes_dirty = self._consume_tasks(trace, growth)
         n_threads, n_queue, n_library = len(self._used_threads), self.queue.rows, \
             len(self.library)
@@ -244,34 +239,6 @@ class TimelineModel:
         self._order_cost = self._ordered_at - t0
         self.lanes_stale = False
 
-    def _judge(self, trace: Trace, task_id: int, w: Wait | None) -> None:
-        """Library code's task or the user's, once (``library.LibraryJudge``)."""
-        if self._judge_of is None:
-            self._judge_of = LibraryJudge(trace.meta)
-        try:
-            info = trace.task(task_id)
-        except KeyError:
-            return
-        verdict = self._judge_of.by_end(info) if w is None else self._judge_of.by_wait(info, w)
-        if verdict is not None:
-            self._judged.add(task_id)
-            self._judged_keys.set(task_id, 1)
-            if verdict:
-                self.library.add(task_id)
-
-    def _judge_waits(self, trace: Trace, a: int, b: int) -> None:
-        """Each task not judged yet, by its first wait among [a, b) (records made for those
-        only: one per new task, not one per wait)."""
-        wt = trace.wait_table
-        task = wt.task[a:b]
-        open_ = self._judged_keys(task) < 0
-        if not open_.any():
-            return
-        tids, first = np.unique(task[open_], return_index=True)
-        for tid, row in zip(tids.tolist(), (np.flatnonzero(open_)[first] + a).tolist(),
-                            strict=True):
-            self._judge(trace, tid, wt[row])
-
     def _thread_key(self, thread: int) -> int:
         self._used_threads.add(thread)
         return self.key("thread", thread)
@@ -295,8 +262,7 @@ class TimelineModel:
                 cur.pending_tasks[i] = t.name
                 continue
             cur.pending_tasks.pop(i, None)
-            if t.id not in self._judged and self._suspended.of_one(t.id) < 0:
-                self._judge(trace, t.id, None)  # it never suspended
+            self._judging.ended(trace, t.id)
             if t.outcome in OUTCOME_CODES:
                 markers.append((t.ended_ns / 1e9, self.key("task", t.id),
                                 OUTCOME_CODES.index(t.outcome), t.id))
@@ -330,7 +296,7 @@ class TimelineModel:
                 bool(np.isin(growth.waits_changed, opened.idx).any())
         a, b = self._cur.n.get("waits", 0), len(wt)
         if b > a:
-            self._judge_waits(trace, a, b)
+            self._judging.waits(trace, a, b)
             keys = self._task_keys(wt.task[a:b])
             idx = np.arange(a, b, dtype=np.int64)
             is_open = wt.end_ns[a:b] == NA

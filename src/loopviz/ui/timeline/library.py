@@ -24,7 +24,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from loopviz.trace import TaskInfo, Wait
+import numpy as np
+
+from loopviz.trace import TaskInfo, Trace, Wait
+from loopviz.ui.timeline.ingest import KeyMap
 
 _LIBRARY_PATH = re.compile(
     r"[/\\](?:site-packages|dist-packages)[/\\]"  # installed packages
@@ -78,3 +81,48 @@ def group_ident(parent: int | None) -> int:
     """The (negative) ident of the library group under ``parent`` (None: the top level), so
     group lanes share the collapse set with task ids (which are never negative)."""
     return -1 if parent is None else -(parent + 2)
+
+
+class Judging:
+    """The timeline's verdicts (:class:`LibraryJudge`), once per task, fed a batch of waits
+    at a time: a record is made for the first wait of each task not judged yet only."""
+
+    def __init__(self) -> None:
+        self.library: set[int] = set()  # tasks whose coroutine is library code
+        self._judged = KeyMap()  # 1: judged
+        self._suspended = KeyMap()  # 1: has waited at least once
+        self._judge: LibraryJudge | None = None
+
+    def _verdict(self, trace: Trace, task_id: int, w: Wait | None) -> None:
+        if self._judge is None:
+            self._judge = LibraryJudge(trace.meta)
+        try:
+            info = trace.task(task_id)
+        except KeyError:
+            return
+        verdict = self._judge.by_end(info) if w is None else self._judge.by_wait(info, w)
+        if verdict is not None:
+            self._judged.set(task_id, 1)
+            if verdict:
+                self.library.add(task_id)
+
+    def suspended(self, tasks: np.ndarray) -> None:
+        for tid in np.unique(tasks).tolist():
+            self._suspended.set(tid, 1)
+
+    def waits(self, trace: Trace, a: int, b: int) -> None:
+        """Judge each task not judged yet by its first wait among rows [a, b)."""
+        wt = trace.wait_table
+        task = wt.task[a:b]
+        open_ = self._judged(task) < 0
+        if not open_.any():
+            return
+        tids, first = np.unique(task[open_], return_index=True)
+        for tid, row in zip(tids.tolist(), (np.flatnonzero(open_)[first] + a).tolist(),
+                            strict=True):
+            self._verdict(trace, tid, wt[row])
+
+    def ended(self, trace: Trace, task_id: int) -> None:
+        """A task ended: judged by its end if it never suspended."""
+        if self._judged.of_one(task_id) < 0 and self._suspended.of_one(task_id) < 0:
+            self._verdict(trace, task_id, None)
