@@ -253,12 +253,12 @@ class MainWindow(QMainWindow):
         self.timeline.set_live(True)
         self._run_started = time.monotonic()
         self._clock_timer.start()
-        session.recording.builder = self.bridge.attach(session.recorder)
         self._status(f"Running {target.title}…")
         # The window's change of state is painted now, before the run's first step starts.
         self.timeline.set_trace(None)
         QApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
         self.repaint()
+        session.recording.builder = self.bridge.attach(session.recorder)
         return session
 
     def cancel(self) -> None:

@@ -178,8 +178,10 @@ class TimelineView(QWidget):
         trace = self.model.trace
         first = 0.0
         if trace is not None:
-            starts = [records[0].start_ns for records in (trace.steps, trace.callbacks,
-                                                          trace.blocks) if len(records)]
+            starts = [records[0].start_ns for records in (trace.steps, trace.blocks)
+                      if len(records)]
+            starts += [next((c.start_ns for c in trace.callbacks  # loopviz's are not the run
+                             if not c.label.startswith("loopviz")), end * 1e9)]
             if len(trace.tasks):
                 starts.append(trace.tasks[0].created_ns)
             first = min(starts, default=0) / 1e9
