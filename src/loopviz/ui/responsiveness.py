@@ -20,7 +20,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QLineF, QRectF, QSize, Qt, QTimer
 from PySide6.QtGui import QColor, QFont, QPainter, QPen
-from PySide6.QtWidgets import QGraphicsItem, QWidget
+from PySide6.QtWidgets import QWidget
 
 from loopviz.trace import Trace
 from loopviz.ui.theme import LIGHT, Theme, scaled
@@ -70,15 +70,10 @@ class ResponsivenessChart(pg.PlotWidget):
         # of opaque lines drawn in device pixels costs ~0.3 ms, and this chart repaints live.
         self.grid = ChartGrid(item)
         item.getViewBox().addItem(self.grid, ignoreBounds=True)
-        # The axes and the legend change rarely while the curves grow: kept as pixmaps, a
-        # repaint blits them (4.6 ms -> 1.8 ms per repaint under a software-rendered X).
-        for axis in ("left", "bottom"):
-            item.getAxis(axis).setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         item.setLabel("left", "ms")
         item.setLabel("bottom", "time", units="s")  # the timeline's unit and SI prefix
         self._leader: pg.ViewBox | None = None
         self.legend = item.addLegend(offset=(8, 4), colCount=2)
-        self.legend.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         self.heartbeat_curve = item.plot([], [], name="UI heartbeat interval", stepMode=None)
         self.lag_curve = item.plot([], [], name="loop lag")
         self._regions: list[pg.LinearRegionItem] = []

@@ -30,7 +30,6 @@ from PySide6.QtCore import QEvent, QPointF, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QPainter, QPen
 from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import (
-    QGraphicsItem,
     QHBoxLayout,
     QLabel,
     QScrollBar,
@@ -100,8 +99,6 @@ class TimelineView(QWidget):
         self.cursor_line.sigDragged.connect(lambda ln: self.cursorMoved.emit(float(ln.value())))
         self.bottom = plot_item.getAxis("bottom")
         self.bottom.setLabel("time", units="s")
-        for axis in (self.axis, self.bottom):  # redrawn when they change, blitted otherwise
-            axis.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
 
         self.scrollbar = QScrollBar(Qt.Orientation.Vertical)
         self.scrollbar.valueChanged.connect(self._set_top_row)
