@@ -22,7 +22,6 @@ import time
 from typing import Any
 
 import numpy as np
-import numpy.ma  # np.unique imports it on first use: ~40 ms inside a live frame
 
 from loopviz.trace.columns import KIND_CODE, NA, StepTable, WaitTable
 from loopviz.trace.derive import (
@@ -189,7 +188,8 @@ class IncrementalBuilder:
         self.serial += 1
         growth = None
         if not trimmed and not self._reordered and not self._tasks.reordered:
-            changed = np.unique(np.concatenate([np.empty(0, np.int64), *self._changed]))
+            changed = np.unique(np.concatenate([np.empty(0, np.int64), *self._changed]),
+                                return_index=True)[0]  # (plain np.unique imports numpy.ma)
             growth = Growth(self.lineage, self.serial, self.serial - 1, tuple(tasks_changed),
                             changed[changed < base_waits], tuple(jobs_changed))
         self._reordered = self._tasks.reordered = False

@@ -28,6 +28,7 @@ from __future__ import annotations
 import time
 from typing import Protocol
 
+import numpy.ma  # noqa: F401  np.unique imports it on first use: 40 ms inside a live frame
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from loopviz.trace import Recorder, Trace
