@@ -703,8 +703,9 @@ finished_fast(ProxyCore *self, long long start)
     }
     PyObject *task = live_task(self);
     PyObject *outcome = str_result;
-    if (task != NULL) {
-        /* A Task that was asked to cancel turns a normal return into a cancellation. */
+    if (task != NULL && str_must_cancel != NULL) {
+        /* A Task that was asked to cancel turns a normal return into a cancellation (the
+         * attribute's name is loopviz._cpython's, given by configure()). */
         PyObject *must = PyObject_GetAttr(task, str_must_cancel);
         if (must == NULL) {
             PyErr_Clear();
@@ -867,7 +868,7 @@ static PyMethodDef core_methods[] = {
 
 static PyMemberDef core_members[] = {
     {"_coro", T_OBJECT_EX, offsetof(ProxyCore, coro), 0, NULL},
-    {"_id", T_OBJECT_EX, offsetof(ProxyCore, id), READONLY, NULL},
+    {"task_id", T_OBJECT_EX, offsetof(ProxyCore, id), READONLY, NULL},
     {"_steps", T_OBJECT_EX, offsetof(ProxyCore, steps), 0, NULL},
     {"_tracker", T_OBJECT_EX, offsetof(ProxyCore, tracker), 0, NULL},
     {"_rec", T_OBJECT_EX, offsetof(ProxyCore, rec), 0, NULL},
@@ -875,7 +876,7 @@ static PyMemberDef core_members[] = {
     {"task", T_OBJECT, offsetof(ProxyCore, task), 0, NULL},
     {"_last_inner", T_OBJECT, offsetof(ProxyCore, last_inner), 0, NULL},
     {"_last_lasti", T_INT, offsetof(ProxyCore, last_lasti), 0, NULL},
-    {"_waiting", T_BOOL, offsetof(ProxyCore, waiting), 0, NULL},
+    {"waiting", T_BOOL, offsetof(ProxyCore, waiting), 0, NULL},
     {"_named", T_BOOL, offsetof(ProxyCore, named), 0, NULL},
     {"__weaklistoffset__", T_PYSSIZET, offsetof(ProxyCore, weakrefs), READONLY, NULL},
     {NULL, 0, 0, 0, NULL},
@@ -1300,7 +1301,7 @@ typedef struct {
     PyObject *entry_type;    /* TaskEntry */
     PyObject *task_type;     /* asyncio.Task */
     PyObject *tasks;         /* recorder.tasks */
-    PyObject *ids;           /* recorder._task_ids (an itertools.count) */
+    PyObject *ids;           /* recorder.task_ids (an itertools.count) */
     PyObject *current_task;  /* current_task(loop) -> Task | None */
     PyObject *is_user_code;  /* sites.is_user_code, for code objects not yet cached */
     PyObject *listeners;     /* tracker.listeners */
@@ -1815,12 +1816,15 @@ static PyObject *
 configure(PyObject *module, PyObject *args)
 {
     Py_ssize_t n;
-    PyObject *cache;
-    if (!PyArg_ParseTuple(args, "nO!:configure", &n, &PyDict_Type, &cache)) {
+    PyObject *cache, *must_cancel;
+    if (!PyArg_ParseTuple(args, "nO!U:configure", &n, &PyDict_Type, &cache, &must_cancel)) {
         return NULL;
     }
     compact_at = n;
     Py_XSETREF(user_cache, Py_NewRef(cache));
+    Py_INCREF(must_cancel);
+    PyUnicode_InternInPlace(&must_cancel);
+    Py_XSETREF(str_must_cancel, must_cancel);
     Py_RETURN_NONE;
 }
 
@@ -1860,8 +1864,9 @@ static PyMethodDef module_methods[] = {
     {"give_am_send", give_am_send, METH_O,
      "give_am_send(cls): install the core's am_send on a subclass that keeps its send."},
     {"configure", configure, METH_VARARGS,
-     "configure(compact_at, user_cache): the recorder's compaction threshold (ints in the "
-     "step list) and sites._user_cache (id(code) -> is user code)."},
+     "configure(compact_at, user_cache, must_cancel): the recorder's compaction threshold "
+     "(ints in the step list), sites._user_cache (id(code) -> is user code) and the name of "
+     "the Task attribute that says a cancellation is pending (loopviz._cpython's)."},
     {"monotonic_ns", monotonic_ns, METH_NOARGS, "The clock the proxy stamps steps with."},
     {NULL, NULL, 0, NULL},
 };
@@ -1897,7 +1902,6 @@ PyInit__speedups(void)
     INTERN(str_tasks, "tasks");
     INTERN(str_listeners, "listeners");
     INTERN(str_get_name, "get_name");
-    INTERN(str_must_cancel, "_must_cancel");
     INTERN(str_name, "name");
     INTERN(str_ended, "ended");
     INTERN(str_outcome, "outcome");

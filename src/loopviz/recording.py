@@ -62,6 +62,13 @@ class Recording:
             self._loop = asyncio.get_running_loop()
         return self._loop
 
+    @loop.setter
+    def loop(self, loop: asyncio.AbstractEventLoop) -> None:
+        """The loop to record, when it was not known at construction (set before start())."""
+        if self.tracker is not None:
+            raise RuntimeError("the recording has started: its loop is fixed")
+        self._loop = loop
+
     def start(self) -> Recording:
         loop = self.loop
         self.recorder.meta["loop"] = self.recorder.meta.get("loop") or type(loop).__name__

@@ -55,7 +55,7 @@ def make(kind: str, qapp: QtCore.QCoreApplication) -> Iterator[Callable[..., Any
         rec.stop()
     for loop in made:
         if loop.is_running() and kind != "stock-qasync":
-            loop._cleanup_running()  # an already_running loop whose app was never quit
+            loop.end_running()  # an already_running loop whose app was never quit
         if not loop.is_closed():
             loop.close()
     asyncio.set_event_loop(None)

@@ -12,7 +12,7 @@ def choose(window: MainWindow, demo_id: str, variant: str | None = None,
            **params: float) -> None:
     assert window.browser.select(demo_id)
     if variant is not None:
-        window.controls.variant_switch._buttons[variant].click()
+        window.controls.variant_switch.button(variant).click()
     for name, value in params.items():
         window.controls.spins[name].setValue(value)
 

@@ -10,10 +10,10 @@ demo's line when that is not the UI thread (Qt itself says nothing: the update u
 
 from __future__ import annotations
 
-import sys
 import threading
 from typing import TYPE_CHECKING
 
+from loopviz import _cpython
 from loopviz.instrument import report
 
 if TYPE_CHECKING:  # PySide6 is imported when a widget is made, so `loopviz list` stays fast
@@ -39,7 +39,7 @@ def on_ui_thread() -> bool:
 def set_status(label: QLabel, text: str) -> None:
     """``label.setText(text)``, reporting it first when called off the UI thread."""
     if not on_ui_thread():
-        caller = sys._getframe(1)  # the demo line that asked for the update
+        caller = _cpython.getframe(1)  # the demo line that asked for the update
         report.report_wrong_thread("QLabel.setText called", caller.f_code.co_filename,
                                    caller.f_lineno, what="QLabel.setText")
     label.setText(text)

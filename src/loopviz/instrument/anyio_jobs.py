@@ -14,11 +14,11 @@ backend exactly. Jobs go to the tracker that hooked, only for calls on its loop'
 
 from __future__ import annotations
 
-import sys
 import threading
 from collections.abc import Callable
 from typing import Any, Protocol
 
+from loopviz import _cpython
 from loopviz.instrument.jobs import timed_job
 from loopviz.trace.recorder import Recorder
 
@@ -29,7 +29,6 @@ class _Tracker(Protocol):
     recorder: Recorder
     loop_ident: int | None
 
-BACKEND = "anyio._backends._asyncio"
 JOB_ATTR = "_loopviz_job"  # on the wrapped function: the job's id (the wait's label reads it)
 
 _lock = threading.Lock()
@@ -39,20 +38,19 @@ _hooked: dict[str, Any] = {}  # "original" → the backend's own classmethod; "t
 def hook(tracker: _Tracker, name_of: Callable[[Any], str]) -> None:
     """Wrap anyio's worker-thread entry point for ``tracker`` (if anyio is loaded); jobs are
     named ``name_of(func)``."""
-    module = sys.modules.get(BACKEND)
-    backend = getattr(module, "AsyncIOBackend", None)
+    backend = _cpython.anyio_backend()
     if backend is None:
         return
     with _lock:
         if _hooked.get("tracker") is tracker:
             return
         if "original" not in _hooked:
-            original = backend.__dict__.get("run_sync_in_worker_thread")
+            original = backend.__dict__.get(_cpython.ANYIO_WORKER_ENTRY)
             if not isinstance(original, classmethod):
                 return  # an anyio we do not know: leave it alone
             _hooked["original"] = original
             _hooked["backend"] = backend
-            backend.run_sync_in_worker_thread = classmethod(_wrap(original.__func__))
+            setattr(backend, _cpython.ANYIO_WORKER_ENTRY, classmethod(_wrap(original.__func__)))
         _hooked["tracker"] = tracker
         _hooked["name_of"] = name_of
 
@@ -61,7 +59,7 @@ def unhook(tracker: _Tracker) -> None:
     with _lock:
         if _hooked.get("tracker") is not tracker:
             return
-        _hooked["backend"].run_sync_in_worker_thread = _hooked.pop("original")
+        setattr(_hooked["backend"], _cpython.ANYIO_WORKER_ENTRY, _hooked.pop("original"))
         _hooked.pop("backend")
         _hooked.pop("tracker")
         _hooked.pop("name_of")

@@ -19,15 +19,14 @@ instance attributes, ``asyncio.run``) is put back by ``uninstall``.
 
 from __future__ import annotations
 
-import _thread
 import asyncio
 import asyncio.runners
-import sys
 import threading
 import time
 import weakref
 from typing import Any
 
+from loopviz import _cpython
 from loopviz.instrument import sites
 from loopviz.instrument.jobs import callable_name
 from loopviz.instrument.overrides import restore_overrides, save_overrides
@@ -38,7 +37,7 @@ from loopviz.trace.records import Block, Diagnostic
 _now = time.monotonic_ns
 _WAITS = {"Event.wait", "Condition.wait", "Condition.wait_for", "Semaphore.acquire",
           "BoundedSemaphore.acquire", "Barrier.wait"}
-_LOCK_TYPES = (_thread.LockType, type(_thread.RLock()))
+_LOCK_TYPES = (type(threading.Lock()), type(threading.RLock()))
 _LOOK_EVERY_NS = 20_000_000
 
 
@@ -114,15 +113,12 @@ class DeadlockDetector:
     # ---- hooks ----------------------------------------------------------------------------------
     def _hook_threadsafe(self, orig: Any) -> Any:
         def call_soon_threadsafe(callback: Any, *args: Any, context: Any = None) -> Any:
-            name = getattr(callback, "__qualname__", "")
-            if name == "run_coroutine_threadsafe.<locals>.callback":
-                cells = dict(zip(callback.__code__.co_freevars, _closure_values(callback),
-                                 strict=False))
-                fut, coro = cells.get("future"), cells.get("coro")
-                if fut is not None:
-                    file, line = caller_site(sys._getframe(1))
-                    with self._sent_lock:
-                        self._sent[fut] = (getattr(coro, "__qualname__", repr(coro)), file, line)
+            sent = _cpython.threadsafe_submission(callback)
+            if sent is not None:
+                fut, coro = sent
+                file, line = caller_site(_cpython.getframe(1))
+                with self._sent_lock:
+                    self._sent[fut] = (getattr(coro, "__qualname__", repr(coro)), file, line)
             return orig(callback, *args, context=context)
 
         return call_soon_threadsafe
@@ -131,15 +127,15 @@ class DeadlockDetector:
         def run_until_complete(future: Any) -> Any:
             loop = self._loop
             if loop is not None and loop.is_running():
-                self._nested("loop.run_until_complete", future, sys._getframe(1))
+                self._nested("loop.run_until_complete", future, _cpython.getframe(1))
             return orig(future)
 
         return run_until_complete
 
     def _hook_asyncio_run(self, orig: Any) -> Any:
         def run(main: Any, **kwargs: Any) -> Any:
-            if self._loop is not None and asyncio._get_running_loop() is self._loop:
-                self._nested("asyncio.run", main, sys._getframe(1))
+            if self._loop is not None and _cpython.running_loop_or_none() is self._loop:
+                self._nested("asyncio.run", main, _cpython.getframe(1))
             return orig(main, **kwargs)
 
         run.__doc__ = orig.__doc__
@@ -215,7 +211,7 @@ class DeadlockDetector:
     def _pending_work_on(self, obj: object, ui_frame: Any) -> str | None:
         """A task or callback of this loop that references ``obj``, if no other thread does."""
         me, ui = threading.get_ident(), self.watchdog.ui_ident
-        for ident, f in sys._current_frames().items():
+        for ident, f in _cpython.current_frames().items():
             if ident in (me, ui):
                 continue
             while f is not None:
@@ -236,12 +232,11 @@ class DeadlockDetector:
                     file, line = fr.f_code.co_filename, fr.f_lineno
                     return f"task {task.get_name()!r} ({fr.f_code.co_qualname} at " \
                            f"{where(file, line)})"
-        handles = list(getattr(loop, "_ready", ())) + list(getattr(loop, "_scheduled", ()))
-        for handle in handles:
-            cb = getattr(handle, "_callback", None)
-            if cb is None or getattr(handle, "_cancelled", False):
+        for handle in _cpython.queued_handles(loop):
+            cb = _cpython.handle_callback(handle)
+            if cb is None:
                 continue
-            if getattr(cb, "__self__", None) is obj or _refers(getattr(handle, "_args", ()), obj) \
+            if getattr(cb, "__self__", None) is obj or _refers(_cpython.handle_args(handle), obj) \
                     or _refers(_closure_values(cb), obj):
                 return f"callback {callable_name(cb)} scheduled on this loop"
         return None

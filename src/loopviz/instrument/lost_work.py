@@ -4,10 +4,10 @@
   ``failure_listeners``: told only of failures, so a task that succeeds costs nothing here),
   if nothing awaits it (no awaiting task, ``gather``, ``wait`` or TaskGroup among its
   callbacks) a check runs ``grace_s`` later on the loop; if the exception is still unretrieved
-  (``task._log_traceback``) it is certain nobody will look: report it then, not whenever the
-  garbage collector gets to the task.
+  (:func:`loopviz._cpython.exception_unretrieved`) it is certain nobody will look: report it
+  then, not whenever the garbage collector gets to the task.
 - *never-awaited*: ``warnings``'s own hook for "coroutine ... was never awaited"
-  (``warnings._warn_unawaited_coroutine``, which CPython calls with the coroutine itself) is
+  (:func:`loopviz._cpython.unawaited_hook`, which CPython calls with the coroutine itself) is
   wrapped; :mod:`~loopviz.instrument.unawaited` finds the creating line from the frames
   running at that moment. Coroutine origin tracking stays off: it would cost every coroutine
   created, each ``asyncio.sleep`` included (``origin_depth`` turns it on, for whoever wants
@@ -25,9 +25,9 @@ from __future__ import annotations
 import asyncio
 import sys
 import traceback
-import warnings
 from typing import Any
 
+from loopviz import _cpython
 from loopviz.instrument.report import caller_site, emit, is_user_file, where
 from loopviz.instrument.runaway import RunawayAborted
 from loopviz.instrument.unawaited import creation_site
@@ -76,9 +76,9 @@ class LostWork:
         self._prev_depth = sys.get_coroutine_origin_tracking_depth()
         if self.origin_depth > self._prev_depth:
             sys.set_coroutine_origin_tracking_depth(self.origin_depth)
-        self._prev_warn = getattr(warnings, "_warn_unawaited_coroutine", None)
+        self._prev_warn = _cpython.unawaited_hook()
         if self._prev_warn is not None:
-            warnings._warn_unawaited_coroutine = self._unawaited  # type: ignore[attr-defined]
+            _cpython.set_unawaited_hook(self._unawaited)
 
     def uninstall(self) -> None:
         if self._recorder is None:
@@ -89,8 +89,8 @@ class LostWork:
             self._loop.set_exception_handler(self._prev_handler)
         if self.origin_depth > self._prev_depth:
             sys.set_coroutine_origin_tracking_depth(self._prev_depth)
-        if getattr(warnings, "_warn_unawaited_coroutine", None) == self._unawaited:
-            warnings._warn_unawaited_coroutine = self._prev_warn  # type: ignore[attr-defined]
+        if self._prev_warn is not None and _cpython.unawaited_hook() == self._unawaited:
+            _cpython.set_unawaited_hook(self._prev_warn)
         for handle in self._timers.values():
             handle.cancel()
         self._timers.clear()
@@ -100,7 +100,7 @@ class LostWork:
     def _failed(self, task_id: int, exc: BaseException, task: asyncio.Task | None) -> None:
         if task is None or isinstance(exc, RunawayAborted):
             return
-        if any(_awaits(cb) for cb, _ctx in (task._callbacks or ())):
+        if any(_awaits(cb) for cb in _cpython.done_callbacks(task)):
             return
         loop = self._loop
         # The class's call_later: the check is loopviz's own, not a user callback to time.
@@ -111,7 +111,7 @@ class LostWork:
         self._timers.pop(task_id, None)
         if self._recorder is None or not task.done() or task.cancelled():
             return
-        if not getattr(task, "_log_traceback", False) or task_id in self._reported:
+        if not _cpython.exception_unretrieved(task) or task_id in self._reported:
             return
         self._reported.add(task_id)
         rec = self._recorder
@@ -132,7 +132,7 @@ class LostWork:
     # ---- GC and warnings hooks (any thread) -----------------------------------------------------
     def _loop_exception(self, loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
         try:
-            if context.get("message") == "Task was destroyed but it is pending!":
+            if context.get("message") == _cpython.TASK_DESTROYED_PENDING:
                 self._collected_pending(context.get("task"))
         finally:
             prev = self._prev_handler
@@ -169,7 +169,7 @@ class LostWork:
         origin = getattr(coro, "cr_origin", None) or ()
         site = next(((f, n) for f, n, _fn in origin if is_user_file(f)), None)
         if site is None and not origin:
-            frame = sys._getframe(2)  # the frame running when the coroutine was finalized
+            frame = _cpython.getframe(2)  # the frame running when the coroutine was finalized
             site = creation_site(coro, frame)
             code = getattr(coro, "cr_code", None)
             if site is None and code is not None and is_user_file(code.co_filename):

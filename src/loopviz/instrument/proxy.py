@@ -17,6 +17,7 @@ import time
 import types
 from typing import Any, Protocol
 
+from loopviz import _cpython
 from loopviz._native import speedups
 from loopviz.instrument.sites import _user_cache, is_user_code, walk
 from loopviz.trace.recorder import COMPACT_AT, SITE_DONE, Recorder
@@ -64,12 +65,12 @@ class _PythonCore:
     The methods it calls back (``_read_name``, ``_bare_yield_site``, ``_suspended_on``,
     ``_finished``, ``_compact``) are CoroutineProxy's, shared by both."""
 
-    __slots__ = ("__weakref__", "_coro", "_id", "_last_inner", "_last_lasti", "_last_site",
-                 "_named", "_rec", "_sleep0", "_steps", "_tracker", "_waiting", "task")
+    __slots__ = ("__weakref__", "_coro", "_last_inner", "_last_lasti", "_last_site", "_named",
+                 "_rec", "_sleep0", "_steps", "_tracker", "task", "task_id", "waiting")
 
     def __init__(self, coro: Any, task_id: int, tracker: StepSink) -> None:
         self._coro = coro
-        self._id = task_id
+        self.task_id = task_id  # the task's recorded id (the tracker and sessions read it)
         self._tracker = tracker
         self._rec = tracker.recorder
         self._steps = tracker.steps
@@ -79,7 +80,7 @@ class _PythonCore:
         self._last_lasti = -1
         self._last_inner: Any = None
         self._last_site = 0
-        self._waiting = False
+        self.waiting = False
         self._named = False  # the Task's name is read at its first step (asyncio sets it late)
         self.task: Any = None  # weakref to the Task, set by the factory
 
@@ -97,7 +98,7 @@ class _PythonCore:
             site = (self._bare_yield_site(end) if yielded is None  # type: ignore[attr-defined]
                     else self._suspended_on(yielded, end))  # type: ignore[attr-defined]
             steps = self._steps
-            steps.extend((self._id, start, end, site))
+            steps.extend((self.task_id, start, end, site))
             if len(steps) > COMPACT_AT:
                 self._compact()  # type: ignore[attr-defined]
         except Exception as exc:  # a failure of the recorder: the program must not notice
@@ -123,14 +124,14 @@ class _Unraisable:
 
 
 if speedups is not None:
-    speedups.configure(COMPACT_AT, _user_cache)
+    speedups.configure(COMPACT_AT, _user_cache, _cpython.TASK_MUST_CANCEL)
     _Core: type = speedups.ProxyCore
 else:  # built without a compiler (or LOOPVIZ_PURE_PYTHON): the same behaviour, slower
     _Core = _PythonCore
 
 
 class CoroutineProxy(_Core, collections.abc.Coroutine):  # type: ignore[valid-type,misc]
-    """Invariant: ``_waiting`` is True only between a suspension on a future and the moment
+    """Invariant: ``waiting`` is True only between a suspension on a future and the moment
     that future schedules the task's wake-up (the tracker's ``call_soon`` hook clears it)."""
 
     __slots__ = ()  # the fields are the core's (``_PythonCore.__init__`` lists them)
@@ -152,7 +153,7 @@ class CoroutineProxy(_Core, collections.abc.Coroutine):  # type: ignore[valid-ty
             raise
         end = _now()
         site = self._suspended_on(yielded, end)
-        self._steps.extend((self._id, start, end, site))
+        self._steps.extend((self.task_id, start, end, site))
         return yielded
 
     def close(self) -> None:
@@ -167,7 +168,7 @@ class CoroutineProxy(_Core, collections.abc.Coroutine):  # type: ignore[valid-ty
         is there (an eager first step runs before it: then this waits for the next one)."""
         task = self.task() if self.task is not None else None
         if task is not None:
-            entry = self._rec.tasks.get(self._id)
+            entry = self._rec.tasks.get(self.task_id)
             if entry is not None:
                 entry.name = task.get_name()
             self._named = True
@@ -178,17 +179,17 @@ class CoroutineProxy(_Core, collections.abc.Coroutine):  # type: ignore[valid-ty
     def _finished(self, start: int, exc: BaseException) -> None:
         tr = self._tracker
         end = _now()
-        self._steps.extend((self._id, start, end, SITE_DONE))
+        self._steps.extend((self.task_id, start, end, SITE_DONE))
         task = self.task() if self.task is not None else None
         if isinstance(exc, StopIteration):
             # A Task that was asked to cancel turns a normal return into a cancellation.
-            cancelled = task is not None and getattr(task, "_must_cancel", False)
+            cancelled = task is not None and _cpython.must_cancel(task)
             outcome, text = ("cancelled", None) if cancelled else ("result", None)
         elif isinstance(exc, _CancelledError):
             outcome, text = "cancelled", None
         else:
             outcome, text = "exception", _exc_text(exc)
-        tr.task_ended(self._id, end, outcome, text, exc, task)
+        tr.task_ended(self.task_id, end, outcome, text, exc, task)
 
     def _bare_yield_site(self, end: int) -> int:
         """Site of a bare yield (``asyncio.sleep(0)``), the hottest path.
@@ -235,11 +236,11 @@ class CoroutineProxy(_Core, collections.abc.Coroutine):  # type: ignore[valid-ty
         if yielded is None:
             kind, label = "sleep", "asyncio.sleep(0)"
         else:
-            self._waiting = True
+            self.waiting = True
             due = tr.sleep_dues.pop(yielded, None)
             if due is not None:
                 kind, label = "sleep", "asyncio.sleep"
-                tr.dues.extend((self._id, end, due))
+                tr.dues.extend((self.task_id, end, due))
             else:
                 job = tr.executor_jobs.pop(yielded, None)
                 if job is not None:
@@ -247,7 +248,7 @@ class CoroutineProxy(_Core, collections.abc.Coroutine):  # type: ignore[valid-ty
                 else:
                     kind, label, targets = tr.classify_future(yielded, libs)
                     if targets:
-                        tr.recorder.add_edges(self._id, end, targets)
+                        tr.recorder.add_edges(self.task_id, end, targets)
         return tr.site_for(users, libs, called, kind, label)
 
     # ---- transparency -------------------------------------------------------------------------

@@ -21,11 +21,11 @@ from __future__ import annotations
 import ast
 import linecache
 import os
-import sys
 import threading
 import types
 from dataclasses import dataclass, field, replace
 
+from loopviz import _cpython
 from loopviz.instrument import sites
 from loopviz.trace.recorder import Recorder
 from loopviz.trace.records import Diagnostic
@@ -105,7 +105,7 @@ def report_diagnostic(kind: str, message: str, *, file: str | None = None,
     innermost user frame; ``task`` defaults to the task running on that recording's UI thread
     when called there."""
     if file is None or line is None:
-        ufile, uline = caller_site(sys._getframe(1))
+        ufile, uline = caller_site(_cpython.getframe(1))
         file = ufile if file is None else file
         line = uline if line is None else line
     me = threading.get_ident()
@@ -169,7 +169,7 @@ def check_ui_thread(what: str) -> bool:
     uis = {a.ui_ident for a in _active} or {threading.main_thread().ident}
     if me in uis:
         return True
-    file, line = caller_site(sys._getframe(1))
+    file, line = caller_site(_cpython.getframe(1))
     report_wrong_thread(f"{what} touched", file, line, what=what)
     return False
 

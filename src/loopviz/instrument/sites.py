@@ -10,6 +10,8 @@ import sysconfig
 import types
 from typing import Any
 
+from loopviz import _cpython
+
 _COROUTINE = types.CoroutineType
 _GENERATOR = types.GeneratorType
 # The stdlib, site-packages, and the scripts folder: console scripts (``bin/loopviz``) are
@@ -25,11 +27,11 @@ _STDLIB_DIRS = tuple(
     os.path.normcase(os.path.realpath(p)) + os.sep
     for p in {sysconfig.get_paths()[k] for k in ("stdlib", "platstdlib")}
 )
-# loopviz's package folder (this file is loopviz/instrument/sites.py).
-_PKG_DIR = os.path.dirname(os.path.dirname(os.path.realpath(__file__))) + os.sep
+# loopviz's package folder (this file is loopviz/instrument/sites.py); ends with os.sep.
+PKG_DIR = os.path.dirname(os.path.dirname(os.path.realpath(__file__))) + os.sep
 # All of loopviz is "library" (its machinery, CLI and UI), except its demos: they are the user
 # code the app shows (that is what they teach).
-_DEMOS_DIR = os.path.join(_PKG_DIR, "demos") + os.sep
+_DEMOS_DIR = os.path.join(PKG_DIR, "demos") + os.sep
 _SCRIPT_NAMES = frozenset({"loopviz", "loopviz.exe", "loopviz-script.py"})  # console scripts
 
 # Keyed by id(code): hashing a code object re-hashes its name, bytecode and constants on every
@@ -56,13 +58,14 @@ PRIMITIVES: dict[str, tuple[str, str]] = {
     "BoundedSemaphore.acquire": ("semaphore", "Semaphore.acquire"),
     "Event.wait": ("event", "Event.wait"),
     "Barrier.wait": ("event", "Barrier.wait"),
-    "TaskGroup.__aexit__": ("task", "TaskGroup"),
-    "TaskGroup._aexit": ("task", "TaskGroup"),  # CPython 3.13+: __aexit__ awaits _aexit
-    "_wait": ("task", "asyncio.wait"),
-    "wait": ("task", "asyncio.wait"),
+    # asyncio's own coroutines whose names are private or changed between versions: see
+    # loopviz._cpython (both TaskGroup forms, asyncio.wait's inner _wait, as_completed).
+    **{name: ("task", "TaskGroup") for name in _cpython.TASKGROUP_WAITS},
+    **{name: ("task", "asyncio.wait") for name in _cpython.WAIT_FUNCTIONS},
+    **{name: ("task", "as_completed") for name in _cpython.AS_COMPLETED_WAITS},
     "wait_for": ("task", "wait_for"),
     "to_thread": ("executor", "to_thread"),
-    "AsyncIOBackend.run_sync_in_worker_thread": ("executor", "to_thread.run_sync"),  # anyio
+    f"AsyncIOBackend.{_cpython.ANYIO_WORKER_ENTRY}": ("executor", "to_thread.run_sync"),  # anyio
     # streams (a StreamReader on a pipe is a "pipe" wait: see Tracker.classify_future)
     **{f"StreamReader.{m}": ("stream", f"StreamReader.{m}")
        for m in ("read", "readline", "readexactly", "readuntil", "readany", "readchunk")},
@@ -100,7 +103,7 @@ def is_user_file(filename: str) -> bool:
         # otherwise place in the current directory, i.e. in "user" code).
         return False
     path = os.path.normcase(os.path.realpath(filename))
-    if path.startswith(_PKG_DIR):
+    if path.startswith(PKG_DIR):
         return path.startswith(_DEMOS_DIR)
     return not path.startswith(_LIB_DIRS)
 
@@ -111,7 +114,7 @@ def is_loopviz_file(filename: str) -> bool:
     if filename.startswith("<"):
         return False
     path = os.path.normcase(os.path.realpath(filename))
-    if path.startswith(_PKG_DIR):
+    if path.startswith(PKG_DIR):
         return not path.startswith(_DEMOS_DIR)
     return os.path.basename(path) in _SCRIPT_NAMES and path.startswith(_LIB_DIRS)
 

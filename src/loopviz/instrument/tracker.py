@@ -23,6 +23,7 @@ from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from typing import Any
 
+from loopviz import _cpython
 from loopviz._native import speedups
 from loopviz.instrument import anyio_jobs
 from loopviz.instrument.jobs import callable_name, in_process, timed_job
@@ -42,18 +43,15 @@ from loopviz.trace.recorder import Recorder, TaskEntry
 _now = time.monotonic_ns
 _get_ident = threading.get_ident
 _Task = asyncio.Task
-try:  # the C function (3.12+): asyncio.current_task is a Python wrapper around it
-    from _asyncio import current_task as _current_task
-except ImportError:  # 3.11: the same dict the C tasks maintain
-    _current_task = asyncio.tasks._current_tasks.get  # type: ignore[attr-defined]
+_current_task = _cpython.current_task
+_getframe = _cpython.getframe
 _user_get = _user_cache.get
-_set_result_unless_cancelled = asyncio.futures._set_result_unless_cancelled  # type: ignore[attr-defined]
+_SLEEP_TIMER = _cpython.SLEEP_TIMER
 _HOOKED = ("call_soon", "call_later", "call_at", "run_in_executor")
 _BUILTIN, _FUNCTION, _METHOD = type(len), types.FunctionType, types.MethodType
 # What a task's bare step never is; a call_soon of anything else with no arguments may be a
 # user callback to time.
 _PY_CALLABLES = (_FUNCTION, _METHOD, functools.partial)
-_CREATE_TASK_CODE = asyncio.BaseEventLoop.create_task.__code__
 _BASE_CALL_LATER = asyncio.BaseEventLoop.call_later
 _CO_COROUTINE = inspect.CO_COROUTINE
 
@@ -159,7 +157,7 @@ class Tracker:
         loop.set_task_factory(self._factory if speedups is None or self._prev_factory is not None
                               else speedups.TaskFactory(
                                   self._factory, self, CoroutineProxy, TaskEntry, _Task,
-                                  self.recorder.tasks, self.recorder._task_ids, _current_task,
+                                  self.recorder.tasks, self.recorder.task_ids, _current_task,
                                   is_user_code, self.listeners))
         self.installed = True
         self.hook_libraries()
@@ -203,9 +201,7 @@ class Tracker:
             # create_task names a task only after the factory returns, and an eager task may
             # end inside the factory: read the name from create_task's frame. (Other tasks read
             # it at their first step.)
-            caller = sys._getframe(1)
-            if caller.f_code is _CREATE_TASK_CODE:
-                name = caller.f_locals.get("name")
+            name = _cpython.create_task_name(_getframe(1))
         entry = TaskEntry("" if name is None else str(name),
                           getattr(coro, "__qualname__", type(coro).__name__),
                           self.current_task_id(), _now(), file, line)
@@ -257,7 +253,7 @@ class Tracker:
         if task is None:
             return None
         proxy = task.get_coro()
-        return proxy._id if type(proxy) is CoroutineProxy else None
+        return proxy.task_id if type(proxy) is CoroutineProxy else None
 
     def thread_of_step(self) -> int:
         ident = _get_ident()
@@ -296,34 +292,38 @@ class Tracker:
 
     def task_id_of(self, task: Any) -> int | None:
         coro = task.get_coro() if isinstance(task, _Task) else None
-        return coro._id if type(coro) is CoroutineProxy else None
+        return coro.task_id if type(coro) is CoroutineProxy else None
 
     def classify_future(self, fut: Any, libs: list[Any]) -> tuple[str, str, tuple[int, ...]]:
         """(kind, label, awaited task ids) for a future a task yielded, ``libs`` being the
         library frames of its await chain, outermost first."""
         if isinstance(fut, _Task):
             tid = self.task_id_of(fut)
-            return "task", "await", (tid,) if tid is not None else ()
+            # wait_for awaits a task itself on 3.12+ (3.11 waits on a future of its own):
+            # named as the wait_for it is on every version.
+            found = primitive_of(libs) if libs else None
+            label = "wait_for" if found is not None and found[2] == "wait_for" else "await"
+            return "task", label, (tid,) if tid is not None else ()
         found = primitive_of(libs)
-        if type(fut).__name__ == "_GatheringFuture":
-            kids = self._ids(getattr(fut, "_children", ()))
+        children = _cpython.gathered(fut)
+        if children is not None:
+            kids = self._ids(children)
             if found is not None and found[1] != "task":  # Process.communicate gathers pipes
                 return found[1], found[2], kids
             return "task", "gather", kids
         if found is None:  # a bare future: named after the library call that made it
             return "future", libs[-1].f_code.co_qualname if libs else "future", ()
         frame, kind, label = found
-        local = frame.f_locals
         if kind == "task":
             if label == "TaskGroup":
-                return kind, label, self._ids(getattr(local.get("self"), "_tasks", ()))
-            return kind, label, self._ids(
-                local.get("fs") or ([local["fut"]] if "fut" in local else ()))
-        if kind == "stream" and "Pipe" in type(
-                getattr(local.get("self"), "_transport", None)).__name__:
+                return kind, label, self._ids(_cpython.taskgroup_children(frame))
+            if label == "as_completed":
+                return kind, label, self._ids(_cpython.as_completed_pending(frame))
+            return kind, label, self._ids(_cpython.waited_futures(frame))
+        if kind == "stream" and _cpython.reader_on_pipe(frame):
             return "pipe", label, ()  # a StreamReader on a child process's pipe
         if label == "to_thread.run_sync":
-            func = local.get("func")
+            func = _cpython.anyio_job_function(frame)
             jid = getattr(func, anyio_jobs.JOB_ATTR, None)
             job = self.recorder.jobs.get(jid) if jid is not None else None
             return kind, job.function if job is not None else callable_name(func), ()
@@ -346,9 +346,9 @@ class Tracker:
             owner = callback.__self__
             if args and isinstance(owner, _Task):  # a C task's wake-up
                 proxy = owner.get_coro()
-                if type(proxy) is CoroutineProxy and proxy._waiting:
-                    proxy._waiting = False
-                    self.wakes.extend((proxy._id, _now()))
+                if type(proxy) is CoroutineProxy and proxy.waiting:
+                    proxy.waiting = False
+                    self.wakes.extend((proxy.task_id, _now()))
             return callback
         if kind is _METHOD and isinstance(callback.__self__, _Task):
             return callback  # a pure-Python task's step or wake-up
@@ -392,7 +392,7 @@ class Tracker:
         def schedule(when: float, callback: Any, *args: Any, context: Any = None) -> Any:
             # Only an instrumented task's step pops a due time again: the task that called
             # record()/serve() (a server's main loop) is not one, and would fill the dict.
-            if callback is _set_result_unless_cancelled and args and instrumented() is not None:
+            if callback is _SLEEP_TIMER and args and instrumented() is not None:
                 due = when if absolute else loop.time() + when
                 sleep_dues[args[0]] = int(due * 1e9)
             elif (time_callbacks and type(callback) is not _Timed
@@ -410,7 +410,7 @@ class Tracker:
         def run_in_executor(executor: Any, func: Any, *args: Any) -> Any:
             task = rec.running_task
             jid = rec.new_job(task, callable_name(func))
-            target = executor if executor is not None else getattr(loop, "_default_executor", None)
+            target = executor if executor is not None else _cpython.default_executor(loop)
             if isinstance(target, ProcessPoolExecutor):  # timed in the worker process
                 fut = in_process(loop, rec, jid, lambda f: orig(executor, f, *args), func)
             elif target is not None and not isinstance(target, ThreadPoolExecutor):
@@ -434,7 +434,7 @@ class Tracker:
 def _creation_site() -> tuple[str, int]:
     """file:line of the innermost user frame that asked for the task (else the innermost
     frame that is not loopviz's own)."""
-    frame = sys._getframe(2)
+    frame: types.FrameType | None = _getframe(2)
     first = None
     while frame is not None:
         code = frame.f_code

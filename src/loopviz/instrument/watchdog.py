@@ -29,11 +29,9 @@ that started at that beat; a stall is reported once, when the heartbeat shows it
 
 from __future__ import annotations
 
-import asyncio
 import faulthandler
 import functools
 import os
-import re
 import sys
 import tempfile
 import threading
@@ -43,6 +41,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from loopviz import _cpython
 from loopviz.instrument import sites
 from loopviz.instrument.report import callee_at, emit, is_user_file, where
 from loopviz.trace.records import Block, Diagnostic
@@ -50,11 +49,9 @@ from loopviz.trace.records import Block, Diagnostic
 _now = time.monotonic_ns
 STARVED_NS = 250_000_000  # a tick gap this long: the watchdog itself could not run (GIL held)
 _backstop_lock = threading.Lock()  # faulthandler's later-dump timer is one per process
-_THREAD_HEADER = re.compile(r"^(?:Current thread|Thread) 0x([0-9a-f]+)", re.M)
-_DUMP_FRAME = re.compile(r'^\s*File "(.+)", line (\d+) in (.+)$', re.M)
-_PKG = sites._PKG_DIR  # ends with os.sep
-_LOOP_DIRS = (os.path.join(sites._PKG_DIR, "loop") + os.sep,)
-_UI_DIR = os.path.join(sites._PKG_DIR, "ui") + os.sep
+_PKG = sites.PKG_DIR  # ends with os.sep
+_LOOP_DIRS = (os.path.join(sites.PKG_DIR, "loop") + os.sep,)
+_UI_DIR = os.path.join(sites.PKG_DIR, "ui") + os.sep
 CULPRIT_LABEL = {"qt": "Qt", "loop": "the event loop's own machinery",
                  "loopviz": "loopviz itself", "unknown": "code loopviz cannot see into"}
 
@@ -113,12 +110,12 @@ def category(filename: str) -> str:
 # Where the event loop hands control to a callback or task step (asyncio's loop and loopviz's
 # both run handles through Handle._run). User frames *outside* it are whoever started the loop
 # (a script's asyncio.run, a test): they are never the culprit of a stall inside the loop.
-_DISPATCH_CODE = asyncio.events.Handle._run.__code__
-_DISPATCH_FILE = os.path.join("asyncio", "events.py")
+_DISPATCH_CODE = _cpython.HANDLE_RUN_CODE
+_DISPATCH_FILE = _DISPATCH_CODE.co_filename
 # Where a loop runs Qt's or the selector's event processing: reached before any dispatch, the
 # stall is that processing's (a window's paint inside a program's asyncio.run), not the user
-# line that started the loop.
-_RUNS_LOOP = frozenset({"run_forever", "_exec", "run_until_complete", "_run_once"})
+# line that started the loop. (``_exec`` is loopviz's Qt loop's call of Qt's exec().)
+_RUNS_LOOP = _cpython.LOOP_RUNNERS | {"_exec"}
 EVENT_PROCESSING = "the event loop's own waiting and Qt's event processing"
 
 
@@ -168,24 +165,18 @@ def sample_frame(frame: Any, t: int, task: int | None) -> Sample | None:
 
 def parse_dump(text: str, ident: int, t: int, task: int | None) -> Sample | None:
     """The UI thread's stack from a faulthandler dump (innermost first) → a Sample."""
-    heads = list(_THREAD_HEADER.finditer(text))
-    for i, head in enumerate(heads):
-        if int(head.group(1), 16) != ident:
-            continue
-        body = text[head.end(): heads[i + 1].start() if i + 1 < len(heads) else len(text)]
-        frames = [(f, int(n), fn.strip()) for f, n, fn in _DUMP_FRAME.findall(body)]
-        if not frames:
-            return None
-        stack = tuple(f"{f}:{n} in {fn}" for f, n, fn in reversed(frames))
-        for file, line, fn in frames:
-            if (fn == "_run" and file.endswith(_DISPATCH_FILE)) or _runs_loop(fn, file):
-                break  # outside the loop's dispatch: whoever started the loop, not a culprit
-            if is_user_file(file):
-                return Sample(t, file, line, callee_at(file, line) or fn, "user", stack, task,
-                              None, backstop=True)
-        file, line, fn = frames[0]
-        return Sample(t, file, line, fn, category(file), stack, task, None, backstop=True)
-    return None
+    frames = _cpython.dumped_stack(text, ident)
+    if not frames:
+        return None
+    stack = tuple(f"{f}:{n} in {fn}" for f, n, fn in reversed(frames))
+    for file, line, fn in frames:
+        if (fn == _cpython.HANDLE_RUN_NAME and file == _DISPATCH_FILE) or _runs_loop(fn, file):
+            break  # outside the loop's dispatch: whoever started the loop, not a culprit
+        if is_user_file(file):
+            return Sample(t, file, line, callee_at(file, line) or fn, "user", stack, task,
+                          None, backstop=True)
+    file, line, fn = frames[0]
+    return Sample(t, file, line, fn, category(file), stack, task, None, backstop=True)
 
 
 class Watchdog:
@@ -303,7 +294,7 @@ class Watchdog:
         if late < self.sample_after_s * 1e9 or beat < self._since:
             self.stall = None
             return
-        frame = sys._current_frames().get(self.ui_ident)
+        frame = _cpython.current_frames().get(self.ui_ident)
         sample = sample_frame(frame, now, self.recorder.running_task)
         if sample is not None:
             self._samples.setdefault(beat, []).append(sample)

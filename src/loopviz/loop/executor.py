@@ -29,6 +29,8 @@ from collections.abc import Callable
 from concurrent.futures import Executor, ThreadPoolExecutor
 from typing import Any, TypeVar
 
+from loopviz import _cpython
+
 __all__ = [
     "DEFAULT_JOIN_TIMEOUT",
     "WORKER_THREAD_PREFIX",
@@ -77,12 +79,6 @@ def shutdown_nowait(executor: Executor) -> None:
         executor.shutdown(wait=False)
 
 
-def _worker_threads(executor: Executor) -> list[threading.Thread]:
-    # ThreadPoolExecutor keeps its workers in the private ``_threads`` set; other executors
-    # (or a future CPython that renames it) simply have nothing for us to join.
-    return list(getattr(executor, "_threads", ()))
-
-
 def _set_result_unless_done(future: asyncio.Future[bool], value: bool) -> None:
     if not future.done():
         future.set_result(value)
@@ -96,7 +92,7 @@ async def join_workers(executor: Executor, timeout: float) -> bool:
     still busy after ``timeout`` (they are left running: nothing can stop them). Call
     :func:`shutdown_nowait` first, or idle workers never end.
     """
-    threads = _worker_threads(executor)
+    threads = _cpython.executor_threads(executor)
     if not threads:
         return True
     loop = asyncio.get_running_loop()
@@ -131,20 +127,24 @@ class DefaultExecutorMixin:
     _default_executor: Executor | None
     _executor_shutdown_called: bool
     _debug: bool
+    # BaseEventLoop's own checks, which its run_in_executor makes (3.11-3.13).
+    _check_closed: Callable[[], None]
+    _check_callback: Callable[[Callable[..., Any], str], None]
+    _check_default_executor: Callable[[], None]
 
     def run_in_executor(
         self, executor: Executor | None, func: Callable[..., _T], *args: Any
     ) -> asyncio.Future[_T]:
         """asyncio's run_in_executor; the default pool (made on first use) is loopviz's."""
-        loop: Any = self
-        loop._check_closed()
+        self._check_closed()
         if self._debug:
-            loop._check_callback(func, "run_in_executor")
+            self._check_callback(func, "run_in_executor")
         if executor is None:
-            loop._check_default_executor()
+            self._check_default_executor()
             executor = self._default_executor
             if executor is None:
                 executor = self._default_executor = new_default_executor()
+        loop: Any = self  # a mixin: the loop it is mixed into
         return asyncio.wrap_future(executor.submit(func, *args), loop=loop)
 
     async def shutdown_default_executor(self, timeout: float | None = None) -> None:

@@ -2,8 +2,8 @@
 
 Why apart from ``qt_loop``: these talk to Qt and to the process (Qt timers and signals, POSIX
 signals) or describe the loop to others, while ``qt_loop`` decides what runs when. It imports
-nothing of loopviz's, so ``qt_loop`` imports it and ``app`` (which constructs loops) imports
-``qt_loop``: imports stay one-way.
+nothing of loopviz's but :mod:`loopviz._cpython` (the bottom layer), so ``qt_loop`` imports
+it and ``app`` (which constructs loops) imports ``qt_loop``: imports stay one-way.
 
 Contract:
 - :class:`QueueSnapshot` / :func:`handle_label`: what ``QtEventLoop.queue_snapshot()`` returns.
@@ -20,11 +20,14 @@ import threading
 import weakref
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Protocol
 
 from PySide6 import QtCore
 
+from loopviz import _cpython
+
 __all__ = ["LoopWaker", "QueueSnapshot", "ctrl_c_interrupts", "handle_label"]
+
+_Method = Callable[[], None]  # a bound method of the loop (held weakly)
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,28 +46,19 @@ def handle_label(handle: asyncio.Handle) -> str:
     """A short human name for what ``handle`` will run: the task's name for a task step,
     otherwise the callback's qualname (with the waiting task's name when the callback completes
     a future a task awaits, as a sleep's timer does)."""
-    callback = handle._callback
+    callback = _cpython.handle_callback(handle)
     owner = getattr(callback, "__self__", None)
     if isinstance(owner, asyncio.Task):
         return owner.get_name()
     func = getattr(callback, "func", callback)  # functools.partial
     name = getattr(func, "__qualname__", None) or type(func).__qualname__
-    args = handle._args or ()
+    args = _cpython.handle_args(handle)
     if args and isinstance(args[0], asyncio.Future):
-        for waiter, _context in getattr(args[0], "_callbacks", None) or ():
+        for waiter in _cpython.done_callbacks(args[0]):
             task = getattr(waiter, "__self__", None)
             if isinstance(task, asyncio.Task):
                 return f"{name} ({task.get_name()})"
     return name
-
-
-class _WakeTarget(Protocol):
-    """What a :class:`LoopWaker` calls back, on the Qt thread."""
-
-    def _run_batch(self) -> None: ...
-    def _on_timer_wakeup(self) -> None: ...
-    def _on_threadsafe_wakeup(self) -> None: ...
-    def _on_app_about_to_quit(self) -> None: ...
 
 
 class LoopWaker(QtCore.QObject):
@@ -74,15 +68,21 @@ class LoopWaker(QtCore.QObject):
     - ``timer``: a single-shot ``Qt.PreciseTimer``, for "the earliest TimerHandle is due".
     - ``threadsafe``: a signal with a queued connection, emitted from any thread.
 
-    It holds its target weakly, so a loop that is never closed is still collected (and warns,
-    as asyncio's loops do) rather than kept alive by Qt connections.
+    It holds the loop's methods it calls weakly, so a loop that is never closed is still
+    collected (and warns, as asyncio's loops do) rather than kept alive by Qt connections.
     """
 
     threadsafe = QtCore.Signal()
 
-    def __init__(self, target: _WakeTarget) -> None:
+    def __init__(self, on_ready: _Method, on_timer: _Method, on_threadsafe: _Method,
+                 on_about_to_quit: _Method) -> None:
+        """Each argument a bound method of the loop, called on the Qt thread: callbacks are
+        ready, the earliest timer is due, a thread asked for a wake-up, the app's exec()
+        ended."""
         super().__init__()
-        self._target: Callable[[], _WakeTarget | None] = weakref.ref(target)
+        self._calls = {name: weakref.WeakMethod(method) for name, method in (
+            ("ready", on_ready), ("timer", on_timer), ("threadsafe", on_threadsafe),
+            ("about_to_quit", on_about_to_quit))}
         self.ready = QtCore.QTimer(self)
         self.ready.setSingleShot(True)
         self.ready.setInterval(0)
@@ -104,32 +104,29 @@ class LoopWaker(QtCore.QObject):
                 pass
 
     def watch_about_to_quit(self, app: QtCore.QCoreApplication) -> None:
-        """Call the target's ``_on_app_about_to_quit`` whenever ``app``'s exec() ends."""
+        """Call ``on_about_to_quit`` whenever ``app``'s exec() ends."""
         app.aboutToQuit.connect(self._on_about_to_quit)
+
+    def _call(self, name: str) -> None:
+        method = self._calls[name]()
+        if method is not None:  # else the loop is gone
+            method()
 
     @QtCore.Slot()
     def _on_ready(self) -> None:
-        target = self._target()
-        if target is not None:
-            target._run_batch()
+        self._call("ready")
 
     @QtCore.Slot()
     def _on_timer(self) -> None:
-        target = self._target()
-        if target is not None:
-            target._on_timer_wakeup()
+        self._call("timer")
 
     @QtCore.Slot()
     def _on_threadsafe(self) -> None:
-        target = self._target()
-        if target is not None:
-            target._on_threadsafe_wakeup()
+        self._call("threadsafe")
 
     @QtCore.Slot()
     def _on_about_to_quit(self) -> None:
-        target = self._target()
-        if target is not None:
-            target._on_app_about_to_quit()
+        self._call("about_to_quit")
 
 
 @contextlib.contextmanager

@@ -26,8 +26,11 @@ from PySide6 import QtCore  # before qasync, so that qasync binds to PySide6
 from qasync import QEventLoop as _QasyncLoop
 from qasync import QtModuleName
 
+from loopviz import _cpython
+
 from .executor import DefaultExecutorMixin
 from .plumbing import LoopWaker, QueueSnapshot, ctrl_c_interrupts, handle_label
+from .timer_heap import drop_cancelled_head, move_due, without_cancelled
 
 if QtModuleName != "PySide6":  # pragma: no cover - only with QT_API forcing another binding
     raise ImportError(f"loopviz needs qasync bound to PySide6, not {QtModuleName}")
@@ -36,6 +39,7 @@ __all__ = ["DEFAULT_BATCH_BUDGET", "QtEventLoop"]
 
 _asyncio_logger = logging.getLogger("asyncio")  # where asyncio reports slow callbacks
 _base = asyncio.BaseEventLoop
+_run_handle = _cpython.HANDLE_RUN  # handle._run(), as every asyncio loop runs a handle
 _Callback = Callable[..., object]
 
 DEFAULT_BATCH_BUDGET = 0.008
@@ -89,9 +93,11 @@ class QtEventLoop(DefaultExecutorMixin, _QasyncLoop):
         self._wake_armed = self._threadsafe_pending = self._exit_requested = False
         self._timer_when = math.inf
         self._carry = 0
+        self._carry_head: asyncio.Handle | None = None  # ready[0] when _carry was counted
         self._pending_exc: BaseException | None = None
         self._old_agen_hooks: Any = None
-        self._waker = LoopWaker(self)
+        self._waker = LoopWaker(self._run_batch, self._on_timer_wakeup,
+                                self._on_threadsafe_wakeup, self._on_app_about_to_quit)
         self._threadsafe_lock = threading.Lock()  # see call_soon_threadsafe
         super().__init__(app)
         if already_running:
@@ -128,8 +134,7 @@ class QtEventLoop(DefaultExecutorMixin, _QasyncLoop):
             if hook is not None:
                 callback = hook(callback, args)
             handle = self._call_soon(callback, args, context)
-            if handle._source_traceback:
-                del handle._source_traceback[-1]
+            _cpython.drop_own_frame(handle)
         elif self._closed:
             raise RuntimeError("Event loop is closed")
         else:  # the hot path (every task step): BaseEventLoop._call_soon, inlined
@@ -146,8 +151,7 @@ class QtEventLoop(DefaultExecutorMixin, _QasyncLoop):
     ) -> asyncio.TimerHandle:
         """Push a TimerHandle due at ``when`` (``loop.time()`` clock); it never runs earlier."""
         timer = _base.call_at(self, when, callback, *args, context=context)
-        if timer._source_traceback:
-            del timer._source_traceback[-1]
+        _cpython.drop_own_frame(timer)
         if not self._in_batch and when < self._timer_when:
             self._arm_timer()  # a batch re-arms on its way out anyway
         return timer
@@ -163,8 +167,7 @@ class QtEventLoop(DefaultExecutorMixin, _QasyncLoop):
             if self._debug:
                 self._check_callback(callback, "call_soon_threadsafe")
             handle = self._call_soon(callback, args, context)
-            if handle._source_traceback:
-                del handle._source_traceback[-1]
+            _cpython.drop_own_frame(handle)
             if threading.get_ident() == self._thread_id:
                 if not self._wake_armed:
                     self._arm_wakeup()
@@ -175,7 +178,7 @@ class QtEventLoop(DefaultExecutorMixin, _QasyncLoop):
 
     def _add_callback(self, handle: asyncio.Handle) -> None:
         """asyncio's internal enqueue (signal handlers use it); qasync gave it another meaning."""
-        if not handle._cancelled:
+        if not handle.cancelled():
             self._ready.append(handle)
             if not self._wake_armed:
                 self._arm_wakeup()
@@ -207,15 +210,13 @@ class QtEventLoop(DefaultExecutorMixin, _QasyncLoop):
     def _arm_timer(self) -> None:
         """Point the precise Qt timer at the earliest live TimerHandle, or stop it."""
         scheduled = self._scheduled
-        while scheduled and scheduled[0]._cancelled:
-            self._timer_cancelled_count -= 1
-            heapq.heappop(scheduled)._scheduled = False
+        self._timer_cancelled_count -= drop_cancelled_head(scheduled)
         if not scheduled or not self._running or self._exit_requested:
             if self._timer_when != math.inf:
                 self._waker.timer.stop()
                 self._timer_when = math.inf
             return
-        when = scheduled[0]._when
+        when = scheduled[0].when()
         if when != self._timer_when:
             # Qt counts whole milliseconds from now: round up, so it cannot fire early; if it
             # does anyway, the batch finds nothing due and we come back here for the rest.
@@ -226,23 +227,9 @@ class QtEventLoop(DefaultExecutorMixin, _QasyncLoop):
         """Move due TimerHandles to ``_ready`` (BaseEventLoop._run_once's bookkeeping)."""
         count = len(self._scheduled)
         if count > 100 and self._timer_cancelled_count / count > 0.5:  # asyncio's thresholds
-            for handle in self._scheduled:
-                handle._scheduled = not handle._cancelled
-            self._scheduled = [handle for handle in self._scheduled if handle._scheduled]
-            heapq.heapify(self._scheduled)
+            self._scheduled = without_cancelled(self._scheduled)
             self._timer_cancelled_count = 0
-        scheduled = self._scheduled
-        now = self.time()
-        while scheduled:
-            handle = scheduled[0]
-            if handle._cancelled:
-                self._timer_cancelled_count -= 1
-            elif handle._when > now:
-                break
-            heapq.heappop(scheduled)
-            handle._scheduled = False
-            if not handle._cancelled:
-                self._ready.append(handle)
+        self._timer_cancelled_count -= move_due(self._scheduled, self.time(), self._ready)
 
     # -- running batches -----------------------------------------------------------------------
     def _run_batch(self) -> None:
@@ -262,8 +249,11 @@ class QtEventLoop(DefaultExecutorMixin, _QasyncLoop):
         handle = None
         try:
             while True:
-                ntodo, i = min(self._carry, len(ready)), -1
-                self._carry = 0
+                # The rest of an iteration a budget cut short, unless the queue was emptied
+                # since (a program's close() clears it while the loop is lent: see hosting).
+                carry, self._carry = self._carry, 0
+                ntodo = min(carry, len(ready)) if carry and ready[0] is self._carry_head else 0
+                i = -1
                 if not ntodo:
                     if self._scheduled:
                         self._collect_due_timers()
@@ -273,12 +263,12 @@ class QtEventLoop(DefaultExecutorMixin, _QasyncLoop):
                 debug = self._debug
                 for i in range(ntodo):  # noqa: B007 - i is read after the loop and in finally
                     handle = popleft()
-                    if handle._cancelled:
+                    if handle.cancelled():
                         continue
                     if debug:
                         self._run_handle_debug(handle)
                     else:
-                        handle._run()
+                        _run_handle(handle)
                     if clock() >= deadline:
                         break
                 handle = None  # as asyncio's _run_once: what it ran is not kept alive by us
@@ -295,6 +285,7 @@ class QtEventLoop(DefaultExecutorMixin, _QasyncLoop):
         finally:
             handle = None  # nor by this frame, should a traceback keep it
             self._carry = ntodo - i - 1
+            self._carry_head = ready[0] if self._carry and ready else None
             self._in_batch = False
             self._after_batch()
 
@@ -303,7 +294,7 @@ class QtEventLoop(DefaultExecutorMixin, _QasyncLoop):
         self._current_handle = handle
         try:
             t0 = self.time()
-            handle._run()
+            _run_handle(handle)
             if (dt := self.time() - t0) >= self.slow_callback_duration:
                 _asyncio_logger.warning("Executing %s took %.3f seconds", handle, dt)
         finally:
@@ -383,7 +374,7 @@ class QtEventLoop(DefaultExecutorMixin, _QasyncLoop):
         sys.set_asyncgen_hooks(
             firstiter=self._asyncgen_firstiter_hook, finalizer=self._asyncgen_finalizer_hook
         )
-        asyncio.events._set_running_loop(self)
+        _cpython.set_running_loop(self)
         self._running = True
         self._exit_requested = False
 
@@ -392,13 +383,19 @@ class QtEventLoop(DefaultExecutorMixin, _QasyncLoop):
             self._arm_wakeup()
         self._arm_timer()
 
+    def end_running(self) -> None:
+        """An ``already_running`` loop stops being the running loop now, as if the ``exec()``
+        it lived in had ended (for an app closing it with no exec() left to end)."""
+        if self._running:
+            self._cleanup_running()
+
     def _cleanup_running(self) -> None:
         self._running = False
         self._stopping = False
         self._exit_requested = False
         self._disarm()
         self._thread_id = None
-        asyncio.events._set_running_loop(None)
+        _cpython.set_running_loop(None)
         self._set_coroutine_origin_tracking(False)
         if self._old_agen_hooks is not None:
             sys.set_asyncgen_hooks(*self._old_agen_hooks)
@@ -438,7 +435,7 @@ class QtEventLoop(DefaultExecutorMixin, _QasyncLoop):
 
         Costs O(len(_scheduled)) when called and nothing otherwise: no bookkeeping is kept for it.
         """
-        soonest = heapq.nsmallest(timers, (h for h in self._scheduled if not h._cancelled))
+        soonest = heapq.nsmallest(timers, (h for h in self._scheduled if not h.cancelled()))
         return QueueSnapshot(
             ready=len(self._ready),
             timers=tuple((h.when(), handle_label(h)) for h in soonest),

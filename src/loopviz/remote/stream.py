@@ -60,9 +60,10 @@ class Streamer:
         self._cursor = (0, 0, 0)
         self._last: dict[str, Any] = dict.fromkeys(LISTS)  # the last item sent, by identity
         self._n_sites = self._n_threads = 0
-        self._max_task = self._max_job = 0
-        self._live: set[int] = set()  # tasks sent while not yet ended
-        self._open_jobs: dict[int, list[Any]] = {}  # jobs sent while running: their last row
+        # What followers were sent (the batch builder of one call updates them):
+        self.max_task = self.max_job = 0  # the highest task and job ids sent
+        self.live: set[int] = set()  # tasks sent while not yet ended
+        self.open_jobs: dict[int, list[Any]] = {}  # jobs sent while running: their last row
         self._lack = (0, 0, 0)  # ints at the end of each raw column that followers lack
 
     def collect(self, *, delta: bool, snapshot: bool,
@@ -105,14 +106,14 @@ class Streamer:
         rec = self.rec
         raws, self._cursor = rec.raw_from(*self._cursor)
         lists = {name: _after(getattr(rec, name), self._last[name]) for name in LISTS}
-        jobs = [(j, rec.jobs[j]) for j in _newer(rec.jobs, self._max_job)]
-        jobs += [(j, e) for j in self._open_jobs if (e := rec.jobs.get(j)) is not None]
+        jobs = [(j, rec.jobs[j]) for j in _newer(rec.jobs, self.max_job)]
+        jobs += [(j, e) for j in self.open_jobs if (e := rec.jobs.get(j)) is not None]
         sites = list(zip(rec.sites[self._n_sites:], rec.site_stacks[self._n_sites:],
                          strict=True))
         threads = rec.threads[self._n_threads:]
-        tasks = [(t, rec.tasks[t]) for t in _newer(rec.tasks, self._max_task)]
-        self._live = {t for t in self._live if t in rec.tasks}  # the ring dropped the others
-        tasks += [(t, rec.tasks[t]) for t in self._live]
+        tasks = [(t, rec.tasks[t]) for t in _newer(rec.tasks, self.max_task)]
+        self.live = {t for t in self.live if t in rec.tasks}  # the ring dropped the others
+        tasks += [(t, rec.tasks[t]) for t in self.live]
         return _Read(dict(zip(_STRIDES, raws, strict=True)), lists, sites, threads,
                      self._n_threads, tasks, jobs, rec.dropped_before)
 
@@ -135,8 +136,8 @@ class Streamer:
         return _Read(raw, {n: _after(items, self._last[n]) for n, items in whole.lists.items()},
                      whole.sites[self._n_sites:], whole.threads[self._n_threads:],
                      self._n_threads,
-                     [(t, e) for t, e in whole.tasks if t > self._max_task or t in self._live],
-                     [(j, e) for j, e in whole.jobs if j > self._max_job or j in self._open_jobs],
+                     [(t, e) for t, e in whole.tasks if t > self.max_task or t in self.live],
+                     [(j, e) for j, e in whole.jobs if j > self.max_job or j in self.open_jobs],
                      whole.dropped_before)
 
     def _advance(self, read: _Read, *, whole: bool) -> None:
@@ -187,7 +188,7 @@ class _Rows:
         self.t0 = streamer.rec.t0
         self._tasks: dict[int, list[Any]] = {}
         self._jobs: dict[int, list[Any]] = {}
-        self._sent_jobs = dict(streamer._open_jobs)
+        self._sent_jobs = dict(streamer.open_jobs)
 
     def task(self, tid: int, e: TaskEntry) -> list[Any]:
         """A task still running (or whose end the loop's thread is writing right now) stays
@@ -199,11 +200,11 @@ class _Rows:
         done = ended is not None and outcome != "pending" and \
             (outcome != "exception" or exception is not None)
         s = self.s
-        s._max_task = max(s._max_task, tid)
+        s.max_task = max(s.max_task, tid)
         if done:
-            s._live.discard(tid)
+            s.live.discard(tid)
         else:
-            s._live.add(tid)
+            s.live.add(tid)
             ended, outcome, exception = None, "pending", None
         row = self._tasks[tid] = [
             tid, e.current_name(), e.coro, e.parent, e.created - self.t0,
@@ -219,11 +220,11 @@ class _Rows:
                 jid, e.thread, e.task, e.function, e.submitted - t0,
                 None if e.start is None else e.start - t0, None if e.end is None else e.end - t0]
             s = self.s
-            s._max_job = max(s._max_job, jid)
+            s.max_job = max(s.max_job, jid)
             if e.end is None:
-                s._open_jobs[jid] = row
+                s.open_jobs[jid] = row
             else:
-                s._open_jobs.pop(jid, None)
+                s.open_jobs.pop(jid, None)
         return row if past or self._sent_jobs.get(jid) != row else None
 
 

@@ -20,6 +20,7 @@ import sys
 import types
 from collections.abc import Callable
 
+from loopviz import _cpython
 from loopviz.session.hosting import LoopLender
 from loopviz.session.program import (
     Ending,
@@ -49,8 +50,8 @@ class ProgramHost:
         self.lender.interrupt()
 
     def run(self) -> Ending:
-        set_aside = asyncio._get_running_loop()
-        asyncio._set_running_loop(None)
+        set_aside = _cpython.running_loop_or_none()
+        _cpython.set_running_loop(None)
         self.lender.install()
         try:
             with main_environment(self.program) as main:
@@ -67,7 +68,7 @@ class ProgramHost:
                 return exit_status(None)
         finally:
             self.lender.uninstall()
-            asyncio._set_running_loop(set_aside)
+            _cpython.set_running_loop(set_aside)
 
     def _run_async_main(self, main: types.ModuleType) -> None:
         title = self.program.title

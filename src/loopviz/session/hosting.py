@@ -35,6 +35,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+from loopviz import _cpython
 from loopviz.instrument.overrides import restore_overrides, save_overrides
 
 CLEANUP_S = 2.0
@@ -110,32 +111,17 @@ class LoopLender:
         return self.loop
 
     def _reopen(self) -> None:
-        loop: Any = self.loop
-        loop._closed = False
-        loop._executor_shutdown_called = False
-        loop._asyncgens_shutdown_called = False
-        loop._stopping = False
+        loop = self.loop
+        _cpython.reopen_loop(loop)
         loop.set_debug(self._debug)
         loop.set_exception_handler(self._handler)
         loop.set_task_factory(self._factory)
 
     def _close(self) -> None:
         """asyncio's ``close`` for the program; the loop itself stays usable for loopviz."""
-        loop: Any = self.loop
-        if loop.is_running():
+        if self.loop.is_running():
             raise RuntimeError("Cannot close a running event loop")
-        if loop._closed:
-            return
-        loop._closed = True
-        loop._ready.clear()
-        loop._scheduled.clear()
-        loop._timer_cancelled_count = 0
-        if hasattr(loop, "_carry"):
-            loop._carry = 0  # loopviz's Qt loop: a batch cut short has nothing left to resume
-        loop._executor_shutdown_called = True
-        executor, loop._default_executor = loop._default_executor, None
-        if executor is not None:
-            executor.shutdown(wait=False)
+        _cpython.close_for_reuse(self.loop)
 
     # ---- running ------------------------------------------------------------------------------
     def _hook_run_forever(self, orig: Callable[[], None]) -> Callable[[], None]:

@@ -16,7 +16,6 @@ from __future__ import annotations
 import builtins
 import contextlib
 import os
-import runpy
 import sys
 import types
 from collections.abc import Iterator
@@ -24,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from loopviz import _cpython
 from loopviz.instrument.sites import is_loopviz_file, is_user_file
 from loopviz.session.time_limit import TimeLimitExceeded
 
@@ -58,7 +58,7 @@ def find_program(spec: str, *, module: bool = False, args: tuple[str, ...] = ())
     if module:
         with _path0(os.getcwd()):
             try:
-                _name, mod_spec, _code = runpy._get_module_details(spec, TargetError)  # type: ignore[attr-defined]
+                _name, mod_spec, _code = _cpython.module_details(spec, TargetError)
             except TargetError as exc:
                 raise TargetError(f"-m {spec}: {exc}") from None
             except SyntaxError as exc:
@@ -144,7 +144,7 @@ def run_as_main(program: Program, main: types.ModuleType) -> None:
     """Execute ``program`` in ``main`` (inside :func:`main_environment`); what it raises,
     ``SystemExit`` included, propagates."""
     if program.module is not None:
-        runpy._run_module_as_main(program.module, alter_argv=True)  # type: ignore[attr-defined]
+        _cpython.run_module_as_main(program.module)
         return
     assert program.path is not None
     code = _compile(Path(program.path), program.path)  # afresh: the file may have changed

@@ -14,6 +14,7 @@ import re
 import sys
 from typing import Any
 
+from loopviz import _cpython
 from loopviz.instrument.report import caller_site, report_wrong_thread
 
 WRONG_THREAD = re.compile(
@@ -74,7 +75,7 @@ class QtMessages:
         try:
             if WRONG_THREAD.search(message):
                 self.seen.append(message)
-                frame = sys._getframe(1)
+                frame = _cpython.getframe(1)
                 file, line = caller_site(frame)
                 text = message.strip()
                 repeat = (text, file, line) in self._sites

@@ -150,7 +150,7 @@ class Session:
         from loopviz.session.host import ProgramHost
 
         recording = self.recording
-        recording._loop = loop
+        recording.loop = loop
         self._host = host = ProgramHost(program, loop, on_enter=recording.resume,
                                         on_leave=recording.pause)
         recording.start()
@@ -201,7 +201,7 @@ class Session:
     async def run(self) -> RunResult:
         loop = asyncio.get_running_loop()
         before = asyncio.all_tasks(loop)
-        self.recording._loop = loop
+        self.recording.loop = loop
         self.recording.start()
         for plugin in self.plugins:
             plugin.start(self)
@@ -211,7 +211,8 @@ class Session:
             coro = self.target.make_main()
             self.main_task = loop.create_task(_exit_guard(coro), name="main")
             # The task runs our SystemExit guard around main(): name it after main itself.
-            task_id = getattr(self.main_task.get_coro(), "_id", None)
+            tracker = self.recording.tracker
+            task_id = tracker.task_id_of(self.main_task) if tracker is not None else None
             entry = self.recorder.tasks.get(task_id) if task_id is not None else None
             if entry is not None:
                 entry.coro = getattr(coro, "__qualname__", entry.coro)

@@ -20,14 +20,12 @@ Where the program was when the limit struck is recorded as ``file:line``.
 
 from __future__ import annotations
 
-import asyncio
-import ctypes
 import os
-import sys
 import threading
 from collections.abc import Callable
 from typing import Any
 
+from loopviz import _cpython
 from loopviz.instrument.sites import is_user_code, walk
 from loopviz.session.supervisor import notify
 
@@ -42,14 +40,14 @@ class TimeLimitExceeded(BaseException):
     program's ``except Exception`` does not swallow it; a task it escapes ends with it."""
 
 
-_DISPATCH = asyncio.events.Handle._run.__code__  # where the loop hands over to a callback
+_DISPATCH = _cpython.HANDLE_RUN_CODE  # where the loop hands over to a callback
 
 
 def running_user_line(ident: int, *, in_loop_only: bool = True) -> str | None:
     """``file:line`` of the program's own code that thread ``ident`` runs right now: its
     innermost user frame, which with ``in_loop_only`` must be inside a callback or task step
     of the loop (a demo's caller only started the loop; an idle loop runs none), or None."""
-    frame = sys._current_frames().get(ident)
+    frame = _cpython.current_frames().get(ident)
     found = None
     while frame is not None:
         code = frame.f_code
@@ -71,13 +69,6 @@ def suspended_at(task: Any) -> str | None:
     if not users:
         return None
     return f"{os.path.basename(users[-1].f_code.co_filename)}:{users[-1].f_lineno}"
-
-
-def _set_async_exc(ident: int, exc_type: type[BaseException] | None) -> int:
-    """Raise ``exc_type`` in thread ``ident`` at its next bytecode; None (passed as NULL)
-    withdraws an exception not raised yet."""
-    exc = None if exc_type is None else ctypes.py_object(exc_type)
-    return int(ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(ident), exc))
 
 
 class TimeLimit:
@@ -117,7 +108,7 @@ class TimeLimit:
         if thread is not None and thread is not threading.current_thread():
             thread.join(timeout=1.0)
         if self.raised:
-            _set_async_exc(self.loop_ident, None)  # nothing pending may outlive the run
+            _cpython.raise_in_thread(self.loop_ident, None)  # nothing pending may outlive the run
 
     def _post(self, callback: Callable[[], None]) -> bool:
         try:
@@ -152,4 +143,4 @@ class TimeLimit:
                 line = self._line()
                 if line is not None and not self._stop.is_set():
                     self.where = self.where or line
-                    self.raised += _set_async_exc(self.loop_ident, TimeLimitExceeded)
+                    self.raised += _cpython.raise_in_thread(self.loop_ident, TimeLimitExceeded)

@@ -42,7 +42,7 @@ def _where(file: str, line: int) -> str:
 
 def captions(trace: Trace) -> list[Caption]:
     """Every caption of the run, in time order (cached on the trace)."""
-    cached = trace._cache.get(_KEY)
+    cached = trace.derived.get(_KEY)
     if cached is not None:
         return cached
     names = trace.task_table.names_by_id()
@@ -94,7 +94,7 @@ def captions(trace: Trace) -> list[Caption]:
         if d.kind != "blocked-loop":  # the block itself is captioned, for as long as it lasts
             say(d.t_ns, f"{d.kind}: {d.message}")
     out.sort(key=lambda c: c.t_ns)
-    trace._cache[_KEY] = out
+    trace.derived[_KEY] = out
     return out
 
 
@@ -133,9 +133,9 @@ def caption_at(trace: Trace, t_ns: int, hold_ns: int | None = None) -> str:
     or before it; when that is older than ``hold_ns`` (if given), what the loop holds now
     (:func:`state_sentence`). "" before anything happened."""
     all_caps = captions(trace)
-    times = trace._cache.get(_KEY + ".t")
+    times = trace.derived.get(_KEY + ".t")
     if times is None:
-        times = trace._cache[_KEY + ".t"] = [c.t_ns for c in all_caps]
+        times = trace.derived[_KEY + ".t"] = [c.t_ns for c in all_caps]
     i = bisect.bisect_right(times, t_ns)
     lasting = [c for c in all_caps[:i] if c.end_ns > t_ns]
     if lasting:

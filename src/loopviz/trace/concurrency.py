@@ -25,9 +25,9 @@ _IN_FLIGHT_CODES = np.array(sorted(KIND_CODE[k] for k in IN_FLIGHT_KINDS), np.ui
 def in_flight_peak(trace: Trace) -> int:
     """Most tasks in flight at one instant (see the module docstring); computed once per
     trace, from the wait columns."""
-    cached = trace._cache.get("in_flight_peak")
+    cached = trace.derived.get("in_flight_peak")
     if cached is None:
-        cached = trace._cache["in_flight_peak"] = overlap_peak(*_in_flight_columns(trace))
+        cached = trace.derived["in_flight_peak"] = overlap_peak(*_in_flight_columns(trace))
     return int(cached)
 
 

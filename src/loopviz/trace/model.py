@@ -134,7 +134,9 @@ class Trace:
     duration_ns: int = 0
     # Set by a live builder: what changed since its previous trace (None: a whole trace).
     growth: Growth | None = field(default=None, repr=False, compare=False)
-    _cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    derived: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    """Values computed from the trace once and kept with it, by key (peaks, captions, event
+    times): the trace never changes, so neither do they."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "tasks", TaskTable.of(self.tasks))
@@ -259,11 +261,11 @@ class Trace:
     def max_concurrency(self, tasks: Iterable[TaskInfo] | None = None) -> int:
         """Most of ``tasks`` (default: all) alive at once, from creation to end."""
         if tasks is None:
-            cached = self._cache.get("max_concurrency")
+            cached = self.derived.get("max_concurrency")
             if cached is None:
                 tt = self.task_table
                 ended = np.where(tt.ended_ns == NA, self.duration_ns, tt.ended_ns)
-                cached = self._cache["max_concurrency"] = overlap_peak(tt.created_ns, ended)
+                cached = self.derived["max_concurrency"] = overlap_peak(tt.created_ns, ended)
             return int(cached)
         return max_overlap(self.lifetime(t.id) for t in tasks)
 

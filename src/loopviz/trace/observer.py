@@ -80,17 +80,17 @@ def program_values(trace: Trace, which: str) -> np.ndarray:
     """The ``loop_lag`` or ``ui_heartbeat`` values with loopviz's own stretches inside each
     sample's span ([t - value, t]: the wait it measured) taken out."""
     t, value = _samples(getattr(trace, which))
-    own = trace._cache.get("own_work")
+    own = trace.derived.get("own_work")
     if own is None:
-        own = trace._cache["own_work"] = OwnWork(trace)
+        own = trace.derived["own_work"] = OwnWork(trace)
     out: np.ndarray = np.maximum(value - own.covered(t - value, t), 0)
     return out
 
 
 def observer_share(trace: Trace) -> ObserverShare:
-    own = trace._cache.get("own_work")
+    own = trace.derived.get("own_work")
     if own is None:
-        own = trace._cache["own_work"] = OwnWork(trace)
+        own = trace.derived["own_work"] = OwnWork(trace)
     _, lag = _samples(trace.loop_lag)
     raw = np.sort(lag)
     p99 = int(raw[min(len(raw) - 1, int(0.99 * len(raw)))]) if len(raw) else 0

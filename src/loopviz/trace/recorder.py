@@ -204,7 +204,7 @@ class Recorder:
         self.running_provider: Callable[[], int | None] | None = None
         # Every step runs on the instrumented loop's thread: its id is stored once, not per step.
         self.loop_thread = 0
-        self._task_ids = itertools.count(1)
+        self.task_ids = itertools.count(1)
         self._next_job_id = 1
         self.finished_ns: int | None = None
 
@@ -216,7 +216,7 @@ class Recorder:
 
     # ---- identities -------------------------------------------------------------------
     def new_task_id(self) -> int:
-        return next(self._task_ids)  # itertools.count: atomic under the GIL, no lock needed
+        return next(self.task_ids)  # itertools.count: atomic under the GIL, no lock needed
 
     def thread_id(self, ident: int | None = None, role: str | None = None,
                   name: str | None = None) -> int:
@@ -263,6 +263,17 @@ class Recorder:
             self._dues.compact()
             if self.keep_last_ns is not None:
                 from_ring_trim(self, time.monotonic_ns() - self.keep_last_ns, COMPACT_AT)
+
+    def drop_hot_before(self, cutoff: int, at_least: int) -> bool:
+        """Drop the steps that ended before ``cutoff`` once at least ``at_least`` ints would
+        go, and the wakes and dues before it (see :mod:`loopviz.trace.ring`); whether steps
+        went. With ``at_least`` over 1 nothing else goes unless steps did: the steps are the
+        bulk, the rest waits for them. Caller holds the lock."""
+        dropped = bool(self._steps.drop_before(2, cutoff, at_least))  # by a step's end
+        if dropped or at_least <= 1:
+            self._wakes.drop_before(1, cutoff, 1)
+            self._dues.drop_before(1, cutoff, 1)
+        return dropped
 
     # ---- rare records ---------------------------------------------------------------------
     def add_task(self, tid: int, entry: TaskEntry) -> None:

@@ -30,11 +30,8 @@ def _drop_prefix(items: list[Any], cutoff: int, key: Any) -> int:
 
 def trim(rec: Any, cutoff: int, at_least: int) -> None:
     """Drop ``rec``'s records older than ``cutoff`` (raw monotonic ns). Caller holds the lock."""
-    dropped = rec._steps.drop_before(2, cutoff, at_least)  # by a step's end
-    if not dropped and at_least > 1:
+    if not rec.drop_hot_before(cutoff, at_least) and at_least > 1:
         return  # not yet worth it: everything else waits for the steps
-    rec._wakes.drop_before(1, cutoff, 1)
-    rec._dues.drop_before(1, cutoff, 1)
     dropped = rec.list_dropped
     dropped["edges"] += _drop_prefix(rec.edges, cutoff, lambda e: e[1])
     dropped["callbacks"] += _drop_prefix(rec.callbacks, cutoff, lambda c: c[2])

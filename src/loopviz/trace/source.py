@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import hashlib
 import os
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
 from typing import Any
+
+from loopviz import _cpython
 
 MAX_EMBEDDED = 256 * 1024  # characters: a script, not a generated module
 _PACKAGE_DIR = str(Path(__file__).resolve().parents[1])  # loopviz/
@@ -44,7 +45,7 @@ def source_meta(path: str | os.PathLike[str] | None) -> dict[str, Any]:
 def caller_file(skip_dirs: tuple[str, ...] = ()) -> str | None:
     """The first file up the call stack outside loopviz (and ``skip_dirs``): whose program
     called ``loopviz.record()``. None from an interactive prompt (``<stdin>``, notebooks)."""
-    frame: FrameType | None = sys._getframe(1)
+    frame: FrameType | None = _cpython.getframe(1)
     skip = (_PACKAGE_DIR, os.path.dirname(os.__file__), *skip_dirs)
     while frame is not None:
         name = frame.f_code.co_filename

@@ -76,7 +76,7 @@ def event_times(trace: Trace) -> list[int]:
     """Sorted distinct instants where something happens: step starts and ends, wait ready
     times, job submissions, starts and ends, block starts and ends, task creations and ends,
     diagnostics; plus 0 and the trace's end. Cached on the trace."""
-    cached = trace._cache.get(_EVENTS_KEY)
+    cached = trace.derived.get(_EVENTS_KEY)
     if cached is not None:
         return cached
     times = {0, trace.duration_ns}
@@ -95,7 +95,7 @@ def event_times(trace: Trace) -> list[int]:
             times.add(task.ended_ns)
     times.update(d.t_ns for d in trace.diagnostics)
     out = sorted(x for x in times if 0 <= x <= trace.duration_ns)
-    trace._cache[_EVENTS_KEY] = out
+    trace.derived[_EVENTS_KEY] = out
     return out
 
 

@@ -60,8 +60,10 @@ def close_loop(loop: asyncio.AbstractEventLoop) -> None:
     pending = [t for t in asyncio.all_tasks(loop) if not t.done()]
     for task in pending:
         task.cancel()
-    if loop.is_running():
-        loop._cleanup_running()  # type: ignore[attr-defined]  # already_running: no exec left
+    from loopviz.loop.qt_loop import QtEventLoop
+
+    if isinstance(loop, QtEventLoop):
+        loop.end_running()  # already_running: no exec() left to end it
     asyncio.set_event_loop(None)
     loop.close()
 

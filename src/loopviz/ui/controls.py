@@ -67,6 +67,10 @@ class VariantSwitch(QWidget):
         if variants:
             self.set_current(current if current in variants else variants[0])
 
+    def button(self, variant: str) -> QPushButton:
+        """The button of one of the variants set (KeyError for another)."""
+        return self._buttons[variant]
+
     def set_current(self, variant: str) -> None:
         button = self._buttons.get(variant)
         if button is not None:

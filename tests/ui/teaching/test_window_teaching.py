@@ -16,7 +16,7 @@ from loopviz.ui.palette import STATE_KEYS
 
 def choose(window: MainWindow, demo_id: str, variant: str, **params: float) -> None:
     assert window.browser.select(demo_id)
-    window.controls.variant_switch._buttons[variant].click()
+    window.controls.variant_switch.button(variant).click()
     for name, value in params.items():
         window.controls.spins[name].setValue(value)
 

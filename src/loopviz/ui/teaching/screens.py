@@ -59,7 +59,7 @@ def busiest_instant(trace: Trace) -> int:
 
 async def run_demo(window: Any, demo: str, variant: str, **params: float) -> Any:
     window.select_target(demo, variant)
-    window.controls.variant_switch._buttons[variant].click()
+    window.controls.variant_switch.button(variant).click()
     for name, value in params.items():
         window.controls.spins[name].setValue(value)
     await asyncio.sleep(0.3)

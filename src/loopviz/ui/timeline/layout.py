@@ -374,8 +374,12 @@ class TimelineModel:
         if opened & self.collapsed:
             self.set_collapsed(self.collapsed - opened)
 
+    def key_of(self, kind: str, ident: int) -> int | None:
+        """The key of a lane already seen (None: no such lane yet); :meth:`key` makes one."""
+        return self._keys.get((kind, ident))
+
     def row_of(self, kind: str, ident: int) -> int:
-        key = self._keys.get((kind, ident))
+        key = self.key_of(kind, ident)
         return -1 if key is None or key >= len(self.row_of_key) else int(self.row_of_key[key])
 
     # ---- queries (what the item paints) ----------------------------------------------------

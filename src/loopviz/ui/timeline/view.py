@@ -291,7 +291,7 @@ class TimelineView(QWidget):
     def select_task(self, task_id: int | None) -> None:
         """Highlight a task's lane (None: no selection) and emit ``taskSelected``."""
         self.selected_task = task_id
-        key = None if task_id is None else self.model._keys.get(("task", task_id))
+        key = None if task_id is None else self.model.key_of("task", task_id)
         self.item.selected_key = self.axis.selected_key = key
         self.item.update()
         self.axis.update()
