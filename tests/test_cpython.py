@@ -493,15 +493,14 @@ def test_anyio_runs_worker_thread_jobs_where_loopviz_hooks():
 
 
 def test_anyios_worker_thread_job_names_its_function_where_loopviz_reads_it():
-    anyio = pytest.importorskip("anyio")
-    import anyio.to_thread
+    to_thread = pytest.importorskip("anyio.to_thread")
 
     def job() -> int:
         time.sleep(0.05)
         return 1
 
     async def main() -> None:
-        task = asyncio.create_task(anyio.to_thread.run_sync(job))
+        task = asyncio.create_task(to_thread.run_sync(job))
         await asyncio.sleep(0.02)
         frame = _frame_in(task, (f"AsyncIOBackend.{_cpython.ANYIO_WORKER_ENTRY}",))
         assert _cpython.anyio_job_function(frame) is job
