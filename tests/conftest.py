@@ -9,6 +9,7 @@ something a test or loopviz forgot to remove: the run fails and names it.
 
 from __future__ import annotations
 
+import gc
 import os
 import shutil
 import tempfile
@@ -25,6 +26,18 @@ def _one_qapplication(qapp):
     """Qt allows one application object per process: make it a QApplication (pytest-qt's)
     before any test creates a bare QCoreApplication, so widget tests and headless runs share it."""
     return qapp
+
+
+@pytest.fixture(autouse=True)
+def _garbage_collected_on_the_main_thread():
+    """Qt objects must die on their own thread (see ``loopviz.loop.plumbing.delete_qt_objects``
+    for the crash otherwise). Loops delete theirs when they close; what tests leave in
+    reference cycles besides (a closed window's pyqtgraph menus, qasync's own executor threads
+    in its contract tests) is collected here, on the main thread, after each test, rather than
+    by whichever later test's thread allocates first. The app itself has one window for its
+    lifetime, so only the tests make such garbage."""
+    yield
+    gc.collect()
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+import shiboken6
 
 from loopviz.loop import QtEventLoop
 
@@ -23,10 +24,14 @@ class LoopKind:
 
 
 def qt_timers_active(loop: asyncio.AbstractEventLoop) -> bool:
-    """True if a Qt loop has any scheduling timer armed (always False for plain asyncio)."""
+    """True if a Qt loop has any scheduling timer armed (always False for plain asyncio, and
+    for a closed Qt loop, whose timers are deleted)."""
     if not isinstance(loop, QtEventLoop):
         return False
     waker = loop._waker
+    if not shiboken6.isValid(waker):
+        assert loop.is_closed(), "only close() deletes the loop's Qt objects"
+        return False
     return waker.ready.isActive() or waker.timer.isActive() or bool(
         loop._timer._SimpleTimer__callbacks  # qasync's own per-callback timers: never used
     )

@@ -73,6 +73,9 @@ class _SlowWaker:
     def stop(self) -> None:
         self.real.stop()  # type: ignore[attr-defined]
 
+    def delete(self) -> None:
+        self.real.delete()  # type: ignore[attr-defined]
+
 
 def test_close_waits_for_a_thread_still_emitting_its_wake_up(
     qapp: QtCore.QCoreApplication,

@@ -8,6 +8,7 @@ it and ``app`` (which constructs loops) imports ``qt_loop``: imports stay one-wa
 Contract:
 - :class:`QueueSnapshot` / :func:`handle_label`: what ``QtEventLoop.queue_snapshot()`` returns.
 - :class:`LoopWaker`: the three ways the Qt thread calls the loop back.
+- :func:`delete_qt_objects`: a closing loop deletes its Qt objects itself, on its thread.
 - :func:`ctrl_c_interrupts`: Ctrl-C reaches a loop even while Qt sleeps.
 """
 
@@ -21,11 +22,12 @@ import weakref
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
+import shiboken6
 from PySide6 import QtCore
 
 from loopviz import _cpython
 
-__all__ = ["LoopWaker", "QueueSnapshot", "ctrl_c_interrupts", "handle_label"]
+__all__ = ["LoopWaker", "QueueSnapshot", "ctrl_c_interrupts", "delete_qt_objects", "handle_label"]
 
 _Method = Callable[[], None]  # a bound method of the loop (held weakly)
 
@@ -103,6 +105,12 @@ class LoopWaker(QtCore.QObject):
             except RuntimeError:  # "Internal C++ object ... already deleted"
                 pass
 
+    def delete(self) -> None:
+        """Stop and delete the waker and its timers now; call it on its thread (the loop's
+        ``close()`` does). A queued ``threadsafe`` wake-up still pending is dropped with it."""
+        self.stop()
+        delete_qt_objects(self)
+
     def watch_about_to_quit(self, app: QtCore.QCoreApplication) -> None:
         """Call ``on_about_to_quit`` whenever ``app``'s exec() ends."""
         app.aboutToQuit.connect(self._on_about_to_quit)
@@ -127,6 +135,24 @@ class LoopWaker(QtCore.QObject):
     @QtCore.Slot()
     def _on_about_to_quit(self) -> None:
         self._call("about_to_quit")
+
+
+def delete_qt_objects(*objects: QtCore.QObject | None) -> None:
+    """Stop and delete ``objects`` (children included) now, on the calling thread, which must
+    be theirs. ``None`` and objects Qt already deleted (at the application's end) are skipped.
+
+    Why a closing loop calls this rather than leaving its Qt objects to Python: a closed loop
+    is garbage in a reference cycle, and Python's cyclic collector runs on whichever thread
+    happens to allocate. The loop's timers and signallers were destroyed there while their own
+    thread dispatched events, which Qt forbids; the process crashed later (exit 139, in CI,
+    in whichever test came after one whose threads allocated: executor jobs, servers). Deleted
+    here, they leave the collector only empty wrappers, safe to free on any thread.
+    """
+    for obj in objects:
+        if obj is not None and shiboken6.isValid(obj):
+            if isinstance(obj, QtCore.QTimer):
+                obj.stop()
+            shiboken6.delete(obj)
 
 
 @contextlib.contextmanager

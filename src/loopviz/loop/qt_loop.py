@@ -28,6 +28,7 @@ from qasync import QtModuleName
 
 from loopviz import _cpython
 
+from . import plumbing
 from .executor import DefaultExecutorMixin
 from .plumbing import LoopWaker, QueueSnapshot, ctrl_c_interrupts, handle_label
 from .timer_heap import drop_cancelled_head, move_due, without_cancelled
@@ -408,7 +409,8 @@ class QtEventLoop(DefaultExecutorMixin, _QasyncLoop):
 
     def close(self) -> None:
         """Close the loop: nothing fires afterwards; the default executor is shut down without
-        waiting (queued jobs cancelled, a stuck job keeps its thread but not us)."""
+        waiting (queued jobs cancelled, a stuck job keeps its thread but not us). The loop's Qt
+        objects are deleted here, on its thread (see :func:`.plumbing.delete_qt_objects`)."""
         if self.is_running():
             raise RuntimeError("Cannot close a running event loop")
         if self.is_closed():
@@ -419,6 +421,8 @@ class QtEventLoop(DefaultExecutorMixin, _QasyncLoop):
         super().close()
         with self._threadsafe_lock:  # a thread still emitting a wake-up has finished now
             pass
+        self._waker.delete()  # and qasync's timer object (unused) and its disconnected signaller:
+        plumbing.delete_qt_objects(self._timer, self._QEventLoop__call_soon_signaller)
 
     def __del__(self, _warn: Any = warnings.warn) -> None:
         """asyncio's: warn about an unclosed loop and close it. Collected at interpreter exit,
