@@ -18,5 +18,7 @@ def test_three_styles_same_result_callbacks_are_not_tasks() -> None:
     assert labels == ["downloaded", "parsed", "saved", "on_downloaded", "on_parsed", "on_saved"]
     assert sorted(t.name for t in r.trace.tasks) == ["main", "with-await"]
     took = [f.data["took_s"] for f in r.findings[:2]]
-    assert all(2.5 * STAGE < t < 3 * STAGE + 0.1 for t in took)
+    # three stages each (a timer may fire a little early on a coarse clock), and not more than
+    # a loaded machine can stretch them: the styles cost the same, the callbacks are no faster
+    assert all(2.5 * STAGE < t < 2 * 3 * STAGE for t in took)
     assert all(f.ok for f in r.findings)
