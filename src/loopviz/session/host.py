@@ -21,7 +21,7 @@ import types
 from collections.abc import Callable
 
 from loopviz import _cpython
-from loopviz.session.hosting import LoopLender
+from loopviz.session.hosting import CLEANUP_S, LoopLender
 from loopviz.session.program import (
     Ending,
     Program,
@@ -45,9 +45,9 @@ class ProgramHost:
     def loop_runs(self) -> int:
         return self.lender.runs
 
-    def interrupt(self) -> None:
-        """Ctrl-C for the program, from any thread."""
-        self.lender.interrupt()
+    def interrupt(self, cleanup_s: float = CLEANUP_S) -> None:
+        """Ctrl-C for the program, from any thread (see :meth:`LoopLender.interrupt`)."""
+        self.lender.interrupt(cleanup_s)
 
     def run(self) -> Ending:
         set_aside = _cpython.running_loop_or_none()

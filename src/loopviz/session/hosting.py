@@ -70,6 +70,7 @@ class LoopLender:
         self.runs = 0  # how many times the program ran the loop
         self.lent = 0  # how many times the program was given the loop
         self.interrupted = False
+        self.cleanup_s = CLEANUP_S  # each clean-up run's bound once interrupted
         self._thread = 0
         self._saved_policy: Any = None
         self._saved: dict[str, Any] = {}
@@ -141,7 +142,7 @@ class LoopLender:
         self._running = True
         self.runs += 1
         if self.interrupted and not self.loop.is_closed():
-            self._cleanup_timer = self.loop.call_later(CLEANUP_S, _interrupt)
+            self._cleanup_timer = self.loop.call_later(self.cleanup_s, _interrupt)
         self.on_enter()
 
     def _leave(self) -> None:
@@ -151,9 +152,11 @@ class LoopLender:
             self._cleanup_timer = None
         self.on_leave()
 
-    def interrupt(self) -> None:
-        """Ctrl-C for the program (any thread; idempotent)."""
+    def interrupt(self, cleanup_s: float = CLEANUP_S) -> None:
+        """Ctrl-C for the program (any thread; idempotent); each of its clean-up runs from then
+        on may take ``cleanup_s``."""
         first = not self.interrupted
+        self.cleanup_s = min(self.cleanup_s, cleanup_s)
         self.interrupted = True
         if not first or not self._running:
             return  # between runs: the next lend raises; a clean-up run has its own bound

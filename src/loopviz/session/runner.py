@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from loopviz.recording import Recording
 from loopviz.session.targets import Target
-from loopviz.session.time_limit import TimeLimit
+from loopviz.session.time_limit import CLEANUP_AFTER_LIMIT_S, TimeLimit
 from loopviz.trace import Finding, Recorder, Trace
 from loopviz.trace.concurrency import in_flight_peak
 from loopviz.trace.facts import facts
@@ -137,7 +137,7 @@ class Session:
     def _on_timeout(self) -> None:
         if self._host is not None:
             self._timed_out = True
-            self._host.interrupt()
+            self._host.interrupt(cleanup_s=CLEANUP_AFTER_LIMIT_S)
         elif self.main_task is not None and not self.main_task.done():
             self._timed_out = True
             self.main_task.cancel(f"time limit of {self.timeout:g} s reached")

@@ -30,9 +30,15 @@ from loopviz.instrument.sites import is_user_code, walk
 from loopviz.session.supervisor import notify
 
 GIVE_UP_AFTER_S = 0.5
+CLEANUP_AFTER_LIMIT_S = 0.5
+"""A program stopped at its limit gets Ctrl-C; each of its clean-up runs (its ``finally``
+blocks, asyncio.run cancelling what is left) may then take this long, not a Ctrl-C's 2 s: the
+whole command, start-up and trace included, must end by N + 5 s, when the supervisor kills it
+and the trace is lost (a task swallowing every cancel lost it 2 runs in 3 on a loaded machine)."""
 RAISE_EVERY_S = 0.5
 
-__all__ = ["TimeLimit", "TimeLimitExceeded", "running_user_line", "suspended_at"]
+__all__ = ["CLEANUP_AFTER_LIMIT_S", "TimeLimit", "TimeLimitExceeded", "running_user_line",
+           "suspended_at"]
 
 
 class TimeLimitExceeded(BaseException):
