@@ -68,8 +68,10 @@ def test_a_program_served_with_a_2_s_ring_for_20_s_stays_flat_in_memory(tmp_path
     assert created > 5_000, "the program did the work it was meant to"
     early = statistics.median(m for t, m in samples if 5 <= t <= 8)
     final = statistics.median(m for t, m in samples if SECONDS - 3 <= t <= SECONDS - 1)
-    # Unbounded, the ~25 000 tasks made meanwhile (and their steps) would add ~10 MiB.
-    assert final - early < 1.5, f"grew {final - early:.1f} MiB: {samples}"
+    # Unbounded, the ~25 000 tasks made meanwhile (and their steps) would add ~10 MiB. The late
+    # viewer's snapshot (at 12 s, between the two windows) leaves ~1.3 MiB with the allocator:
+    # CI measured 1.5 and 1.6 MiB in all, so the bound sits between that and unbounded.
+    assert final - early < 3, f"grew {final - early:.1f} MiB: {samples}"
     assert follower is not None and follower.wait(10) and follower.state == "ended"
     followed = follower.trace()
     assert len(followed.tasks) > created / 2, "the follower got every task since it attached"
