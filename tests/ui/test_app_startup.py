@@ -52,6 +52,33 @@ def test_a_missing_xcb_library_names_the_package_to_install() -> None:
     assert "sudo apt-get update && sudo apt-get install -y libxcb-cursor0" in problem
 
 
+class FakeXcb:
+    """libxcb as the display probe calls it: connections that work, and who disconnected."""
+
+    def __init__(self) -> None:
+        self.open: set[int] = set()
+        self.xcb_connect = mock.Mock(side_effect=self._connect)
+        self.xcb_connection_has_error = mock.Mock(return_value=0)
+        self.xcb_disconnect = mock.Mock(side_effect=self.open.discard)
+
+    def _connect(self, display: bytes, screen: object) -> int:
+        self.open.add(len(self.open) + 1)
+        return len(self.open)
+
+
+def test_the_display_probe_stays_connected_until_qt_is(monkeypatch) -> None:
+    # An X server resets when its last client leaves (Xvfb does by default): a probe that
+    # disconnected before Qt connected made Qt's own connection fail (abort, exit 134).
+    xcb = FakeXcb()
+    monkeypatch.setattr(display.ctypes.util, "find_library", lambda name: "libxcb.so.1")
+    monkeypatch.setattr(display.ctypes, "CDLL", lambda name: xcb)
+    assert display._x_display_reachable(":5") and len(xcb.open) == 1
+    display.release_probe()
+    assert xcb.open == set()
+    display.release_probe()  # nothing held: nothing to do
+    assert xcb.xcb_disconnect.call_count == 1
+
+
 def test_other_platforms_are_left_to_qt() -> None:
     assert display.display_problem({"QT_QPA_PLATFORM": "offscreen"}) is None
     assert display.display_problem({"WAYLAND_DISPLAY": "wayland-0"}) is None

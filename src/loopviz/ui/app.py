@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QCoreApplication, QTimer
 from PySide6.QtWidgets import QApplication
 
+from loopviz.ui.display import release_probe
 from loopviz.ui.settings import APPLICATION, ORGANIZATION, AppSettings
 
 if TYPE_CHECKING:
@@ -36,6 +37,7 @@ def ensure_app() -> QApplication:
     app = QCoreApplication.instance()
     if app is None:
         app = QApplication(sys.argv[:1] or ["loopviz"])
+    release_probe()  # Qt is connected now: the display cannot reset under it
     if not isinstance(app, QApplication):
         raise RuntimeError("loopviz's window needs a QApplication; another kind already exists")
     app.setOrganizationName(ORGANIZATION)
