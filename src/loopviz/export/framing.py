@@ -41,8 +41,17 @@ class Limits:
 
     max_frame_bytes: int = 256 << 20  # one frame, compressed or not
     max_header_bytes: int = 64 << 20
-    max_total_bytes: int = 16 << 30  # all frames, decompressed
+    max_total_bytes: int = 4 << 30  # all frames, decompressed
     max_frames: int = 1 << 20
+    # A decompression bomb inflates thousands of times; real traces ~10x (12x the most seen):
+    # beyond a first allowance, frames may hold at most max_ratio times the bytes they take.
+    max_ratio: int = 100
+    ratio_allowance: int = 64 << 20
+    # A version 1 (JSON) file, decompressed, and its objects and lists (counted as brackets
+    # before parsing): JSON's Python objects take up to ~8x its bytes, and ~100 bytes each
+    # container, so this bounds what a version 1 file can cost to ~250 MB.
+    max_json_bytes: int = 16 << 20
+    max_json_containers: int = 1 << 20
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,7 +94,7 @@ def delta_decode(a: np.ndarray) -> np.ndarray:
 def read_frames(stream: BinaryIO, limits: Limits = DEFAULT_LIMITS) -> Iterator[Frame]:
     """The frames of ``stream`` (positioned after MAGIC), one at a time."""
     dctx = zstandard.ZstdDecompressor()
-    total = frames = 0
+    total = frames = packed_total = 0
     while True:
         sizes = stream.read(_SIZES.size)
         if not sizes:
@@ -100,8 +109,12 @@ def read_frames(stream: BinaryIO, limits: Limits = DEFAULT_LIMITS) -> Iterator[F
         if max(packed_size, raw_size) > limits.max_frame_bytes:
             raise FrameError(f"a frame of {max(packed_size, raw_size)} bytes is larger than "
                              f"the limit of {limits.max_frame_bytes}")
+        packed_total += packed_size
         if total > limits.max_total_bytes:
             raise FrameError(f"more than {limits.max_total_bytes} bytes of frames")
+        if total > limits.ratio_allowance + limits.max_ratio * packed_total:
+            raise FrameError(f"frames inflating more than {limits.max_ratio} times (a "
+                             f"decompression bomb?)")
         packed = stream.read(packed_size)
         if len(packed) < packed_size:
             raise FrameError("truncated: the last frame is cut short")
@@ -122,8 +135,10 @@ def _parse(raw: bytes, limits: Limits) -> Frame:
         raise FrameError("corrupt frame: header size out of range")
     try:
         header = msgspec.msgpack.decode(raw[_HEADER.size:_HEADER.size + head_size])
-    except (msgspec.DecodeError, RecursionError) as exc:
+    except msgspec.DecodeError as exc:
         raise FrameError(f"corrupt frame header ({exc})") from None
+    except RecursionError:
+        raise FrameError("corrupt frame header: nested too deeply") from None
     if not isinstance(header, dict) or not isinstance(header.get("columns", []), list):
         raise FrameError("corrupt frame header: not a map with a column list")
     columns: dict[str, np.ndarray] = {}

@@ -44,7 +44,7 @@ def load_trace(path: str | Path, limits: Limits = DEFAULT_LIMITS) -> Trace:
             head = stream.read(len(MAGIC))
             if head == MAGIC:
                 return native_v2_read.read(stream, limits)
-            return _load_v1(head + _read_limited(stream, limits.max_frame_bytes), limits)
+            return _load_v1(head + _read_limited(stream, limits.max_json_bytes), limits)
     except FileNotFoundError:
         raise TraceFileError(f"{path}: no such file") from None
     except IsADirectoryError:
@@ -66,13 +66,13 @@ def _load_v1(raw: bytes, limits: Limits) -> Trace:
     if raw[:2] == b"\x1f\x8b":
         try:
             d = zlib.decompressobj(wbits=31)
-            raw = d.decompress(raw, limits.max_frame_bytes)
+            raw = d.decompress(raw, limits.max_json_bytes)
             if not d.eof and not d.unconsumed_tail:
                 raise TraceFileError("corrupt gzip data (the file is cut short)")
             if d.unconsumed_tail:
                 raise TraceFileError(f"a version 1 (JSON) trace larger than "
-                                     f"{limits.max_frame_bytes} bytes")
+                                     f"{limits.max_json_bytes} bytes decompressed")
         except zlib.error as exc:
             raise TraceFileError(f"corrupt gzip data ({exc})") from None
-    return native_v1.load_v1(raw)
+    return native_v1.load_v1(raw, limits.max_json_containers)
 

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import sys
 from typing import Any
 
+from loopviz.export.checks import check_bulk, check_records, in_range, thread_ids
 from loopviz.export.errors import TraceFileError
 from loopviz.trace import Block, Callback, Diagnostic, Job, Step, TaskInfo, ThreadInfo, Trace, Wait
 
@@ -24,12 +26,22 @@ _LISTS: dict[str, type] = {
 }
 
 
-def load_v1(raw: bytes) -> Trace:
-    """A version 1 file's bytes (gzip already undone) as a Trace."""
+def load_v1(raw: bytes, max_containers: int = 1 << 20) -> Trace:
+    """A version 1 file's bytes (gzip already undone) as a Trace. More than
+    ``max_containers`` brackets (objects and lists, or brackets inside strings) is refused
+    before parsing: the Python objects of a file of empty lists would take 20x its size."""
+    if raw.count(b"[") + raw.count(b"{") > max_containers:
+        raise TraceFileError(f"a version 1 (JSON) trace of more than {max_containers} objects "
+                             f"and lists")
     try:
         doc = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise TraceFileError(f"not a loopviz trace (not JSON: {exc})") from None
+    except RecursionError:
+        raise TraceFileError("corrupt trace: JSON nested too deeply") from None
+    except ValueError:  # an integer of more digits than Python converts (sys.int_info)
+        raise TraceFileError(f"corrupt trace: an integer of more than "
+                             f"{sys.get_int_max_str_digits()} digits") from None
     return trace_from_dict(doc)
 
 
@@ -56,13 +68,13 @@ def trace_from_dict(doc: Any) -> Trace:
     if not _is_int(duration):
         raise TraceFileError("corrupt trace: meta.duration_ns must be an integer")
     meta = {k: v for k, v in meta.items() if k != "duration_ns"}
-    _check_references(records)
-    return Trace(meta=meta, loop_lag=series["loop_lag"], ui_heartbeat=series["ui_heartbeat"],
-                 duration_ns=duration, **records)
+    trace = Trace(meta=meta, loop_lag=series["loop_lag"], ui_heartbeat=series["ui_heartbeat"],
+                  duration_ns=duration, **records)
+    check_bulk(check_records(trace), thread_ids(trace), trace.step_table, trace.wait_table)
+    return trace
 
 
-def _is_int(v: Any) -> bool:
-    return isinstance(v, int) and not isinstance(v, bool)
+_is_int = in_range  # an int a trace can hold: bigger ones would overflow its int64 columns
 
 
 _CHECKS = {
@@ -88,6 +100,9 @@ def _record(cls: type, item: Any, key: str, index: int) -> Any:
         value = item[f.name]
         check = _CHECKS.get(str(f.type))
         if check is not None and not check(value):
+            if isinstance(value, int | list) and check(0 if isinstance(value, int) else []):
+                raise TraceFileError(f"corrupt trace: {key}[{index}].{f.name} holds a number "
+                                     f"out of range")
             raise TraceFileError(f"corrupt trace: {key}[{index}].{f.name} must be {f.type}, "
                                  f"not {type(value).__name__}")
         kwargs[f.name] = tuple(value) if isinstance(value, list) else value
@@ -100,15 +115,3 @@ def _pairs(items: Any, name: str) -> tuple[tuple[int, int], ...]:
     ):
         raise TraceFileError(f"corrupt trace: samples.{name} must be a list of [t_ns, value]")
     return tuple((p[0], p[1]) for p in items)
-
-
-def _check_references(records: dict[str, tuple[Any, ...]]) -> None:
-    task_ids = {t.id for t in records["tasks"]}
-    for key in ("steps", "waits"):
-        for i, r in enumerate(records[key]):
-            if r.task not in task_ids:
-                raise TraceFileError(f"corrupt trace: {key}[{i}] names unknown task {r.task}")
-    for i, w in enumerate(records["waits"]):
-        missing = [t for t in w.targets if t not in task_ids]
-        if missing:
-            raise TraceFileError(f"corrupt trace: waits[{i}] awaits unknown task {missing[0]}")

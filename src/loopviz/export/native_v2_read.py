@@ -9,13 +9,20 @@ anything wrong is a :class:`TraceFileError` with one line; nothing in a file is 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, BinaryIO
 
 import msgspec
 import numpy as np
 
+from loopviz.export.checks import (
+    Unknown,
+    check_bulk,
+    check_records,
+    in_range,
+    thread_ids,
+)
 from loopviz.export.errors import TraceFileError
 from loopviz.export.framing import (
     DEFAULT_LIMITS,
@@ -35,10 +42,7 @@ from loopviz.export.native_v2 import (
 )
 from loopviz.trace import Block, Callback, Diagnostic, Job, ThreadInfo, Trace
 from loopviz.trace.columns import NA, StepTable, WaitTable
-from loopviz.trace.records import WAIT_KINDS
 from loopviz.trace.task_table import INT_COLUMNS, STRING_COLUMNS, TaskTable, object_array
-
-Unknown = Callable[[np.ndarray], "int | None"]
 
 
 class _Reader:
@@ -56,6 +60,7 @@ class _Reader:
         self.steps: list[dict[str, np.ndarray]] = []
         self.waits: list[dict[str, np.ndarray]] = []
         self.end: dict[str, Any] | None = None
+        self.unknown: Unknown | None = None
 
     def take(self, header: dict[str, Any], columns: dict[str, np.ndarray]) -> None:
         kind = header.get("frame")
@@ -138,6 +143,9 @@ class _Reader:
     def _task_table(self) -> TaskTable:
         rows = self.rows["tasks"]  # a file written before tasks had their own frames
         if rows:
+            if not all(v is None or in_range(v) for r in rows for v in (r[0], r[3], r[4], r[5],
+                                                                         r[9])):
+                raise TraceFileError("corrupt trace: tasks hold a number out of range")
             old = TaskTable.from_rows([(r[0], r[3], r[4], r[5], r[9], r[2], r[8], r[6], r[7],
                                         r[1]) for r in rows])
             self._tasks({"strings": list(old.strings), "names": old.name.tolist()},
@@ -161,10 +169,8 @@ class _Reader:
         counts = (self.end.get("steps"), self.end.get("waits"), self.end.get("tasks"))
         if counts != (n_steps, n_waits, len(tasks)):
             raise TraceFileError("corrupt trace: record counts differ from the 'end' frame")
-        unknown = check_tasks(tasks, rows)
-        check_bulk(unknown, _thread_ids(rows), steps, waits)
         meta = self.head["meta"]
-        return Trace(
+        trace = Trace(
             meta=meta,
             threads=tuple(ThreadInfo(*r) for r in rows["threads"]),
             tasks=tasks, steps=steps, waits=waits,
@@ -176,6 +182,9 @@ class _Reader:
             diagnostics=tuple(Diagnostic(*r) for r in rows["diagnostics"]),
             duration_ns=self.head["duration_ns"],
         )
+        self.unknown = check_records(trace)
+        check_bulk(self.unknown, thread_ids(trace), steps, waits)
+        return trace
 
 
 def _decoded(columns: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
@@ -227,85 +236,6 @@ def _waits(parts: list[dict[str, np.ndarray]], sites: list[Any], labels: list[st
                      tuple(labels))
 
 
-def _thread_ids(rows: dict[str, list[Any]]) -> np.ndarray:
-    return np.unique(np.array([r[0] for r in rows["threads"]], np.int64))
-
-
-def check_tasks(tasks: TaskTable, rows: dict[str, list[Any]]) -> Unknown:
-    """The tasks and the row tables' references to them (the first problem as one line);
-    returns the finder of unknown task ids that :func:`check_bulk` needs."""
-    ids = tasks.id
-    known = np.sort(ids)
-    if len(known) > 1 and bool(np.any(known[1:] == known[:-1])):
-        raise TraceFileError("corrupt trace: a task id appears twice")
-    unknown = _unknown_finder(known)
-    for name, rows_, col in (("jobs", rows["jobs"], 1), ("blocks", rows["blocks"], 7),
-                             ("diagnostics", rows["diagnostics"], 3)):
-        named = np.array([r[col] for r in rows_ if r[col] is not None], np.int64)
-        task = unknown(named)
-        if task is not None:
-            raise TraceFileError(f"corrupt trace: {name} name unknown task {task}")
-    ended = tasks.ended_ns != NA
-    early = np.flatnonzero(ended & (tasks.ended_ns < tasks.created_ns))
-    if len(early):
-        raise TraceFileError(f"corrupt trace: task {int(ids[early[0]])} ends before it is "
-                             f"created")
-    if np.any(tasks.created_ns == NA):
-        raise TraceFileError("corrupt trace: a task has no creation time")
-    return unknown
-
-
-def check_bulk(unknown: Unknown, threads: np.ndarray, steps: StepTable,
-               waits: WaitTable) -> None:
-    """Steps and waits (all, or a frame's): every reference and interval, vectorised."""
-    for what, values in (("a step names", steps.task), ("a wait names", waits.task),
-                         ("a wait awaits", waits.targets)):
-        task = unknown(values)
-        if task is not None:
-            raise TraceFileError(f"corrupt trace: {what} unknown task {task}")
-    if len(steps) and not np.isin(steps.thread, threads).all():
-        raise TraceFileError("corrupt trace: a step names an unknown thread")
-    if np.any(steps.end_ns < steps.start_ns):
-        raise TraceFileError("corrupt trace: a step ends before it starts")
-    end = waits.end_ns
-    closed = end != NA
-    if np.any(end[closed] < waits.start_ns[closed]):
-        raise TraceFileError("corrupt trace: a wait ends before it starts")
-    ready = waits.ready_ns
-    has = ready != NA
-    if np.any(ready[has] < waits.start_ns[has]) or np.any((ready > end) & has & closed):
-        raise TraceFileError("corrupt trace: a wait is ready outside itself")
-    if len(waits) and (int(waits.kind.max()) >= len(WAIT_KINDS)
-                       or int(waits.site.min()) < 0 or int(waits.site.max()) >= len(waits.sites)
-                       or int(waits.label.min()) < 0
-                       or int(waits.label.max()) >= len(waits.labels)):
-        raise TraceFileError("corrupt trace: a wait's kind, site or label is out of range")
-
-
-def _unknown_finder(known: np.ndarray) -> Unknown:
-    """``unknown(values)``: the first of ``values`` not in ``known`` (sorted ids), or None.
-    Ids are small and dense (a counter): a table of flags answers in one pass, where they
-    are not, a binary search."""
-    dense = len(known) and int(known[0]) >= 0 and int(known[-1]) < 16 * len(known) + 4096
-    present = np.zeros(int(known[-1]) + 2 if dense else 0, bool)
-    if dense:
-        present[known] = True
-
-    def unknown(values: np.ndarray) -> int | None:
-        if not len(values):
-            return None
-        if dense:
-            bad = np.flatnonzero(~present[np.clip(values, -1, len(present) - 1)])
-        elif len(known):
-            pos = np.searchsorted(known, values).clip(0, len(known) - 1)
-            bad = np.flatnonzero(known[pos] != values)
-        else:
-            bad = np.arange(len(values))
-        return int(values[bad[0]]) if len(bad) else None
-
-    return unknown
-
-
 def read(stream: BinaryIO, limits: Limits = DEFAULT_LIMITS) -> Trace:
     """A version 2 trace from ``stream`` (positioned after MAGIC)."""
     reader = _Reader()
@@ -329,8 +259,9 @@ class Streamed:
         for header, columns in self._frames():
             reader.take(header, columns)
         self.trace = reader.trace()
-        self._unknown = _unknown_finder(np.sort(self.trace.task_table.id))
-        self._threads = _thread_ids(reader.rows)
+        assert reader.unknown is not None  # trace() checked the records
+        self._unknown = reader.unknown
+        self._threads = thread_ids(self.trace)
         self._sites, self._labels = reader.rows["wait_sites"], reader.rows["wait_labels"]
 
     def steps(self) -> Iterator[StepTable]:

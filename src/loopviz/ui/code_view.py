@@ -21,6 +21,7 @@ from PySide6.QtGui import (
     QFontDatabase,
     QPainter,
     QSyntaxHighlighter,
+    QTextBlock,
     QTextCharFormat,
     QTextCursor,
     QTextDocument,
@@ -207,8 +208,8 @@ class CodeView(QPlainTextEdit):
                                if ln not in marks.problems]
                             + ([(marks.current, self.theme.current_line)] if marks.current
                                else [])):
-            block = self.document().findBlockByNumber(line - 1)
-            if not block.isValid():
+            block = self._block(line)
+            if block is None:
                 continue
             sel = QTextEdit.ExtraSelection()
             sel.format.setBackground(QColor(color))
@@ -221,10 +222,18 @@ class CodeView(QPlainTextEdit):
         self.gutter.update()
 
     def scroll_to_line(self, line: int) -> None:
-        block = self.document().findBlockByNumber(max(0, line - 1))
-        if block.isValid():
+        block = self._block(max(1, line))
+        if block is not None:
             self.setTextCursor(QTextCursor(block))
             self.centerCursor()
+
+    def _block(self, line: int) -> QTextBlock | None:
+        """Line ``line``'s block; None past the text (a trace may name any line: Qt takes
+        a C int, and a bigger one would raise)."""
+        if not 1 <= line <= self.document().blockCount():
+            return None
+        block = self.document().findBlockByNumber(line - 1)
+        return block if block.isValid() else None
 
     # ---- gutter ----------------------------------------------------------------------------
     def gutter_width(self) -> int:
