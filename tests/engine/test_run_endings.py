@@ -4,6 +4,7 @@ subprocess with a bounded time and checks the exit code, the summary's status an
 from __future__ import annotations
 
 import json
+import signal
 import subprocess
 import sys
 import time
@@ -77,3 +78,45 @@ def test_the_time_limit_ends_the_run_and_says_where(tmp_path, program, trace_kep
         assert loopviz_lines == [], proc.stderr
     else:
         assert len(loopviz_lines) == 1 and "no trace written" in loopviz_lines[0]
+
+
+# ---- Ctrl-C and KeyboardInterrupt: exit 130, the trace up to then, no noise from loopviz ----
+NOISE = ("QtHeartbeat", "Task was destroyed but it is pending", "was never awaited",
+         "inside loopviz", "/loopviz/")  # the last: a frame of loopviz's in a traceback
+
+
+@pytest.mark.parametrize("loop", ["qt", "asyncio"])
+def test_ctrl_c_ends_the_run_within_a_second_and_keeps_the_trace(tmp_path, loop):
+    trace, ready = tmp_path / "t.loopviz", tmp_path / "ticking"
+    proc = subprocess.Popen([sys.executable, "-m", "loopviz", "run", "--json", "--loop", loop,
+                             "--trace", str(trace), str(PROGRAMS / "ticks_until_interrupted.py"),
+                             str(ready)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
+    deadline = time.monotonic() + 60
+    while not ready.exists() and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    time.sleep(0.3)  # some ticks recorded after the marker
+    interrupted = time.monotonic()
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=30)
+    took = time.monotonic() - interrupted
+    assert proc.returncode == 130, err[-3000:]
+    assert took < 1.0, f"Ctrl-C took {took:.2f} s to end the run"
+    summary = json.loads(out)
+    assert summary["status"] == "raised" and summary["error"] == "KeyboardInterrupt"
+    saved = load_trace(trace)
+    tickers = saved.tasks_named("ticker-")
+    assert len(tickers) == 3 and all(t.outcome == "cancelled" for t in tickers)
+    assert len(saved.steps) > 30 and saved.duration_ns > 0.4e9
+    assert not [n for n in NOISE if n in err], err[-3000:]
+
+
+@pytest.mark.parametrize("loop", ["qt", "asyncio"])
+def test_keyboard_interrupt_raised_by_the_program_keeps_the_trace(tmp_path, loop):
+    trace = tmp_path / "t.loopviz"
+    summary, proc = run_json("raises_keyboard_interrupt.py", "--loop", loop, "--trace",
+                             str(trace), code=130)
+    assert summary["status"] == "raised" and summary["error"] == "KeyboardInterrupt"
+    assert len(load_trace(trace).tasks) >= 3  # main and both works
+    assert not [n for n in NOISE if n in proc.stderr], proc.stderr[-3000:]
+    assert proc.stderr.rstrip().endswith("KeyboardInterrupt")  # the program's, as python's
