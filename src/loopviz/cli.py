@@ -67,6 +67,13 @@ def _parser() -> argparse.ArgumentParser:
                      help="the window's size, e.g. 1280x720 (a projector)")
     gui.add_argument("--trace", dest="trace_out", metavar="OUT",
                      help="with --run: save the run's trace (.json or .json.gz) when it ends")
+    gui.add_argument("--attach", metavar="HOST:PORT",
+                     help="watch a program that serves its trace (loopviz.serve, "
+                          "loopviz run --serve): its recent past, then live")
+    gui.add_argument("--token", help="the token the program asks for (or $LOOPVIZ_TOKEN)")
+    gui.add_argument("--duration", type=float, metavar="SECONDS",
+                     help="with --attach: detach after SECONDS (then --screenshot, "
+                          "--quit-after-run apply)")
     gui.add_argument("--record", metavar="GIF|MP4",
                      help="after the run, export its replay as an animated GIF (or an MP4 "
                           "video for a .mp4 name: the video extra), then quit")
@@ -439,5 +446,15 @@ def _gui(args: argparse.Namespace) -> int:
         open_trace=getattr(args, "open_trace", None), screenshot=getattr(args, "screenshot", None),
         quit_after_run=getattr(args, "quit_after_run", False),
         record=getattr(args, "record", None), trace_out=getattr(args, "trace_out", None),
-        size=getattr(args, "size", None),
+        size=getattr(args, "size", None), attach=getattr(args, "attach", None),
+        token=getattr(args, "token", None), duration=_duration(args),
     )
+
+
+def _duration(args: argparse.Namespace) -> float | None:
+    duration = getattr(args, "duration", None)
+    if duration is not None and not duration > 0:
+        raise UsageError("--duration must be a positive number of seconds")
+    if duration is not None and getattr(args, "attach", None) is None:
+        raise UsageError("--duration goes with --attach")
+    return duration

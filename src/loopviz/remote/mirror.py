@@ -43,6 +43,7 @@ class Mirror:
         self._known = np.zeros(1024, bool)  # task ids received
         self.now_ns = welcome.now_ns
         self.batches = 0
+        self.past_received = False  # the whole buffered past is here (a live batch came)
 
     # ---- applying -----------------------------------------------------------------------
     def apply(self, batch: Batch) -> None:
@@ -82,6 +83,7 @@ class Mirror:
     def _advance(self, batch: Batch) -> None:
         self.now_ns = max(self.now_ns, batch.now_ns)
         self.batches += 1
+        self.past_received = self.past_received or not batch.past
         served = self.served
         served["until_ns"] = self.now_ns
         if batch.past and batch.raw.get("steps") is not None and len(batch.raw["steps"]):

@@ -45,3 +45,11 @@ def trim(rec: Any, cutoff: int, at_least: int) -> None:
     for jid in [j for j, e in rec.jobs.items() if e.end is not None and e.end < cutoff]:
         del rec.jobs[jid]
     rec.dropped_before = max(rec.dropped_before or cutoff, cutoff)
+
+
+def kept_from(trace: Any) -> float:
+    """Seconds from which a trace's records are whole: 0, or where a ring buffer (a long run's,
+    a served program's) dropped everything before. Views start there rather than at an empty 0."""
+    ring = (trace.meta.get("ring_buffer") or {}) if trace is not None else {}
+    dropped = ring.get("dropped_before_ns")
+    return dropped / 1e9 if isinstance(dropped, int) and dropped > 0 else 0.0

@@ -41,6 +41,9 @@ class WindowActions:
                                 "Open a .py file that defines async def main()")
         self.open_trace = make("&Open trace…", QKeySequence.StandardKey.Open,
                                "Open a saved trace (read-only)", sp.SP_DialogOpenButton)
+        self.attach = make("&Attach to a running program…", "Ctrl+Shift+A",
+                           "Watch a program that serves its trace (loopviz.serve, "
+                           "loopviz run --serve): its recent past, then live")
         self.save_trace = make("&Save trace…", QKeySequence.StandardKey.Save,
                                "Save the trace of this run", sp.SP_DialogSaveButton)
         self.export_chrome = make("Export &Chrome trace…", None,
@@ -60,7 +63,7 @@ class WindowActions:
     def build_menus(self, window: QMainWindow) -> None:
         bar = window.menuBar()
         file_menu = bar.addMenu("&File")
-        for action in (self.open_script, self.open_trace, self.save_trace):
+        for action in (self.open_script, self.open_trace, self.attach, self.save_trace):
             file_menu.addAction(action)
         file_menu.addSeparator()
         for action in (self.export_chrome, self.export_png, self.export_svg, self.screenshot):
@@ -98,5 +101,5 @@ class WindowActions:
     def set_running(self, running: bool) -> None:
         self.run.setEnabled(not running)
         self.cancel.setEnabled(running)
-        for action in (self.open_trace, self.open_script):
+        for action in (self.open_trace, self.open_script, self.attach):
             action.setEnabled(not running)

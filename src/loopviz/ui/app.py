@@ -104,13 +104,16 @@ def run_gui(target: str | Target | None = None, *, variant: str | None = None,
             presentation: bool = False, open_trace: str | None = None,
             screenshot: str | None = None, quit_after_run: bool = False,
             record: str | None = None, trace_out: str | None = None,
-            size: tuple[int, int] | None = None) -> int:
+            size: tuple[int, int] | None = None, attach: str | None = None,
+            token: str | None = None, duration: float | None = None) -> int:
     """Open the desktop app; the exit code follows DESIGN.md's command-line contract.
     ``record``: after the run (or once the opened trace shows), export its replay as an
     animated GIF (or an MP4 video for a ``.mp4`` name) there and quit
     (``loopviz gui TARGET --run --record replay.gif``). ``trace_out``: save the run's trace
     there when it ends (``--run --trace OUT``). ``size``: the window's (width, height), e.g.
-    a projector's 1280x720 for a screenshot in presentation mode.
+    a projector's 1280x720 for a screenshot in presentation mode. ``attach``: watch the
+    program serving at that HOST:PORT (``token`` if it asks for one), for ``duration`` seconds
+    or until its stream ends (then ``screenshot``/``quit_after_run`` apply, as after a run).
 
     Scripted runs (``screenshot``, ``record`` or ``quit_after_run``) never open a dialog:
     errors go to stderr and make the exit code non-zero."""
@@ -137,6 +140,16 @@ def run_gui(target: str | Target | None = None, *, variant: str | None = None,
             return _fail(str(exc))
     if run and target is None and open_trace is None:
         run = False  # nothing chosen: run the remembered demo only when asked by name
+    attachment = None
+    if attach is not None:
+        from loopviz.ui.attaching import connect_now
+
+        if run or open_trace is not None or record:
+            return _fail("--attach watches a program already running: no --run, --open or "
+                         "--record with it")
+        attachment = connect_now(attach, token)  # nothing there: one line, before any window
+        if isinstance(attachment, str):
+            return _fail(attachment)
 
     app = ensure_app()
     loop = attach_loop(app)
@@ -202,7 +215,10 @@ def run_gui(target: str | Target | None = None, *, variant: str | None = None,
         def after_run(result: object) -> None:
             QTimer.singleShot(SETTLE_MS, lambda: finish(result))
 
-        if run and target is not None:
+        if attachment is not None:
+            window.attacher.finished.connect(lambda _: after_run(True))
+            window.attacher.follow(attachment, duration)
+        elif run and target is not None:
             window.runFinished.connect(after_run)
             QTimer.singleShot(START_DELAY_MS, lambda: window.run() or after_run(None))
         elif screenshot or quit_after_run or record:

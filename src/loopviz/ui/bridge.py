@@ -20,12 +20,15 @@ Invariants:
 - The feed is anything with ``build(max_steps) -> Trace`` and ``caught_up`` (a local
   recorder's builder, or one fed from elsewhere); ``attach`` takes a Recorder and makes its
   builder, ``attach_feed`` any feed.
+- A program watched from outside (its recorder a remote mirror) is followed with
+  ``own_work=False``: this window's work is not the program's and is not recorded into it.
 - ``loopviz:`` callbacks are recorded only between ``attach`` and ``finish``/``detach``.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Protocol
 
 import numpy.ma  # noqa: F401  np.unique imports it on first use: 40 ms inside a live frame
@@ -42,6 +45,8 @@ FIRST_GUESS_OVERHEAD_MS = 1.0  # a tick's cost whatever it reads
 MIN_STEPS = 200  # a tick reads at least this many (the views always move on)
 MAX_WAIT_NS = 250_000_000  # however tight the budget, the views move at least 4 times a second
 UI_THREAD = 0  # the first thread registered with role ui-loop (Recorder.thread_id)
+DEFAULT_SHARE = 0.05  # of the UI thread, which a local run's program shares with the views
+ATTACHED_SHARE = 0.5  # a program watched from outside runs elsewhere: only the views pay
 
 
 class LiveFeed(Protocol):
@@ -72,10 +77,12 @@ class TraceBridge(QObject):
     behindChanged = Signal(bool)  # the views lag the recording to stay within the budget
 
     def __init__(self, parent: QObject | None = None, *, interval_ms: int = 33,
-                 max_share: float = 0.05, slice_ms: float = 8.0) -> None:
+                 max_share: float = DEFAULT_SHARE, slice_ms: float = 8.0) -> None:
         super().__init__(parent)
         self.interval_ms = interval_ms
-        self.max_share = max_share
+        self.max_share = self._base_share = max_share
+        self._own_work = True
+        self._backlog: Callable[[], bool] | None = None
         self.slice_ms = slice_ms
         self.recorder: Recorder | None = None
         self.feed: LiveFeed | None = None
@@ -110,11 +117,23 @@ class TraceBridge(QObject):
     def builder(self) -> LiveFeed | None:
         return self.feed
 
-    def attach(self, recorder: Recorder) -> IncrementalBuilder:
+    def attach(self, recorder: Recorder, *, own_work: bool = True,
+               backlog: Callable[[], bool] | None = None,
+               max_share: float | None = None) -> IncrementalBuilder:
         """Start following ``recorder`` (a new run); returns the builder feeding the views
-        (the run's final trace should come from it: only the rest is left to read then)."""
+        (the run's final trace should come from it: only the rest is left to read then).
+
+        For a program watched from outside (its recorder a mirror): ``own_work`` False, as
+        this window's UI thread is not the program's; ``backlog``: the recorder fills with
+        the program's buffered past first, and once this says it has all arrived the first
+        picture is built whole at once, as a file opens (its cost, mostly laying out lanes
+        once, teaches the budget nothing); ``max_share`` of this UI thread may go to updates
+        (it costs the program nothing)."""
         builder = IncrementalBuilder(recorder)
         self.attach_feed(builder, recorder)
+        self._own_work = own_work
+        self._backlog = backlog
+        self.max_share = self._base_share if max_share is None else max_share
         return builder
 
     def attach_feed(self, feed: LiveFeed, recorder: Recorder | None = None) -> None:
@@ -122,6 +141,9 @@ class TraceBridge(QObject):
         loopviz's own work recorded (a remote feed has none: every tick asks the feed)."""
         self.feed = feed
         self.recorder = recorder
+        self._own_work = True
+        self._backlog = None
+        self.max_share = self._base_share
         self.trace = None
         self.behind = False
         self._reset()
@@ -148,7 +170,7 @@ class TraceBridge(QObject):
         recorder = self.recorder
         if self.feed is None or end_ns <= start_ns:
             return
-        if recorder is not None:
+        if recorder is not None and self._own_work:
             recorder.add_callback(UI_THREAD, start_ns, end_ns, label)
             self._own += 1
         if label != UPDATE_LABEL:
@@ -167,14 +189,20 @@ class TraceBridge(QObject):
         if seen == self._seen and feed.caught_up:
             self.skipped += 1
             return False
-        if self._tokens_ms <= 0 and start - self._last_tick_ns < MAX_WAIT_NS:
+        arrived = self._backlog
+        whole = arrived is not None
+        if arrived is not None:
+            if not arrived():
+                return False  # the past is still arriving: one picture of all of it, soon
+            self._backlog = None
+        elif self._tokens_ms <= 0 and start - self._last_tick_ns < MAX_WAIT_NS:
             self.deferred += 1
             self._note_behind(start)
             return False
         self._seen = seen
         allowed_ms = min(self.slice_ms, max(self._tokens_ms, 1.0)) - self._overhead_ms
         max_steps = max(MIN_STEPS, int(allowed_ms / self._ms_per_step))
-        trace = feed.build(max_steps)
+        trace = feed.build(None if whole else max_steps)
         self.trace = trace
         self.traceUpdated.emit(trace)
         end = self._last_tick_ns = time.monotonic_ns()
@@ -183,7 +211,8 @@ class TraceBridge(QObject):
         cost_ms = (end - start) / 1e6
         self._tokens_ms -= cost_ms
         self.longest_tick_ns = max(self.longest_tick_ns, end - start)
-        self._learn(cost_ms, len(trace.steps) - self.steps_read)
+        if not whole:
+            self._learn(cost_ms, len(trace.steps) - self.steps_read)
         self.steps_read = len(trace.steps)
         if feed.caught_up:
             self._behind_since_ns = None

@@ -60,6 +60,27 @@ def trace_html(path: str, meta: dict[str, Any]) -> str:
     )
 
 
+def attached_html(address: str, meta: dict[str, Any]) -> str:
+    """What the window shows while it watches a program from outside."""
+    served = meta.get("served") or {}
+    target = meta.get("target") or "a program"
+    keep = served.get("keep_last_s")
+    rows = [("program", f"{target} (pid {served.get('pid', '?')})"), ("serving at", address),
+            ("started", str(meta.get("started_at", "?"))),
+            ("keeps", f"the last {keep:g} s" if keep else "everything"),
+            ("python", str(meta.get("python", "?"))), ("loop", str(meta.get("loop", "?"))),
+            ("loopviz", str(served.get("loopviz", "?")))]
+    table = "".join(f"<tr><td style='padding-right:12px'>{escape(k)}</td>"
+                    f"<td>{escape(v)}</td></tr>" for k, v in rows)
+    return (
+        f"<h2>{escape(Path(str(target)).name)}</h2>"
+        "<p><b>A running program, watched from outside.</b> The timeline began with what it "
+        "kept of its recent past and follows it live; press Esc to detach (the program goes "
+        "on), then save what was received.</p>"
+        f"<table>{table}</table>"
+    )
+
+
 class ExplanationView(QTextBrowser):
     """Shows one of the HTML pages above; links open externally."""
 

@@ -31,6 +31,7 @@ from loopviz.trace import Finding, Trace
 from loopviz.trace.source import recorded_source
 from loopviz.ui import files
 from loopviz.ui.actions import WindowActions
+from loopviz.ui.attaching import install as install_attaching
 from loopviz.ui.bridge import TraceBridge
 from loopviz.ui.browser import DemoBrowser
 from loopviz.ui.code_view import CodeView, code_marks
@@ -94,6 +95,7 @@ class MainWindow(QMainWindow):
         self._build_layout()
         self._connect()
         self.teaching = install_teaching(self)  # cursor, replay, queues, stack, quiz, GIF
+        self.attacher = install_attaching(self)  # File › Attach: a program served elsewhere
         self.presentation_mode = Presentation(self)
         self.actions.view_menu.addMenu(self.presentation_mode.menu)
         self._restore()
@@ -351,7 +353,7 @@ class MainWindow(QMainWindow):
         timeline follows every tick; the other views at most every ``SIDE_VIEWS_S``."""
         self.trace = trace
         self.timeline.set_trace(trace)
-        live = self.runs.running
+        live = self.runs.running or self.attacher.active
         now = time.monotonic()
         if live and now - self._side_views_at < SIDE_VIEWS_S:
             return
@@ -442,6 +444,7 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: Any) -> None:
         self.save_layout()
+        self.attacher.detach()
         self.runs.shutdown()
         self.bridge.detach()
         super().closeEvent(event)

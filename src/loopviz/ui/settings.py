@@ -75,6 +75,14 @@ class AppSettings:
     def set_last_variant(self, variant: str) -> None:
         self.q.setValue("session/last_variant", variant)
 
+    def last_attach(self) -> str | None:
+        """Where the last program the user attached to served its trace (HOST:PORT)."""
+        value = self.q.value("session/last_attach")
+        return value if isinstance(value, str) and value else None
+
+    def set_last_attach(self, address: str) -> None:
+        self.q.setValue("session/last_attach", address)
+
     def last_dir(self, purpose: str) -> str:
         value = self.q.value(f"files/{purpose}_dir")
         return value if isinstance(value, str) else ""

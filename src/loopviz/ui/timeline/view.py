@@ -40,6 +40,7 @@ from PySide6.QtWidgets import (
 )
 
 from loopviz.trace import Trace
+from loopviz.trace.ring import kept_from
 from loopviz.ui.palette import Palette, palette_for
 from loopviz.ui.timeline.axis import LaneAxis
 from loopviz.ui.timeline.describe import describe
@@ -170,7 +171,8 @@ class TimelineView(QWidget):
     def zoom_to_fit(self) -> None:
         """Show the whole run, from its first task or step to its end (a 20 ms run fills the
         width as a 20 s one does; a program that spent its first 0.5 s importing does not
-        open on 0.5 s of nothing)."""
+        open on 0.5 s of nothing; a program watched from outside, whose ring buffer dropped
+        what came before, opens where its records begin, even if a task is older)."""
         end = max(self.model.now, 1e-6)
         trace = self.model.trace
         first = 0.0
@@ -183,6 +185,7 @@ class TimelineView(QWidget):
                 starts.append(trace.tasks[0].created_ns)
             first = min(starts, default=0) / 1e9
             first = first if first > 0.1 * end else 0.0  # near 0: keep 0 in view
+            first = max(first, min(kept_from(trace), 0.99 * end))
         span = end - first
         # a little room before the start keeps the first steps and arrows off the axis line
         self.view_box.setXRange(first - 0.01 * span, end + 0.04 * span, padding=0)
