@@ -341,46 +341,27 @@ def _write_traces(trace: Any, native: str | None, chrome: str | None = None) -> 
 
 
 def _served(args: argparse.Namespace) -> tuple[Any, Any]:
-    """``run --serve``: a ring-buffered recorder and its started server (UsageError with one
-    line for a bad or busy address, or one beyond loopback without --allow-remote/--token)."""
-    from loopviz.remote.address import AddressError
-    from loopviz.remote.serving import DEFAULT_KEEP_LAST_S, open_server, serving_line
-    from loopviz.trace import Recorder
+    """``run --serve``: a ring-buffered recorder and its started server."""
+    from loopviz.remote.serving import serve_recorder
 
-    keep = args.keep_last or DEFAULT_KEEP_LAST_S
-    recorder = Recorder(keep_last_s=keep)
     try:
-        server = open_server(recorder, args.serve, token=args.token,
-                             allow_remote=args.allow_remote).start()
-    except AddressError as exc:
+        return serve_recorder(args.serve, keep_last=args.keep_last, token=args.token,
+                              allow_remote=args.allow_remote)
+    except ValueError as exc:  # a bad or busy address; beyond loopback without flag/token
         raise UsageError(str(exc)) from None
-    print(serving_line(str(server.bound), keep, bool(server.token)), file=sys.stderr,
-          flush=True)
-    return recorder, server
 
 
 def _attach(args: argparse.Namespace) -> int:
-    from loopviz.remote.address import AddressError
-    from loopviz.remote.attach import receive
-    from loopviz.remote.client import AttachError
-    from loopviz.remote.serving import token_from_env
+    from loopviz.remote.attach import receive_verbosely
 
-    if args.duration is not None and not args.duration > 0:
-        raise UsageError("--duration must be a positive number of seconds")
-    span = f"for {args.duration:g} s" if args.duration else "until it ends (Ctrl-C: stop)"
     try:
-        received = receive(args.address, duration=args.duration,
-                           token=token_from_env(args.token), on_attached=lambda a: print(
-                               f"loopviz: attached to {a.address}, receiving {span}…",
-                               file=sys.stderr, flush=True))
-    except (AttachError, AddressError) as exc:
+        received = receive_verbosely(args.address, args.duration, args.token)
+    except ValueError as exc:  # nothing there, not loopviz, refused, a bad --duration
         raise UsageError(str(exc)) from None
     _write_traces(received.trace, args.trace)
     summary = received.summary()
-    if args.json:
-        print(json.dumps(summary, indent=2, default=str))
-    else:
-        print("\n".join([received.headline(), *format_summary(summary).splitlines()[1:]]))
+    print(json.dumps(summary, indent=2, default=str) if args.json else
+          "\n".join([received.headline(), *format_summary(summary).splitlines()[1:]]))
     return EXIT_OK
 
 
@@ -447,14 +428,5 @@ def _gui(args: argparse.Namespace) -> int:
         quit_after_run=getattr(args, "quit_after_run", False),
         record=getattr(args, "record", None), trace_out=getattr(args, "trace_out", None),
         size=getattr(args, "size", None), attach=getattr(args, "attach", None),
-        token=getattr(args, "token", None), duration=_duration(args),
+        token=getattr(args, "token", None), duration=getattr(args, "duration", None),
     )
-
-
-def _duration(args: argparse.Namespace) -> float | None:
-    duration = getattr(args, "duration", None)
-    if duration is not None and not duration > 0:
-        raise UsageError("--duration must be a positive number of seconds")
-    if duration is not None and getattr(args, "attach", None) is None:
-        raise UsageError("--duration goes with --attach")
-    return duration

@@ -59,19 +59,21 @@ def test_a_program_served_with_a_2_s_ring_for_20_s_stays_flat_in_memory(tmp_path
             break
         if follower is None and t >= 3:  # follows to the end: the stream, not only snapshots
             follower = Attachment(program.address).connect().start()
-        if not late and t >= 12:  # and one that comes for a second
+        if not late and t >= 5:  # and one that comes for a second
             late.append(receive(program.address, duration=1.0))
         time.sleep(0.25)
     code, out, err = program.finish()
     assert code == 0, err
     created = int(out.split()[-1])
     assert created > 5_000, "the program did the work it was meant to"
-    early = statistics.median(m for t, m in samples if 5 <= t <= 8)
+    # after the viewers came: each snapshot leaves the allocator a little high-water (a few
+    # MiB in all, levelling off: benchmarks/serve.py); what must not happen is growth with time
+    early = statistics.median(m for t, m in samples if 8 <= t <= 10)
     final = statistics.median(m for t, m in samples if SECONDS - 3 <= t <= SECONDS - 1)
-    # Unbounded, the ~25 000 tasks made meanwhile (and their steps) would add ~10 MiB. The late
-    # viewer's snapshot (at 12 s, between the two windows) leaves ~1.3 MiB with the allocator:
-    # CI measured 1.5 and 1.6 MiB in all, so the bound sits between that and unbounded.
-    assert final - early < 3, f"grew {final - early:.1f} MiB: {samples}"
+    # Unbounded, the ~18 000 tasks made meanwhile (and their steps) would add ~7 MiB. The late
+    # viewer's snapshot now comes before both windows (CI measured 1.5-1.6 MiB with it between
+    # them, ~1.3 of it the snapshot's allocator high-water): the bound leaves room for noise.
+    assert final - early < 2, f"grew {final - early:.1f} MiB: {samples}"
     assert follower is not None and follower.wait(10) and follower.state == "ended"
     followed = follower.trace()
     assert len(followed.tasks) > created / 2, "the follower got every task since it attached"

@@ -8,12 +8,14 @@ is never affected: detaching only closes this viewer's connection.
 
 from __future__ import annotations
 
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from loopviz.remote.client import Attachment
+from loopviz.remote.serving import token_from_env
 from loopviz.trace import Trace
 from loopviz.trace.concurrency import in_flight_peak
 from loopviz.trace.facts import facts
@@ -79,3 +81,16 @@ def receive(address: str, *, duration: float | None = None, token: str | None = 
     return Received(trace, str(attachment.address), welcome.pid, attachment.state,
                     attachment.ending or "", past, max(0, mirror.now_ns - welcome.now_ns),
                     welcome.keep_last_s)
+
+
+def receive_verbosely(address: str, duration: float | None,
+                      token: str | None) -> Received:
+    """:func:`receive` for ``loopviz attach``: says on stderr when it is attached and for how
+    long it receives. ValueError (one line) for a bad ``duration``; AttachError, too, is one."""
+    if duration is not None and not duration > 0:
+        raise ValueError("--duration must be a positive number of seconds")
+    span = f"for {duration:g} s" if duration else "until it ends (Ctrl-C: stop)"
+    return receive(address, duration=duration, token=token_from_env(token),
+                   on_attached=lambda a: print(f"loopviz: attached to {a.address}, "
+                                               f"receiving {span}…", file=sys.stderr,
+                                               flush=True))

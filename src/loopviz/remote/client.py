@@ -42,8 +42,8 @@ CONNECT_TIMEOUT_S = 3.0
 IDLE_TIMEOUT_S = 15.0  # the server ticks every ~0.1 s, even when the program's loop is stuck
 
 
-class AttachError(Exception):
-    """Attaching failed: one line saying why (the CLI exits 2 with it)."""
+class AttachError(ValueError):
+    """Attaching failed: one line saying why (bad input for the CLI: it exits 2 with it)."""
 
 
 class Attachment:

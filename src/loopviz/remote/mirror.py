@@ -49,7 +49,7 @@ class Mirror:
     def apply(self, batch: Batch) -> None:
         """Add one batch (rows first, then the raw records that may name them)."""
         rec, t0 = self.recorder, self.recorder.t0
-        rows = batch.rows
+        rows = {name: r if isinstance(r, list) else r.all() for name, r in batch.rows.items()}
         with rec.lock:
             self._threads(rows.get("threads", ()))
             for kind, file, line, label, stack in rows.get("sites", ()):

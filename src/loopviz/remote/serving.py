@@ -46,6 +46,18 @@ def open_server(recorder: Recorder, address: str, *, token: str | None = None,
     return Server(recorder, where, token=token, interval=interval)
 
 
+def serve_recorder(address: str, *, keep_last: float | None = None, token: str | None = None,
+                   allow_remote: bool = False) -> tuple[Recorder, Server]:
+    """A ring-buffered recorder (``keep_last`` seconds, default 60) and its server, started,
+    with the serving line on stderr (``loopviz run --serve``). AddressError: one line."""
+    keep = keep_last or DEFAULT_KEEP_LAST_S
+    recorder = Recorder(keep_last_s=keep)
+    server = open_server(recorder, address, token=token, allow_remote=allow_remote).start()
+    print(serving_line(str(server.bound), keep, bool(server.token)), file=sys.stderr,
+          flush=True)
+    return recorder, server
+
+
 class Serving:
     """Invariant: between ``start()`` and ``stop()`` the loop is instrumented and the server
     accepts viewers; after ``stop()`` viewers got an ``end`` and the loop is as before."""

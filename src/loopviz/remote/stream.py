@@ -21,7 +21,7 @@ from typing import Any, TypeAlias
 
 import numpy as np
 
-from loopviz.remote.wire import Batch
+from loopviz.remote.wire import Batch, LazyRows
 from loopviz.trace import ring
 from loopviz.trace.recorder import (
     DUE_STRIDE,
@@ -151,24 +151,31 @@ class Streamer:
 
     # ---- after the lock -----------------------------------------------------------------
     def _batch(self, read: _Read, rows: _Rows, now_ns: int, *, past: bool) -> Batch:
+        """A delta's rows are made now (few; a snapshot made next reuses its task rows); a
+        snapshot's as they are encoded (:class:`LazyRows`)."""
         t0 = self.rec.t0
         lists = read.lists
-        out: dict[str, list[Any]] = {
+        out: dict[str, list[Any] | LazyRows] = {
             "threads": [[read.thread_base + i, name, role]
                         for i, (_, name, role) in enumerate(read.threads)],
             "sites": [[kind, file, line, label, list(stack)]
                       for (kind, file, line, label), stack in read.sites],
-            "tasks": [rows.task(t, e) for t, e in read.tasks],
-            "jobs": [row for j, e in read.jobs if (row := rows.job(j, e, past)) is not None],
-            "edges": [[task, at - t0, list(targets)] for task, at, targets in lists["edges"]],
-            "callbacks": [[th, s - t0, e - t0, label] for th, s, e, label in lists["callbacks"]],
-            "blocks": [[b.thread, b.start_ns, b.end_ns, b.file, b.line, b.function,
-                        list(b.stack), b.task, b.culprit] for b in lists["blocks"]],
-            "diagnostics": [[d.t_ns, d.kind, d.message, d.task, d.file, d.line]
-                            for d in lists["diagnostics"]],
-            "loop_lag": [[t - t0, v] for t, v in lists["loop_lag"]],
-            "ui_heartbeat": [[t - t0, v] for t, v in lists["ui_heartbeat"]],
+            "tasks": LazyRows(read.tasks, lambda te: rows.task(te[0], te[1], keep=not past)),
+            "jobs": LazyRows(read.jobs, lambda je: rows.job(je[0], je[1], past)),
+            "edges": LazyRows(lists["edges"], lambda e: [e[0], e[1] - t0, list(e[2])]),
+            "callbacks": LazyRows(lists["callbacks"],
+                                  lambda c: [c[0], c[1] - t0, c[2] - t0, c[3]]),
+            "blocks": LazyRows(lists["blocks"], lambda b: [
+                b.thread, b.start_ns, b.end_ns, b.file, b.line, b.function, list(b.stack),
+                b.task, b.culprit]),
+            "diagnostics": LazyRows(lists["diagnostics"], lambda d: [
+                d.t_ns, d.kind, d.message, d.task, d.file, d.line]),
+            "loop_lag": LazyRows(lists["loop_lag"], lambda sample: [sample[0] - t0, sample[1]]),
+            "ui_heartbeat": LazyRows(lists["ui_heartbeat"],
+                                     lambda sample: [sample[0] - t0, sample[1]]),
         }
+        if not past:
+            out = {name: r.all() if isinstance(r, LazyRows) else r for name, r in out.items()}
         raw = {name: _relative(a, _STRIDES[name], _TIMES[name], t0)
                for name, a in read.raw.items()}
         dropped = None if read.dropped_before is None else max(0, read.dropped_before - t0)
@@ -180,8 +187,9 @@ class Streamer:
 
 
 class _Rows:
-    """Task and job rows, each made once per collect (a task read twice could be seen running,
-    then ended: followers and newcomers must both get what the live sets remember)."""
+    """Task and job rows, made once per collect for a delta (a task read twice could be seen
+    running, then ended: followers and newcomers must both get what the live sets remember);
+    a snapshot's are not kept (there may be very many)."""
 
     def __init__(self, streamer: Streamer) -> None:
         self.s = streamer
@@ -190,7 +198,7 @@ class _Rows:
         self._jobs: dict[int, list[Any]] = {}
         self._sent_jobs = dict(streamer.open_jobs)
 
-    def task(self, tid: int, e: TaskEntry) -> list[Any]:
+    def task(self, tid: int, e: TaskEntry, *, keep: bool) -> list[Any]:
         """A task still running (or whose end the loop's thread is writing right now) stays
         in the live set, to be sent again when it has ended."""
         row = self._tasks.get(tid)
@@ -206,9 +214,10 @@ class _Rows:
         else:
             s.live.add(tid)
             ended, outcome, exception = None, "pending", None
-        row = self._tasks[tid] = [
-            tid, e.current_name(), e.coro, e.parent, e.created - self.t0,
-            None if ended is None else ended - self.t0, outcome, exception, e.file, e.line]
+        row = [tid, e.current_name(), e.coro, e.parent, e.created - self.t0,
+               None if ended is None else ended - self.t0, outcome, exception, e.file, e.line]
+        if keep:
+            self._tasks[tid] = row
         return row
 
     def job(self, jid: int, e: JobEntry, past: bool) -> list[Any] | None:
@@ -216,9 +225,11 @@ class _Rows:
         row = self._jobs.get(jid)
         if row is None:
             t0 = self.t0
-            row = self._jobs[jid] = [
-                jid, e.thread, e.task, e.function, e.submitted - t0,
-                None if e.start is None else e.start - t0, None if e.end is None else e.end - t0]
+            row = [jid, e.thread, e.task, e.function, e.submitted - t0,
+                   None if e.start is None else e.start - t0,
+                   None if e.end is None else e.end - t0]
+            if not past:
+                self._jobs[jid] = row
             s = self.s
             s.max_job = max(s.max_job, jid)
             if e.end is None:

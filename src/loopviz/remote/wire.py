@@ -21,6 +21,7 @@ themselves (the same IncrementalBuilder as a local run), so the program never pa
 from __future__ import annotations
 
 import struct
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -40,7 +41,7 @@ STREAM_LIMITS = Limits(max_total_bytes=1 << 62, max_frames=1 << 62)
 # What a server reads from a viewer before trusting it: one small hello.
 HELLO_LIMITS = Limits(max_frame_bytes=64 << 10, max_header_bytes=64 << 10,
                       max_total_bytes=64 << 10, max_frames=1)
-ROW_CHUNK = 1 << 15  # rows per table per frame
+ROW_CHUNK = 1 << 13  # rows per table per frame (and made at once: see LazyRows)
 COLUMN_CHUNK = 1 << 18  # raw records per frame
 
 Opt = int | None
@@ -139,12 +140,35 @@ def read_message(kind: str, header: dict[str, Any]) -> Any:
         raise WireError(f"malformed {kind!r} frame: {exc}") from None
 
 
+@dataclass(frozen=True, slots=True)
+class LazyRows:
+    """Rows made only as they are encoded, a chunk at a time: the program's whole buffered
+    past would otherwise exist twice on its heap, as its records and as rows.
+    ``convert`` gives an item's row, or None to leave it out."""
+
+    items: Sequence[Any]
+    convert: Callable[[Any], list[Any] | None]
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def all(self) -> list[Any]:
+        return [row for chunk in self.chunks(ROW_CHUNK) for row in chunk]
+
+    def chunks(self, size: int) -> Iterator[list[Any]]:
+        for at in range(0, len(self.items), size):
+            rows = [row for item in self.items[at:at + size]
+                    if (row := self.convert(item)) is not None]
+            if rows:
+                yield rows
+
+
 @dataclass(slots=True)
 class Batch:
     """What the program recorded between two moments (or all it holds: ``past``)."""
 
     now_ns: int
-    rows: dict[str, list[Any]] = field(default_factory=dict)
+    rows: dict[str, list[Any] | LazyRows] = field(default_factory=dict)
     raw: dict[str, np.ndarray] = field(default_factory=dict)  # RAW name -> (n, k) int64
     dropped_before_ns: int | None = None
     past: bool = False
@@ -158,17 +182,20 @@ def encode_batch(batch: Batch, compressor: zstandard.ZstdCompressor) -> list[byt
     table before any raw column, so that no record names a task its viewer has not seen."""
     head = {"frame": "batch", "now_ns": batch.now_ns, "past": batch.past,
             "dropped_before_ns": batch.dropped_before_ns}
-    rows = {name: r for name, r in batch.rows.items() if r}
+    rows = {name: r for name, r in batch.rows.items() if len(r)}
     raw = {name: a for name, a in batch.raw.items() if len(a)}
     small = all(len(r) <= ROW_CHUNK for r in rows.values()) and \
         all(len(a) <= COLUMN_CHUNK for a in raw.values())
     if small:
-        return [encode_frame({**head, "rows": rows}, _columns(raw), compressor)]
+        whole = {name: made for name, r in rows.items()
+                 if (made := r.all() if isinstance(r, LazyRows) else r)}
+        return [encode_frame({**head, "rows": whole}, _columns(raw), compressor)]
     frames = []
     for table, items in rows.items():
-        for at in range(0, len(items), ROW_CHUNK):
-            frames.append(encode_frame({**head, "rows": {table: items[at:at + ROW_CHUNK]}},
-                                       None, compressor))
+        chunks = items.chunks(ROW_CHUNK) if isinstance(items, LazyRows) else \
+            (items[at:at + ROW_CHUNK] for at in range(0, len(items), ROW_CHUNK))
+        for chunk in chunks:
+            frames.append(encode_frame({**head, "rows": {table: chunk}}, None, compressor))
     for name, a in raw.items():
         for at in range(0, len(a), COLUMN_CHUNK):
             frames.append(encode_frame({**head, "rows": {}},
@@ -201,7 +228,7 @@ def decode_batch(header: dict[str, Any], columns: dict[str, np.ndarray]) -> Batc
     tables = header.get("rows", {})
     if not isinstance(tables, dict):
         raise WireError("malformed batch: rows must be a map")
-    rows: dict[str, list[Any]] = {}
+    rows: dict[str, list[Any] | LazyRows] = {}
     for name, items in tables.items():
         if name not in ROW_TYPES:
             raise WireError(f"malformed batch: unknown table {str(name)[:40]!r}")

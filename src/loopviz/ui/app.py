@@ -141,6 +141,8 @@ def run_gui(target: str | Target | None = None, *, variant: str | None = None,
     if run and target is None and open_trace is None:
         run = False  # nothing chosen: run the remembered demo only when asked by name
     attachment = None
+    if duration is not None and (attach is None or not duration > 0):
+        return _fail("--duration goes with --attach: a positive number of seconds")
     if attach is not None:
         from loopviz.ui.attaching import connect_now
 
