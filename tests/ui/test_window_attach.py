@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 
 from loopviz.ui import attaching
+from tests.remote.conftest import _earlier_garbage_collected_on_the_main_thread  # noqa: F401
 from tests.remote.served import Program, loopviz
 
 
