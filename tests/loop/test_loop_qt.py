@@ -178,8 +178,12 @@ def test_already_running_mode_runs_inside_someone_elses_exec(
         loop.create_task(main(loop))
 
     QtCore.QTimer.singleShot(0, start)
-    QtCore.QTimer.singleShot(5000, qapp.quit)  # safety net only
+    safety_net = QtCore.QTimer()  # quits a run that hangs; disarmed after, or it would quit
+    safety_net.setSingleShot(True)  # the app 5 s later, inside whichever test runs then
+    safety_net.timeout.connect(qapp.quit)
+    safety_net.start(5000)
     qapp.exec()
+    safety_net.stop()
 
     (loop,) = loops
     assert not loop.is_running()
