@@ -128,9 +128,16 @@ class Program:
             if pipe is not None:
                 pipe.close()
 
-    def __del__(self) -> None:  # a failed test still leaves no process behind
-        if getattr(self, "proc", None) is not None and self.proc.poll() is None:
-            self.proc.kill()
+    def __del__(self) -> None:  # a failed test still leaves no process or pipe behind
+        proc = getattr(self, "proc", None)
+        if proc is None:
+            return
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(10)
+        for pipe in (proc.stdout, proc.stderr):
+            if pipe is not None:
+                pipe.close()
 
     def elapsed(self) -> float:
         return float(next(line.split()[1] for line in self.err if line.startswith("elapsed")))
