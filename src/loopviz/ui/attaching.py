@@ -88,7 +88,7 @@ class Attacher(QObject):
         """Connect (on a thread) and follow; False if busy or the address is malformed."""
         window = self.window
         if self.active or self.connecting or window.runs.running:
-            window._status("Finish the run or detach before attaching to a program.")
+            window.show_status("Finish the run or detach before attaching to a program.")
             return False
         try:
             attachment = Attachment(address, token=token_from_env(token))
@@ -97,7 +97,7 @@ class Attacher(QObject):
             return False
         self.connecting = True
         window.actions.attach.setEnabled(False)
-        window._status(f"Attaching to {attachment.address}…")
+        window.show_status(f"Attaching to {attachment.address}…")
         threading.Thread(target=self._connect, args=(attachment,), name="loopviz-connect",
                          daemon=True).start()
         return True
@@ -119,7 +119,7 @@ class Attacher(QObject):
                 self.attach(str(attachment.address), token)
                 return
         files.show_error(self.window, "Attach", message)
-        self.window._status(message)
+        self.window.show_status(message)
 
     # ---- following ----------------------------------------------------------------------
     def follow(self, attachment: Attachment, duration: float | None = None) -> None:
@@ -136,7 +136,7 @@ class Attacher(QObject):
         meta = mirror.recorder.meta
         window.read_only_path = None
         window.findings, window.status, window.selected_task = [], None, None
-        window._show_recorded_target(meta)
+        window.show_recorded_target(meta)
         window.explanation.setHtml(attached_html(address, {**meta,
                                                            "started_at": welcome.started_at}))
         name = os.path.basename(str(meta.get("target") or "a program"))
@@ -144,8 +144,8 @@ class Attacher(QObject):
         window.actions.set_running(True)
         window.controls.set_enabled_for_run(True)
         window.timeline.set_live(True)
-        window._run_started = time.monotonic() - welcome.now_ns / 1e9  # the program's clock
-        window._clock_timer.start()
+        window.run_started = time.monotonic() - welcome.now_ns / 1e9  # the program's clock
+        window.clock_timer.start()
         window.bridge.attach(mirror.recorder, own_work=False, max_share=ATTACHED_SHARE,
                              backlog=lambda: mirror.past_received or attachment.done.is_set())
         self._fitted = False
@@ -155,7 +155,7 @@ class Attacher(QObject):
             QTimer.singleShot(round(duration * 1000), self.detach)
         keep = f"the last {welcome.keep_last_s:g} s it kept" if welcome.keep_last_s else \
             "what it recorded"
-        window._status(f"Attached to {name} (pid {welcome.pid}) at {address}: {keep}, then "
+        window.show_status(f"Attached to {name} (pid {welcome.pid}) at {address}: {keep}, then "
                        f"live. Esc detaches; the program goes on.")
 
     def _first_view(self, trace: Any) -> None:
@@ -184,11 +184,11 @@ class Attacher(QObject):
         window.bridge.traceUpdated.disconnect(self._first_view)
         trace = attachment.trace()
         window.bridge.finish(trace)
-        window._end_run()
+        window.end_live()
         window.actions.attach.setEnabled(True)
         ended = {"ended": "The program ended its stream", "lost": "The stream broke",
                  "detached": "Detached"}.get(attachment.state, attachment.state)
-        window._status(f"{ended} ({attachment.ending}): showing the "
+        window.show_status(f"{ended} ({attachment.ending}): showing the "
                        f"{trace.duration_ns / 1e9 - kept_from(trace):.1f} s received; "
                        f"File › Save trace keeps it.")
         self.finished.emit(attachment)

@@ -74,7 +74,7 @@ class MainWindow(QMainWindow):
         self.spec: str | None = None
         self.programs: dict[str, Target] = {}  # spec → a program opened with its arguments
         self.read_only_path: str | None = None
-        self._run_started = 0.0
+        self.run_started = 0.0
         self._side_views_at = 0.0
 
         self.actions = WindowActions(self)
@@ -131,15 +131,15 @@ class MainWindow(QMainWindow):
         a.cancel.triggered.connect(self.cancel)
         a.open_script.triggered.connect(lambda: self.open_script())
         a.open_trace.triggered.connect(lambda: self.open_trace())
-        a.save_trace.triggered.connect(lambda: self._status(
+        a.save_trace.triggered.connect(lambda: self.show_status(
             self.file_actions.save_trace(self.trace)))
-        a.export_chrome.triggered.connect(lambda: self._status(
+        a.export_chrome.triggered.connect(lambda: self.show_status(
             self.file_actions.export_chrome(self.trace)))
-        a.export_png.triggered.connect(lambda: self._status(
+        a.export_png.triggered.connect(lambda: self.show_status(
             self.file_actions.export_image(self.timeline, "png", self.trace)))
-        a.export_svg.triggered.connect(lambda: self._status(
+        a.export_svg.triggered.connect(lambda: self.show_status(
             self.file_actions.export_image(self.timeline, "svg", self.trace)))
-        a.screenshot.triggered.connect(lambda: self._status(
+        a.screenshot.triggered.connect(lambda: self.show_status(
             self.file_actions.screenshot(self)))
         a.quit.triggered.connect(self.close)
         a.presentation.toggled.connect(self.set_presentation)
@@ -149,16 +149,16 @@ class MainWindow(QMainWindow):
         self.browser.openScriptRequested.connect(lambda: self.open_script())
         self.controls.variant_switch.changed.connect(self._variant_changed)
         self.bridge.traceUpdated.connect(self._show_trace)
-        self.bridge.behindChanged.connect(lambda behind: behind and self._status(
+        self.bridge.behindChanged.connect(lambda behind: behind and self.show_status(
             "The run records faster than loopviz's 5 % share of the UI thread allows: "
             "the views catch up when it calms down or ends."))
         self.runs.finished.connect(self._run_finished)
         self.runs.failed.connect(self._run_failed)
         self.timeline.taskSelected.connect(self._task_selected)
         self.findings_panel.entryActivated.connect(self._jump_to)
-        self._clock_timer = QTimer(self)
-        self._clock_timer.setInterval(100)
-        self._clock_timer.timeout.connect(self._tick_clock)
+        self.clock_timer = QTimer(self)
+        self.clock_timer.setInterval(100)
+        self.clock_timer.timeout.connect(self._tick_clock)
 
     def _restore(self) -> None:
         restore_layout(self, self.settings, DEFAULT_SIZES)
@@ -229,7 +229,7 @@ class MainWindow(QMainWindow):
             return None
         spec = self.spec or self.browser.current()
         if spec is None:
-            self._status("Choose a demo or open a script first.")
+            self.show_status("Choose a demo or open a script first.")
             return None
         demo = self.controls.demo
         try:
@@ -253,9 +253,9 @@ class MainWindow(QMainWindow):
         self.actions.set_running(True)
         self.controls.set_enabled_for_run(True)
         self.timeline.set_live(True)
-        self._run_started = time.monotonic()
-        self._clock_timer.start()
-        self._status(f"Running {target.title}…")
+        self.run_started = time.monotonic()
+        self.clock_timer.start()
+        self.show_status(f"Running {target.title}…")
         # The window's change of state is painted now, before the run's first step starts.
         self.timeline.set_trace(None)
         QApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
@@ -265,13 +265,13 @@ class MainWindow(QMainWindow):
 
     def cancel(self) -> None:
         if self.runs.cancel():
-            self._status("Cancelling…")
+            self.show_status("Cancelling…")
 
     def _run_finished(self, result: RunResult) -> None:
         self.findings = list(result.findings)
         self.status = (result.status, result.error)
         self.bridge.finish(result.trace)  # still live: the timeline brings the end into view
-        self._end_run()
+        self.end_live()
         program = result.target.program is not None
         words = {"finished": "Finished", "raised": "raised" if program else "main raised",
                  "cancelled": "Cancelled", "timeout": "Stopped at the time limit",
@@ -280,25 +280,25 @@ class MainWindow(QMainWindow):
         detail = f": {result.error}" if result.error and result.status != "cancelled" else ""
         if result.status == "bad-input" and result.error:
             files.show_error(self, "Run", result.error)
-        self._status(f"{words.get(result.status, result.status)}{detail} "
+        self.show_status(f"{words.get(result.status, result.status)}{detail} "
                      f"({fmt_duration(result.trace.duration_ns)})")
         self.runFinished.emit(result)
 
     def _run_failed(self, message: str) -> None:
-        self._end_run()
+        self.end_live()
         self.bridge.detach()
         files.show_error(self, "Run", message)
         self.runFinished.emit(None)
 
-    def _end_run(self) -> None:
-        self._clock_timer.stop()
+    def end_live(self) -> None:
+        self.clock_timer.stop()
         self._tick_clock()
         self.actions.set_running(False)
         self.controls.set_enabled_for_run(False)
         self.timeline.set_live(False)
 
     def _tick_clock(self) -> None:
-        elapsed = (time.monotonic() - self._run_started) if self._run_started else 0.0
+        elapsed = (time.monotonic() - self.run_started) if self.run_started else 0.0
         if self.trace is not None and not self.runs.running:
             elapsed = self.trace.duration_ns / 1e9
         self.clock.setText(f"  {elapsed:.2f} s")
@@ -306,7 +306,7 @@ class MainWindow(QMainWindow):
     # ---- trace files -----------------------------------------------------------------------
     def open_trace(self, path: str | None = None) -> bool:
         if self.runs.running:
-            self._status("Cancel the running demo before opening a trace.")
+            self.show_status("Cancel the running demo before opening a trace.")
             return False
         loaded = self.file_actions.open_trace(path)
         if loaded is None:
@@ -316,14 +316,14 @@ class MainWindow(QMainWindow):
         self.selected_task = None
         self.status = None
         self.findings = findings_for_saved(trace)
-        self._show_recorded_target(trace.meta)
+        self.show_recorded_target(trace.meta)
         self.explanation.show_trace(path, trace.meta)
         self.setWindowTitle(f"loopviz — {os.path.basename(path)} (read-only)")
         self.bridge.show(trace)
-        self._status(f"Opened {path} (read-only)")
+        self.show_status(f"Opened {path} (read-only)")
         return True
 
-    def _show_recorded_target(self, meta: dict[str, Any]) -> None:
+    def show_recorded_target(self, meta: dict[str, Any]) -> None:
         """What an opened trace ran: a demo selects it (its variant and knobs as recorded);
         anything else (a script, ``loopviz.record()``) clears the demo controls and shows
         the program's source as recorded in the trace."""
@@ -381,7 +381,7 @@ class MainWindow(QMainWindow):
                 info = self.trace.task(task_id)
             except KeyError:
                 return
-            self._status(f"{info.name}: {info.coro} — {info.outcome}")
+            self.show_status(f"{info.name}: {info.coro} — {info.outcome}")
 
     def _jump_to(self, t_s: float, file: str, line: int) -> None:
         self.timeline.set_cursor_time(t_s)
@@ -424,7 +424,7 @@ class MainWindow(QMainWindow):
     def _set_follow_live(self, on: bool) -> None:
         self.timeline.set_follow_live(on)
 
-    def _status(self, message: str | None) -> None:
+    def show_status(self, message: str | None) -> None:
         if message:
             self.statusBar().showMessage(message)
 
