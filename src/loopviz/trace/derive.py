@@ -102,16 +102,6 @@ def batches(steps: np.ndarray, wakes: np.ndarray, dues: np.ndarray,
         w0, d0 = w1, d1
 
 
-def count_before(records: np.ndarray, field: int, limit: int, *, strict: bool) -> int:
-    """Length of the leading run of ``records`` whose ``field`` time is before ``limit``
-    (``strict``) or at most ``limit``: a prefix, so what is left is read next time."""
-    if not len(records):
-        return 0
-    col = records[:, field]
-    late = col >= limit if strict else col > limit
-    return int(np.argmax(late)) if late.any() else len(records)
-
-
 def _by_time(a: np.ndarray, col: int) -> np.ndarray:
     if len(a) < 2 or not np.any(np.diff(a[:, col]) < 0):
         return a

@@ -23,11 +23,11 @@ from typing import Any
 
 import numpy as np
 
+from loopviz.trace.backlog import Backlog
 from loopviz.trace.columns import KIND_CODE, NA, StepTable, WaitTable
 from loopviz.trace.derive import (
     BATCH,
     batches,
-    count_before,
     first_at_or_after,
     known_tasks,
     records,
@@ -63,7 +63,8 @@ class IncrementalBuilder:
         self.lineage = next(_LINEAGES)
         self.serial = 0
         self.caught_up = True  # the last build consumed everything recorded
-        self._n_steps = self._n_wakes = self._n_dues = 0
+        self._n_steps = self._n_wakes = self._n_dues = 0  # raw ints read from the recorder
+        self._held = (Backlog(STEP_STRIDE), Backlog(WAKE_STRIDE), Backlog(DUE_STRIDE))
         self._seen = {name: 0 for name in recorder.list_dropped}  # items read, dropped counted
         self._steps = Columns(_STEP_COLS)
         self._waits = Columns(_WAIT_COLS)
@@ -107,8 +108,8 @@ class IncrementalBuilder:
         cycles, and each collection they set off would walk the program's whole heap (half
         of a 200,000-task build's time). Small builds (the live views') leave it alone."""
         steps_total = self.rec.raw_totals()[0]  # a size estimate: read without the lock
-        new = (steps_total - self._n_steps) // STEP_STRIDE + len(self.rec.tasks) - \
-            len(self._tasks.pos)
+        new = (steps_total - self._n_steps) // STEP_STRIDE + self._held[0].rows + \
+            len(self.rec.tasks) - len(self._tasks.pos)
         enabled = gc.isenabled()
         if enabled and new >= GC_PAUSE_AT:
             gc.disable()
@@ -147,19 +148,24 @@ class IncrementalBuilder:
         self._consume_sites(sites, site_stacks)
         for task, at, targets in edges:
             self._edges[(task, at - t0)] = targets
-        steps_all = records(steps_raw, STEP_STRIDE)
-        wakes_all, dues_all = records(wakes_raw, WAKE_STRIDE), records(dues_raw, DUE_STRIDE)
-        self.caught_up = max_steps is None or len(steps_all) <= max_steps
-        if not self.caught_up:  # as a batch is cut: wakes before the next step's end
-            nxt = int(steps_all[max_steps, 2])
-            steps_all = steps_all[:max_steps]
-            wakes_all = wakes_all[:count_before(wakes_all, 1, nxt, strict=True)]
-            dues_all = dues_all[:count_before(dues_all, 1, int(steps_all[-1, 2]), strict=False)]
+        # read once: what this build leaves stays in the backlogs for the next ones
+        self._n_steps = max(self._n_steps, dropped[0]) + len(steps_raw)
+        self._n_wakes = max(self._n_wakes, dropped[1]) + len(wakes_raw)
+        self._n_dues = max(self._n_dues, dropped[2]) + len(dues_raw)
+        held_steps, held_wakes, held_dues = self._held
+        held_steps.push(records(steps_raw, STEP_STRIDE))
+        held_wakes.push(records(wakes_raw, WAKE_STRIDE))
+        held_dues.push(records(dues_raw, DUE_STRIDE))
+        self.caught_up = max_steps is None or held_steps.rows <= max_steps
+        if self.caught_up:
+            steps_all, wakes_all, dues_all = (held.take() for held in self._held)
+        else:  # as a batch is cut: wakes before the next step's end
+            nxt = int(held_steps.row(max_steps)[2])
+            steps_all = held_steps.take(max_steps)
+            wakes_all = held_wakes.take_before(1, nxt, strict=True)
+            dues_all = held_dues.take_before(1, int(steps_all[-1, 2]), strict=False)
             now = max(self._now, nxt - 1 - t0)  # the instant the cut is taken at
         self._now = now
-        self._n_steps = max(self._n_steps, dropped[0]) + steps_all.size
-        self._n_wakes = max(self._n_wakes, dropped[1]) + wakes_all.size
-        self._n_dues = max(self._n_dues, dropped[2]) + dues_all.size
         done = steps_all[steps_all[:, 3] < 0, 0].tolist()  # tasks that ended in these steps
         tasks_changed = self._tasks.consume(new_tasks, t0, None if max_steps is None else done)
         base_waits = len(self._waits)

@@ -103,6 +103,17 @@ class TaskTable(Table):
             return None
         return i if self._order is None else int(self._order[i])
 
+    def rows_of(self, task_ids: np.ndarray) -> np.ndarray:
+        """:meth:`row_of` for many ids at once (-1 where there is none)."""
+        self.row_of(-1)  # makes the sorted ids
+        assert self._sorted_ids is not None
+        ids = np.asarray(task_ids, np.int64)
+        i = np.minimum(np.searchsorted(self._sorted_ids, ids), max(self._n - 1, 0))
+        found = (self._sorted_ids[i] == ids) if self._n else np.zeros(len(ids), bool)
+        rows = i if self._order is None else self._order[i]
+        out: np.ndarray = np.where(found, rows, -1)
+        return out
+
     def get(self, task_id: int) -> TaskInfo | None:
         row = self.row_of(task_id)
         return None if row is None else self[row]

@@ -14,7 +14,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from loopviz.trace import Trace
+from loopviz.trace.columns import NA
 from loopviz.trace.names import task_lane_name, thread_lane_name
+from loopviz.trace.task_table import TaskTable
 from loopviz.ui.timeline.library import group_ident
 
 QUEUE_LABEL = "waiting for a worker"
@@ -79,27 +81,32 @@ def task_lanes(trace: Trace, key: Any, cache: dict[int, Lane],
     one "library tasks (N)" group lane per parent (its ident: ``group_ident(parent)``); a user
     task whose parent is library code is lifted to its nearest user ancestor, so no user task
     ever hides inside a library group."""
-    by_id = {t.id: t for t in trace.tasks}
+    tasks = TaskTable.of(trace.tasks)  # read as columns: no record per task
+    ids = tasks.id.tolist()
+    parent_of = dict(zip(ids, (None if p == NA else p for p in tasks.parent.tolist()),
+                         strict=True))
+    rows = list(zip(ids, tasks.name.tolist(), tasks.string_column("coro"), strict=True))
 
-    def shown_parent(t: Any) -> int | None:
-        parent = t.parent if t.parent in by_id else None
-        if t.id not in library:
+    def shown_parent(tid: int) -> int | None:
+        parent = parent_of[tid]
+        parent = parent if parent in parent_of else None
+        if tid not in library:
             while parent is not None and parent in library:
-                up = by_id[parent].parent
-                parent = up if up in by_id else None
+                up = parent_of[parent]
+                parent = up if up in parent_of else None
         return parent
 
-    children: dict[int | None, list[Any]] = {}
-    for t in trace.tasks:
-        children.setdefault(shown_parent(t), []).append(t)
+    children: dict[int | None, list[tuple[int, str, str]]] = {}
+    for row in rows:
+        children.setdefault(shown_parent(row[0]), []).append(row)
     lanes: list[Lane] = []
-    # (task or ("group", parent, members), depth), popped from the end
+    # ((id, name, coro) or ("group", parent, members), depth), popped from the end
     stack: list[tuple[Any, int]] = []
 
     def push_children(parent: int | None, depth: int) -> None:
         kids = children.get(parent, [])
-        own = [t for t in kids if t.id not in library]
-        lib = [t for t in kids if t.id in library]
+        own = [t for t in kids if t[0] not in library]
+        lib = [t for t in kids if t[0] in library]
         if lib:
             stack.append((("group", parent, lib), depth))
         stack.extend((c, depth) for c in reversed(own))
@@ -107,24 +114,24 @@ def task_lanes(trace: Trace, key: Any, cache: dict[int, Lane],
     push_children(None, 0)
     while stack:
         item, depth = stack.pop()
-        if isinstance(item, tuple):
+        if item[0] == "group":  # a task's row starts with its (int) id
             _, parent, members = item
             ident = group_ident(parent)
             lanes.append(Lane(key("group", ident), "group", ident,
                               f"library tasks ({len(members)})", depth, True))
             stack.extend((c, depth + 1) for c in reversed(members))
             continue
-        t = item
-        kids = bool(children.get(t.id))
-        k = key("task", t.id)
+        tid, name, coro = item
+        kids = bool(children.get(tid))
+        k = key("task", tid)
         lane = cache.get(k)
-        label = task_lane_name(t.name, t.coro)  # Task-17 · RequestHandler.start
+        label = task_lane_name(name, coro or "")  # Task-17 · RequestHandler.start
         if lane is None or lane.label != label or lane.depth != depth or \
                 lane.has_children != kids:
-            lane = cache[k] = Lane(k, "task", t.id, label, depth, kids)
+            lane = cache[k] = Lane(k, "task", tid, label, depth, kids)
         lanes.append(lane)
         if kids:
-            push_children(t.id, depth + 1)
+            push_children(tid, depth + 1)
     return lanes
 
 

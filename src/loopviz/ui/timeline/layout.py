@@ -36,6 +36,7 @@ import numpy as np
 from loopviz.trace import Trace
 from loopviz.trace.columns import NA
 from loopviz.trace.model import Growth
+from loopviz.trace.task_table import TaskTable
 from loopviz.ui.palette import STATE_KEYS
 from loopviz.ui.timeline.index import SegmentIndex, Segments
 from loopviz.ui.timeline.ingest import (
@@ -245,29 +246,44 @@ class TimelineModel:
 
     def _consume_tasks(self, trace: Trace, growth: Growth | None) -> bool:
         """Lane keys for new tasks, outcome markers for ended ones; True if lanes changed.
-        With ``growth`` only the tasks it names are re-read, else every unfinished one."""
-        cur, tasks = self._cur, trace.tasks
-        n0 = cur.n.get("tasks", 0)
-        dirty = len(tasks) != n0
-        for i in range(n0, len(tasks)):
-            self._task_keys.set(tasks[i].id, self.key("task", tasks[i].id))
-        again = list(cur.pending_tasks) if growth is None else \
-            [i for i in growth.tasks_changed if i in cur.pending_tasks]
-        markers = []
-        for i in [*again, *range(n0, len(tasks))]:
-            t = tasks[i]
-            if cur.pending_tasks.get(i, t.name) != t.name:
+        With ``growth`` only the tasks it names are re-read, else every unfinished one.
+        Reads the task table's columns: a record is made for no task."""
+        cur, tasks = self._cur, TaskTable.of(trace.tasks)
+        n0, n = cur.n.get("tasks", 0), len(tasks)
+        dirty = n != n0
+        new_ids = tasks.id[n0:].tolist()
+        for tid in new_ids:
+            self._task_keys.set(tid, self.key("task", tid))
+        pending = cur.pending_tasks
+        again = list(pending) if growth is None else \
+            [i for i in growth.tasks_changed if i in pending]
+        rows = np.array([*again, *range(n0, n)], np.int64)
+        if not len(rows):
+            return dirty
+        ended = tasks.ended_ns[rows]
+        names = tasks.name[rows].tolist()
+        for i, name, is_open in zip(rows.tolist(), names, (ended == NA).tolist(), strict=True):
+            if pending.get(i, name) != name:
                 dirty = True  # renamed while it ran (Task.set_name)
-            if t.ended_ns is None:
-                cur.pending_tasks[i] = t.name
-                continue
-            cur.pending_tasks.pop(i, None)
-            self._judging.ended(trace, t.id)
-            if t.outcome in OUTCOME_CODES:
-                markers.append((t.ended_ns / 1e9, self.key("task", t.id),
-                                OUTCOME_CODES.index(t.outcome), t.id))
-        if markers:
-            self.markers = np.concatenate([self.markers, np.array(markers, np.float64)])
+            if is_open:
+                pending[i] = name
+            else:
+                pending.pop(i, None)
+        done = rows[ended != NA]
+        if not len(done):
+            return dirty
+        for tid in tasks.id[done].tolist():
+            self._judging.ended(trace, tid)
+        codes = np.array([OUTCOME_CODES.index(s) if s in OUTCOME_CODES else -1
+                          for s in tasks.strings] + [-1], np.int64)
+        outcome = codes[tasks.outcome[done]]
+        shown = outcome >= 0
+        done, outcome = done[shown], outcome[shown]
+        if len(done):
+            ids = tasks.id[done]
+            markers = np.column_stack([tasks.ended_ns[done] / 1e9, self._task_keys(ids),
+                                       outcome, ids]).astype(np.float64)
+            self.markers = np.concatenate([self.markers, markers])
         return dirty
 
     def _consume_steps(self, trace: Trace, out: list[Segments]) -> None:

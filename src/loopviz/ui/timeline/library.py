@@ -22,11 +22,13 @@ by pattern, so a trace recorded on another machine is grouped the same way.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
-from loopviz.trace import TaskInfo, Trace, Wait
+from loopviz.trace import Trace
+from loopviz.trace.task_table import TaskTable
 from loopviz.ui.timeline.ingest import KeyMap
 
 _LIBRARY_PATH = re.compile(
@@ -58,23 +60,24 @@ class LibraryJudge:
         source = meta.get("source")
         self.defined = set(_DEFINED.findall(source)) if isinstance(source, str) else None
 
-    def by_wait(self, task: TaskInfo, w: Wait) -> bool | None:
-        """From the task's first suspension; None when the wait tells nothing (no file)."""
-        if not w.file:
+    def by_wait(self, name: str, coro: str, file: str, stack: Sequence[str]) -> bool | None:
+        """From the first suspension (at ``file``, under the async ``stack``) of the task
+        ``name`` running ``coro``; None when the wait tells nothing (no file)."""
+        if not file:
             return None
-        if is_library_file(w.file):
+        if is_library_file(file):
             return True
-        outermost = _function(w.stack[0]) if w.stack else ""
-        if not outermost or outermost == task.coro or _last(outermost) == _last(task.coro):
+        outermost = _function(stack[0]) if stack else ""
+        if not outermost or outermost == coro or _last(outermost) == _last(coro):
             return False
         # a name of the program's own, or after its function (anyio), makes it the user's
-        return bool(_DEFAULT_NAME.fullmatch(task.name))
+        return bool(_DEFAULT_NAME.fullmatch(name))
 
-    def by_end(self, task: TaskInfo) -> bool:
+    def by_end(self, name: str, coro: str) -> bool:
         """For a task that ended without ever suspending."""
-        if self.defined is None or not _DEFAULT_NAME.fullmatch(task.name):
+        if self.defined is None or not _DEFAULT_NAME.fullmatch(name):
             return False
-        return _last(task.coro) not in self.defined
+        return _last(coro) not in self.defined
 
 
 def group_ident(parent: int | None) -> int:
@@ -93,14 +96,21 @@ class Judging:
         self._suspended = KeyMap()  # 1: has waited at least once
         self._judge: LibraryJudge | None = None
 
-    def _verdict(self, trace: Trace, task_id: int, w: Wait | None) -> None:
+    def _verdict(self, trace: Trace, task_id: int, site: tuple[str, int, Sequence[str]] | None,
+                 row: int | None = None) -> None:
+        """Judge one task (its ``row`` in the task table, when known) by the ``site`` (file,
+        line, async stack) of its first wait, or by its end; reads columns, makes no
+        record."""
         if self._judge is None:
             self._judge = LibraryJudge(trace.meta)
-        try:
-            info = trace.task(task_id)
-        except KeyError:
+        tasks = TaskTable.of(trace.tasks)
+        row = tasks.row_of(task_id) if row is None else row
+        if row is None or row < 0:
             return
-        verdict = self._judge.by_end(info) if w is None else self._judge.by_wait(info, w)
+        name = str(tasks.name[row])
+        coro = tasks.strings[tasks.coro[row]] if tasks.coro[row] >= 0 else ""
+        verdict = self._judge.by_end(name, coro) if site is None else \
+            self._judge.by_wait(name, coro, site[0], site[2])
         if verdict is not None:
             self._judged.set(task_id, 1)
             if verdict:
@@ -118,9 +128,10 @@ class Judging:
         if not open_.any():
             return
         tids, first = np.unique(task[open_], return_index=True)
-        for tid, row in zip(tids.tolist(), (np.flatnonzero(open_)[first] + a).tolist(),
-                            strict=True):
-            self._verdict(trace, tid, wt[row])
+        rows = TaskTable.of(trace.tasks).rows_of(tids).tolist()
+        sites = wt.site[np.flatnonzero(open_)[first] + a].tolist()
+        for tid, site, row in zip(tids.tolist(), sites, rows, strict=True):
+            self._verdict(trace, tid, wt.sites[site], row)
 
     def ended(self, trace: Trace, task_id: int) -> None:
         """A task ended: judged by its end if it never suspended."""
