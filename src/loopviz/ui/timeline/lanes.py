@@ -96,7 +96,7 @@ def task_lanes(trace: Trace, key: Any, cache: dict[int, Lane],
                 parent = up if up in parent_of else None
         return parent
 
-    children: dict[int | None, list[tuple[int, str, str]]] = {}
+    children: dict[int | None, list[tuple[int, str, str | None]]] = {}
     for row in rows:
         children.setdefault(shown_parent(row[0]), []).append(row)
     lanes: list[Lane] = []
