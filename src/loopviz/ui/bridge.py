@@ -40,8 +40,7 @@ from loopviz.trace.incremental import IncrementalBuilder
 OWN_LABEL = "loopviz: repaint"  # the window's paint passes
 UPDATE_LABEL = "loopviz: update"  # a tick: build the trace, hand it to every view
 BEHIND_AFTER_NS = 1_000_000_000  # this far behind the recording: say the views are behind
-FIRST_GUESS_MS_PER_STEP = 0.002  # build + timeline update per step (numpy batches)
-FIRST_GUESS_OVERHEAD_MS = 1.0  # a tick's cost whatever it reads
+FIRST_GUESS_MS_PER_STEP = 0.002  # a tick's cost per step (build + views, numpy batches)
 MIN_STEPS = 200  # a tick reads at least this many (the views always move on)
 MAX_WAIT_NS = 250_000_000  # however tight the budget, the views move at least 4 times a second
 UI_THREAD = 0  # the first thread registered with role ui-loop (Recorder.thread_id)
@@ -95,7 +94,6 @@ class TraceBridge(QObject):
 
     def _reset(self) -> None:
         self._ms_per_step = FIRST_GUESS_MS_PER_STEP
-        self._overhead_ms = FIRST_GUESS_OVERHEAD_MS
         self._tokens_ms = self.slice_ms
         self._last_poll_ns = self._last_tick_ns = time.monotonic_ns()
         self._behind_since_ns: int | None = None
@@ -200,7 +198,7 @@ class TraceBridge(QObject):
             self._note_behind(start)
             return False
         self._seen = seen
-        allowed_ms = min(self.slice_ms, max(self._tokens_ms, 1.0)) - self._overhead_ms
+        allowed_ms = min(self.slice_ms, max(self._tokens_ms, 1.0))
         max_steps = max(MIN_STEPS, int(allowed_ms / self._ms_per_step))
         trace = feed.build(None if whole else max_steps)
         self.trace = trace
@@ -211,7 +209,7 @@ class TraceBridge(QObject):
         cost_ms = (end - start) / 1e6
         self._tokens_ms -= cost_ms
         self.longest_tick_ns = max(self.longest_tick_ns, end - start)
-        if not whole:
+        if not whole and not feed.caught_up:  # the budget, not the recording, ended it
             self._learn(cost_ms, len(trace.steps) - self.steps_read)
         self.steps_read = len(trace.steps)
         if feed.caught_up:
@@ -231,11 +229,11 @@ class TraceBridge(QObject):
         self._last_poll_ns = now_ns
 
     def _learn(self, cost_ms: float, steps: int) -> None:
-        """Cost model: a fixed part per tick plus a part per step read (smoothed)."""
-        if steps < MIN_STEPS:
-            self._overhead_ms = 0.7 * self._overhead_ms + 0.3 * cost_ms
-        else:
-            per_step = max(cost_ms - self._overhead_ms, 0.0) / steps
+        """Cost model: a whole tick's cost per step read (smoothed), learnt from the ticks the
+        budget cut short. A tick's fixed part is in it: as batches grow it weighs less per
+        step, so the next batch grows until a tick fills its slice."""
+        if steps > 0:
+            per_step = cost_ms / steps
             self._ms_per_step = max(0.7 * self._ms_per_step + 0.3 * per_step, 1e-5)
 
     def _note_behind(self, now_ns: int) -> None:
