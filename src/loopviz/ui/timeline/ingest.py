@@ -16,6 +16,7 @@ import numpy as np
 
 from loopviz.trace.columns import NA, StepTable, WaitTable
 from loopviz.trace.records import WAIT_KINDS
+from loopviz.trace.task_table import TaskTable
 from loopviz.ui.palette import STATE_KEYS
 from loopviz.ui.timeline.index import Segments
 from loopviz.ui.timeline.pieces import LATE_MIN_NS
@@ -181,3 +182,16 @@ def arrows_of(wt: WaitTable, a: int, b: int, task_keys: np.ndarray,
     dst = key_of(wt.targets[off[a]:off[b]])
     ok = (src >= 0) & (dst >= 0)
     return np.stack([x[ok], src[ok].astype(np.float64), dst[ok].astype(np.float64)], axis=1)
+
+
+def outcome_markers(tasks: TaskTable, rows: np.ndarray, task_keys: KeyMap,
+                    outcomes: tuple[str, ...]) -> np.ndarray:
+    """Markers (x, lane key, outcome code, task id) for the ended tasks at ``rows`` whose
+    outcome is one of ``outcomes`` (its index is the code)."""
+    codes = np.array([outcomes.index(s) if s in outcomes else -1 for s in tasks.strings] +
+                     [-1], np.int64)  # the last: an outcome of None (-1)
+    outcome = codes[tasks.outcome[rows]]
+    shown = outcome >= 0
+    rows, ids = rows[shown], tasks.id[rows[shown]]
+    return np.column_stack([tasks.ended_ns[rows] / 1e9, task_keys(ids), outcome[shown],
+                            ids]).astype(np.float64).reshape(-1, 4)

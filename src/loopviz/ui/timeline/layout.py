@@ -46,6 +46,7 @@ from loopviz.ui.timeline.ingest import (
     arrows_of,
     closed_wait_segments,
     identity,
+    outcome_markers,
     step_segments,
 )
 from loopviz.ui.timeline.lanes import Hit, Lane, ancestors, order_lanes, visible_lanes
@@ -245,9 +246,9 @@ class TimelineModel:
         return self.key("thread", thread)
 
     def _consume_tasks(self, trace: Trace, growth: Growth | None) -> bool:
-        """Lane keys for new tasks, outcome markers for ended ones; True if lanes changed.
-        With ``growth`` only the tasks it names are re-read, else every unfinished one.
-        Reads the task table's columns: a record is made for no task."""
+        """Lane keys for new tasks, outcome markers for ended ones (from the task table's
+        columns); True if lanes changed. With ``growth`` only the tasks it names are re-read,
+        else every unfinished one."""
         cur, tasks = self._cur, TaskTable.of(trace.tasks)
         n0, n = cur.n.get("tasks", 0), len(tasks)
         dirty = n != n0
@@ -258,8 +259,6 @@ class TimelineModel:
         again = list(pending) if growth is None else \
             [i for i in growth.tasks_changed if i in pending]
         rows = np.array([*again, *range(n0, n)], np.int64)
-        if not len(rows):
-            return dirty
         ended = tasks.ended_ns[rows]
         names = tasks.name[rows].tolist()
         for i, name, is_open in zip(rows.tolist(), names, (ended == NA).tolist(), strict=True):
@@ -270,20 +269,10 @@ class TimelineModel:
             else:
                 pending.pop(i, None)
         done = rows[ended != NA]
-        if not len(done):
-            return dirty
         for tid in tasks.id[done].tolist():
             self._judging.ended(trace, tid)
-        codes = np.array([OUTCOME_CODES.index(s) if s in OUTCOME_CODES else -1
-                          for s in tasks.strings] + [-1], np.int64)
-        outcome = codes[tasks.outcome[done]]
-        shown = outcome >= 0
-        done, outcome = done[shown], outcome[shown]
-        if len(done):
-            ids = tasks.id[done]
-            markers = np.column_stack([tasks.ended_ns[done] / 1e9, self._task_keys(ids),
-                                       outcome, ids]).astype(np.float64)
-            self.markers = np.concatenate([self.markers, markers])
+        self.markers = np.concatenate([self.markers, outcome_markers(
+            tasks, done, self._task_keys, OUTCOME_CODES)])
         return dirty
 
     def _consume_steps(self, trace: Trace, out: list[Segments]) -> None:
