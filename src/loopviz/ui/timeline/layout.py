@@ -3,10 +3,9 @@
 Pure (no Qt): built from a :class:`~loopviz.trace.Trace`, unit-tested without a window; the
 GraphicsObject in ``item.py`` only paints what this hands it.
 
-Lanes (ordered by ``lanes.order_lanes``): one per thread that did anything, then one per task
-in tree order. Each lane has a *key* that never changes while the model lives; collapsing a
-parent or a new task only changes ``row_of_key`` (key -> row, -1 when hidden), never the
-segment arrays.
+Lanes (``lanes.order_lanes``): one per thread that did anything, then one per task in tree
+order. A lane's *key* never changes while the model lives; collapsing a parent or a new task
+only changes ``row_of_key`` (key -> row, -1 when hidden), never the segment arrays.
 
 Segments follow ``Trace.segments`` semantics on task lanes (running steps; a wait split into
 *waiting* [start, ready) and *ready* [ready, end); an open wait runs to "now"), plus *late*
@@ -18,9 +17,9 @@ blocks (``blocked``) and executor jobs (``job``); jobs that waited for a free wo
 on its lane (``pieces.alert_lane``). Tasks of library code (``library``) are grouped after the
 user's own, each group collapsed when it first appears.
 
-Live runs: the bridge hands a new Trace ~30 times a second. ``update`` appends what is new when
-the trace extends the previous one (its ``growth`` names the one consumed last, or every kind's
-earlier records are unchanged) and rebuilds otherwise. New step and wait rows become segments
+Live runs: the bridge hands a new Trace up to ~30 times a second. ``update`` appends what is new
+when the trace extends the last (its ``growth`` names it, or every kind's earlier records are
+unchanged) and rebuilds otherwise. New step and wait rows become segments
 in numpy batches (``ingest``); closed records go into the :class:`SegmentIndex` once; records
 still open (waits not yet resumed, jobs not yet finished) are kept in a small side table whose
 open ends are "now", and only those the growth names are re-read. ``dirty`` says which span of
@@ -252,27 +251,25 @@ class TimelineModel:
         cur, tasks = self._cur, TaskTable.of(trace.tasks)
         n0, n = cur.n.get("tasks", 0), len(tasks)
         dirty = n != n0
-        new_ids = tasks.id[n0:].tolist()
-        for tid in new_ids:
+        for tid in tasks.id[n0:].tolist():
             self._task_keys.set(tid, self.key("task", tid))
         pending = cur.pending_tasks
         again = list(pending) if growth is None else \
             [i for i in growth.tasks_changed if i in pending]
         rows = np.array([*again, *range(n0, n)], np.int64)
         ended = tasks.ended_ns[rows]
-        names = tasks.name[rows].tolist()
-        for i, name, is_open in zip(rows.tolist(), names, (ended == NA).tolist(), strict=True):
+        for i, name, is_open in zip(rows.tolist(), tasks.name[rows].tolist(),
+                                    (ended == NA).tolist(), strict=True):
             if pending.get(i, name) != name:
                 dirty = True  # renamed while it ran (Task.set_name)
             if is_open:
                 pending[i] = name
             else:
                 pending.pop(i, None)
-        done = rows[ended != NA]
-        for tid in tasks.id[done].tolist():
+        for tid in tasks.id[rows[ended != NA]].tolist():
             self._judging.ended(trace, tid)
         self.markers = np.concatenate([self.markers, outcome_markers(
-            tasks, done, self._task_keys, OUTCOME_CODES)])
+            tasks, rows[ended != NA], self._task_keys, OUTCOME_CODES)])
         return dirty
 
     def _consume_steps(self, trace: Trace, out: list[Segments]) -> None:
