@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import zlib
 from pathlib import Path
+from typing import BinaryIO
 
 from loopviz.export import native_v1, native_v2, native_v2_read
 from loopviz.export.errors import TraceFileError
@@ -55,8 +56,8 @@ def load_trace(path: str | Path, limits: Limits = DEFAULT_LIMITS) -> Trace:
         raise TraceFileError(f"{path}: {exc}") from None
 
 
-def _read_limited(stream: object, limit: int) -> bytes:
-    data = stream.read(limit + 1)  # type: ignore[attr-defined]
+def _read_limited(stream: BinaryIO, limit: int) -> bytes:
+    data = stream.read(limit + 1)
     if len(data) > limit:
         raise TraceFileError(f"a version 1 (JSON) trace larger than {limit} bytes")
     return data

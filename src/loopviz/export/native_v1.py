@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import sys
+from collections.abc import Callable
 from typing import Any
 
 from loopviz.export.checks import check_bulk, check_records, in_range, thread_ids
@@ -54,7 +55,7 @@ def trace_from_dict(doc: Any) -> Trace:
     meta = doc.get("meta")
     if not isinstance(meta, dict):
         raise TraceFileError("corrupt trace: 'meta' must be an object")
-    records: dict[str, tuple[Any, ...]] = {}
+    records: dict[str, Any] = {}  # the Trace's record fields, by name
     for key, cls in _LISTS.items():
         items = doc.get(key)
         if not isinstance(items, list):
@@ -77,7 +78,7 @@ def trace_from_dict(doc: Any) -> Trace:
 _is_int = in_range  # an int a trace can hold: bigger ones would overflow its int64 columns
 
 
-_CHECKS = {
+_CHECKS: dict[str, Callable[[Any], bool]] = {
     "int": _is_int,
     "int | None": lambda v: v is None or _is_int(v),
     "str": lambda v: isinstance(v, str),

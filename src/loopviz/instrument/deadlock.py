@@ -23,6 +23,7 @@ import asyncio
 import asyncio.runners
 import threading
 import time
+import types
 import weakref
 from typing import Any
 
@@ -211,9 +212,10 @@ class DeadlockDetector:
     def _pending_work_on(self, obj: object, ui_frame: Any) -> str | None:
         """A task or callback of this loop that references ``obj``, if no other thread does."""
         me, ui = threading.get_ident(), self.watchdog.ui_ident
-        for ident, f in _cpython.current_frames().items():
+        for ident, top in _cpython.current_frames().items():
             if ident in (me, ui):
                 continue
+            f: types.FrameType | None = top
             while f is not None:
                 if _refers(f.f_locals.values(), obj):
                     return None  # another thread may well set it: a block, not a deadlock

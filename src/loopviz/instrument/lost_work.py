@@ -97,7 +97,7 @@ class LostWork:
         self._recorder = self._tracker = self._loop = None
 
     # ---- failures (loop thread) -------------------------------------------------------------
-    def _failed(self, task_id: int, exc: BaseException, task: asyncio.Task | None) -> None:
+    def _failed(self, task_id: int, exc: BaseException, task: asyncio.Task[Any] | None) -> None:
         if task is None or isinstance(exc, RunawayAborted):
             return
         if any(_awaits(cb) for cb in _cpython.done_callbacks(task)):
@@ -107,7 +107,7 @@ class LostWork:
         self._timers[task_id] = type(loop).call_later(
             loop, self.grace_s, self._check, task_id, task, exc)
 
-    def _check(self, task_id: int, task: asyncio.Task, exc: BaseException) -> None:
+    def _check(self, task_id: int, task: asyncio.Task[Any], exc: BaseException) -> None:
         self._timers.pop(task_id, None)
         if self._recorder is None or not task.done() or task.cancelled():
             return

@@ -86,23 +86,23 @@ class _PythonCore:
 
     def send(self, value: Any) -> Any:
         if not self._named:
-            self._read_name()  # type: ignore[attr-defined]
+            self._read_name()
         start = _now()
         try:
             yielded = self._coro.send(value)
         except BaseException as exc:
-            self._finished(start, exc)  # type: ignore[attr-defined]
+            self._finished(start, exc)
             raise
         end = _now()
         try:
-            site = (self._bare_yield_site(end) if yielded is None  # type: ignore[attr-defined]
-                    else self._suspended_on(yielded, end))  # type: ignore[attr-defined]
+            site = (self._bare_yield_site(end) if yielded is None
+                    else self._suspended_on(yielded, end))
             steps = self._steps
             steps.extend((self.task_id, start, end, site))
             if len(steps) > COMPACT_AT:
-                self._compact()  # type: ignore[attr-defined]
+                self._compact()
         except Exception as exc:  # a failure of the recorder: the program must not notice
-            sys.unraisablehook(_Unraisable(exc, self))
+            sys.unraisablehook(_Unraisable(exc, self))  # type: ignore[arg-type]  # its fields
         return yielded
 
     def __getattr__(self, name: str) -> Any:
@@ -130,11 +130,14 @@ else:  # built without a compiler (or LOOPVIZ_PURE_PYTHON): the same behaviour, 
     _Core = _PythonCore
 
 
-class CoroutineProxy(_Core, collections.abc.Coroutine):  # type: ignore[valid-type,misc]
+class CoroutineProxy(_Core, collections.abc.Coroutine[Any, Any, Any]):  # type: ignore[misc]
     """Invariant: ``waiting`` is True only between a suspension on a future and the moment
     that future schedules the task's wake-up (the tracker's ``call_soon`` hook clears it)."""
 
     __slots__ = ()  # the fields are the core's (``_PythonCore.__init__`` lists them)
+    _last_lasti: int
+    _last_inner: Any
+    _last_site: int
 
     # ---- the two calls a Task makes (send: the core's) ------------------------------------
     _slow_send = _PythonCore.send  # any coroutine-like object, whichever core is in use
@@ -214,7 +217,8 @@ class CoroutineProxy(_Core, collections.abc.Coroutine):  # type: ignore[valid-ty
                 ok = is_user_code(code)
             if not ok:
                 break
-            key += (id(code), coro.cr_frame.f_lasti)
+            frame = coro.cr_frame
+            key += (id(code), frame.f_lasti if frame is not None else -1)
             depth += 1
             coro = coro.cr_await
         site = self._sleep0.get(key) if key else None
@@ -249,7 +253,8 @@ class CoroutineProxy(_Core, collections.abc.Coroutine):  # type: ignore[valid-ty
                     kind, label, targets = tr.classify_future(yielded, libs)
                     if targets:
                         tr.recorder.add_edges(self.task_id, end, targets)
-        return tr.site_for(users, libs, called, kind, label)
+        site: int = tr.site_for(users, libs, called, kind, label)
+        return site
 
     # ---- transparency -------------------------------------------------------------------------
     @property
@@ -266,7 +271,8 @@ class CoroutineProxy(_Core, collections.abc.Coroutine):  # type: ignore[valid-ty
 
     @property
     def cr_running(self) -> bool:
-        return self._coro.cr_running
+        running: bool = self._coro.cr_running
+        return running
 
     @property
     def cr_origin(self) -> Any:

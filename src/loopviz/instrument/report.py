@@ -38,7 +38,7 @@ class ActiveRecording:
     recorder: Recorder
     ui_ident: int  # the thread that runs the recorded loop
     # report_per_site's state: site → [first diagnostic, latest]
-    sites: dict[tuple[str, str, int, str], list] = field(default_factory=dict)
+    sites: dict[tuple[str, str, int, str], list[Diagnostic]] = field(default_factory=dict)
     hinted: set[str] = field(default_factory=set)  # advice already given
 
 
@@ -166,7 +166,7 @@ def check_ui_thread(what: str) -> bool:
     """True on the UI thread. Elsewhere, report ``wrong-thread-ui`` naming ``what``, this
     thread and the caller's line, and return False (the caller decides what to do)."""
     me = threading.get_ident()
-    uis = {a.ui_ident for a in _active} or {threading.main_thread().ident}
+    uis: set[int | None] = {a.ui_ident for a in _active} or {threading.main_thread().ident}
     if me in uis:
         return True
     file, line = caller_site(_cpython.getframe(1))

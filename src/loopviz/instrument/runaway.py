@@ -86,7 +86,7 @@ class RunawayGuard:
     def install(self, recording: Any) -> None:
         self._recorder = recording.recorder
         main = threading.main_thread()
-        if _CAN_SIGNAL and threading.current_thread() is main:
+        if self.signum is not None and threading.current_thread() is main:
             self._prev_handler = signal.signal(self.signum, self._handler)
             self._installed = True
         if self not in self.watchdog.observers:
@@ -95,7 +95,7 @@ class RunawayGuard:
     def uninstall(self) -> None:
         if self in self.watchdog.observers:
             self.watchdog.observers.remove(self)
-        if self._installed:
+        if self._installed and self.signum is not None:
             prev = self._prev_handler
             signal.signal(self.signum, prev if prev is not None else signal.SIG_DFL)
             self._installed = False
@@ -137,7 +137,9 @@ class RunawayGuard:
         self._target = _Target(start, sample.code, sample.file, sample.line, sample.function,
                                stall.late_ns)
         self._sent_at = now
-        signal.pthread_kill(threading.main_thread().ident, self.signum)
+        main = threading.main_thread().ident
+        if main is not None and self.signum is not None:  # both are, once can_abort
+            signal.pthread_kill(main, self.signum)
 
     def stall_ended(self, watchdog: Watchdog, start_ns: int, block: Block) -> None:
         blind = self._blind.pop(start_ns, None)

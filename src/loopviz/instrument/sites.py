@@ -130,7 +130,8 @@ def is_loopviz_code(code: types.CodeType) -> bool:
 
 def _judge(cache: dict[int, bool], judge: Any, code: types.CodeType) -> bool:
     """``judge(code.co_filename)``, remembered by ``id(code)`` (the code is kept alive)."""
-    verdict = cache[id(code)] = judge(code.co_filename)
+    verdict: bool = judge(code.co_filename)
+    cache[id(code)] = verdict
     _kept.append(code)
     return verdict
 
@@ -240,7 +241,7 @@ def frame_line(frame: types.FrameType) -> str:
 def current_stack_summary(frame: types.FrameType | None, limit: int = 30) -> list[str]:
     """``file:line in function`` for a thread's stack, innermost last, without loopviz's own
     frames (whoever started the program: the CLI, the session, the window)."""
-    out = []
+    out: list[str] = []
     while frame is not None and len(out) < limit:
         if not is_loopviz_code(frame.f_code):
             out.append(frame_line(frame))

@@ -60,11 +60,11 @@ class TaskListener:
     """Optional hooks for rare task events (diagnostics subscribe here). Each fires on the loop
     thread; a listener that raises is removed and reported on stderr, never breaking the loop."""
 
-    def task_created(self, task_id: int, task: asyncio.Task, coro: Any) -> None:
+    def task_created(self, task_id: int, task: asyncio.Task[Any], coro: Any) -> None:
         """After the factory created ``task`` (eager tasks may already have run a step)."""
 
     def task_ended(self, task_id: int, outcome: str, exc: BaseException | None,
-                   task: asyncio.Task | None) -> None:
+                   task: asyncio.Task[Any] | None) -> None:
         """When the task's coroutine returned or raised (its last step ended)."""
 
 
@@ -135,7 +135,7 @@ class Tracker:
     def install(self) -> None:
         if self.installed:
             raise RuntimeError("this tracker is already installed")
-        loop = self.loop
+        loop: Any = self.loop  # its methods are replaced by instance attributes below
         self.loop_ident = _get_ident()
         self.loop_tid = self.recorder.thread_id(self.loop_ident, role="ui-loop")
         self.recorder.running_provider = self.current_task_id
@@ -144,15 +144,15 @@ class Tracker:
         orig = {name: getattr(loop, name) for name in _HOOKED}
         if hasattr(type(loop), "schedule_hook") and self._saved["call_soon"] is None:
             # loopviz's own loop calls us from its call_soon: no Python wrapper per step.
-            loop.schedule_hook = self._schedule_filter()  # type: ignore[attr-defined]
+            loop.schedule_hook = self._schedule_filter()
         else:
-            loop.call_soon = self._hook_call_soon(orig["call_soon"])  # type: ignore[method-assign]
+            loop.call_soon = self._hook_call_soon(orig["call_soon"])
         if self._saved["call_later"] is not None or type(loop).call_later is not _BASE_CALL_LATER:
             # asyncio's own call_later is call_at(time() + delay): the call_at hook sees both.
             # One instance attribute fewer matters: see overrides.py.
-            loop.call_later = self._hook_timer(orig["call_later"])  # type: ignore[method-assign]
-        loop.call_at = self._hook_timer(orig["call_at"], absolute=True)  # type: ignore[method-assign]
-        loop.run_in_executor = self._hook_executor(orig["run_in_executor"])  # type: ignore[method-assign]
+            loop.call_later = self._hook_timer(orig["call_later"])
+        loop.call_at = self._hook_timer(orig["call_at"], absolute=True)
+        loop.run_in_executor = self._hook_executor(orig["run_in_executor"])
         self._prev_factory = loop.get_task_factory()
         loop.set_task_factory(self._factory if speedups is None or self._prev_factory is not None
                               else speedups.TaskFactory(
@@ -187,7 +187,8 @@ class Tracker:
         self.installed = False
 
     # ---- the task factory --------------------------------------------------------------------
-    def _factory(self, loop: asyncio.AbstractEventLoop, coro: Any, **kwargs: Any) -> asyncio.Task:
+    def _factory(self, loop: asyncio.AbstractEventLoop, coro: Any,
+                 **kwargs: Any) -> asyncio.Task[Any]:
         """The task factory (the C speedups' TaskFactory does its common case, and hands
         everything else here)."""
         prev = self._prev_factory
@@ -215,12 +216,12 @@ class Tracker:
             self._notify_created(tid, task, coro)
         return task
 
-    def _notify_created(self, tid: int, task: asyncio.Task, coro: Any) -> None:
+    def _notify_created(self, tid: int, task: asyncio.Task[Any], coro: Any) -> None:
         for listener in tuple(self.listeners):
             self._notify(listener, "task_created", tid, task, coro)
 
     def task_ended(self, task_id: int, end: int, outcome: str, text: str | None,
-                   exc: BaseException, task: asyncio.Task | None) -> None:
+                   exc: BaseException, task: asyncio.Task[Any] | None) -> None:
         entry = self.recorder.tasks.get(task_id)
         if entry is not None and task is not None:
             entry.name = task.get_name()  # 3.11 names tasks after the factory returns
@@ -360,8 +361,10 @@ class Tracker:
         """What sees every ``call_soon``: a task's bare step passes straight through, anything
         else goes to :meth:`_on_schedule` (its common cases in C when the speedups are built)."""
         if speedups is not None:
-            return speedups.WakeFilter(self._on_schedule, CoroutineProxy, _Task, self.wakes,
-                                       self._time_callbacks, _PY_CALLABLES)
+            wake_filter: Callable[[Any, tuple[Any, ...]], Any] = speedups.WakeFilter(
+                self._on_schedule, CoroutineProxy, _Task, self.wakes, self._time_callbacks,
+                _PY_CALLABLES)
+            return wake_filter
         on_schedule = self._on_schedule
 
         def schedule_filter(callback: Any, args: tuple[Any, ...]) -> Any:
@@ -375,7 +378,8 @@ class Tracker:
         """:meth:`_schedule_filter` as a ``call_soon`` wrapper, for foreign loops."""
         schedule_filter = self._schedule_filter()
         if speedups is not None:  # in C too: every task step passes through here
-            return speedups.ScheduleHook(orig, schedule_filter, _PY_CALLABLES)
+            hook: Callable[..., Any] = speedups.ScheduleHook(orig, schedule_filter, _PY_CALLABLES)
+            return hook
 
         def call_soon(callback: Any, *args: Any, context: Any = None) -> Any:
             return orig(schedule_filter(callback, args), *args, context=context)

@@ -18,6 +18,7 @@ import sys
 import threading
 import time
 import warnings
+from collections import deque
 from collections.abc import Callable
 from contextvars import Context
 from typing import Any
@@ -67,6 +68,12 @@ class QtEventLoop(DefaultExecutorMixin, _QasyncLoop):
     """
 
     _nested_exec: QtCore.QEventLoop | None = None  # set only while run_forever nests
+    # BaseEventLoop's fields this loop schedules with (qasync, its base, is untyped):
+    _ready: deque[asyncio.Handle]
+    _scheduled: list[asyncio.TimerHandle]
+    _timer_cancelled_count: int
+    _current_handle: asyncio.Handle | None
+    _thread_id: int | None
     schedule_hook: Callable[[_Callback, tuple[Any, ...]], _Callback] | None = None
     """Set by loopviz's instrumentation (never by user code): sees each ``call_soon`` (wake-ups
     carry the completed future; plain callbacks are Python functions; bare task steps pass

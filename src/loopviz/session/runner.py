@@ -78,7 +78,7 @@ class RunResult:
 EXIT_TIMEOUT = 130  # a program stopped at its time limit exits as an interrupted one
 
 
-def _main_task(loop: asyncio.AbstractEventLoop) -> asyncio.Task | None:
+def _main_task(loop: asyncio.AbstractEventLoop) -> asyncio.Task[Any] | None:
     """The program's ``main`` task (else any of its tasks), asked from another thread."""
     try:
         tasks = asyncio.all_tasks(loop)
@@ -112,7 +112,7 @@ class Session:
                   "source_file": target.source_file, "params": dict(target.params)},
         )
         self.plugins: list[SessionPlugin] = list(plugins or [])
-        self.main_task: asyncio.Task | None = None
+        self.main_task: asyncio.Task[Any] | None = None
         self.result: RunResult | None = None
         self._timed_out = False
         self._cancel_requested = False
@@ -232,7 +232,7 @@ class Session:
         return self.result
 
     async def _settle_leftovers(self, loop: asyncio.AbstractEventLoop,
-                                before: set[asyncio.Task]) -> None:
+                                before: set[asyncio.Task[Any]]) -> None:
         """Tasks the target started and left behind get a moment, then are cancelled."""
         current = asyncio.current_task()
         left = {t for t in asyncio.all_tasks(loop) - before if t is not current}

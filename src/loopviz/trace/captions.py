@@ -42,7 +42,7 @@ def _where(file: str, line: int) -> str:
 
 def captions(trace: Trace) -> list[Caption]:
     """Every caption of the run, in time order (cached on the trace)."""
-    cached = trace.derived.get(_KEY)
+    cached: list[Caption] | None = trace.derived.get(_KEY)
     if cached is not None:
         return cached
     names = trace.task_table.names_by_id()

@@ -39,6 +39,7 @@ class Table(Sequence[Any]):
 
     COLUMNS: ClassVar[tuple[str, ...]] = ()
     __slots__ = ("_n",)
+    _n: int  # the number of records (set by each subclass's constructor)
 
     def __len__(self) -> int:
         return self._n
@@ -221,7 +222,7 @@ class WaitTable(Table):
         return WaitTable({**self.columns(), **cols}, self.sites, self.labels)
 
     def kind_is(self, kind: str) -> np.ndarray:
-        return self.kind == KIND_CODE[kind]
+        return np.asarray(self.kind == KIND_CODE[kind])
 
     def end_or(self, default: int) -> np.ndarray:
         """``end_ns`` with open waits ending at ``default``."""

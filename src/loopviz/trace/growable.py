@@ -20,7 +20,8 @@ class Columns:
 
     def __init__(self, dtypes: Mapping[str, type]) -> None:
         self._dtypes = dict(dtypes)
-        self._bufs = {name: np.empty(0, dt) for name, dt in self._dtypes.items()}
+        self._bufs: dict[str, np.ndarray] = {name: np.empty(0, dt)
+                                             for name, dt in self._dtypes.items()}
         self._n = 0
 
     def __len__(self) -> int:
@@ -33,7 +34,7 @@ class Columns:
         for name, dt in self._dtypes.items():
             buf = self._bufs[name]
             if need > len(buf):
-                grown = np.empty(max(need, 2 * len(buf)), dt)
+                grown: np.ndarray = np.empty(max(need, 2 * len(buf)), dt)
                 grown[:self._n] = buf[:self._n]
                 self._bufs[name] = grown
 
@@ -45,7 +46,7 @@ class Columns:
         for name, dt in self._dtypes.items():
             buf = self._bufs[name]
             if need > len(buf):
-                grown = np.empty(max(need, 2 * len(buf), 1024), dt)
+                grown: np.ndarray = np.empty(max(need, 2 * len(buf), 1024), dt)
                 grown[:self._n] = buf[:self._n]
                 self._bufs[name] = buf = grown
             buf[self._n:need] = cols[name]

@@ -298,7 +298,8 @@ class IncrementalBuilder:
         return lid
 
     # ---- pieces ------------------------------------------------------------------------------
-    def _consume_sites(self, sites: list, stacks: list) -> None:
+    def _consume_sites(self, sites: list[tuple[str, str, int, str]],
+                       stacks: list[tuple[str, ...]]) -> None:
         if not sites:
             return
         kinds, labels = [], []
@@ -435,7 +436,7 @@ class IncrementalBuilder:
         self._open_of[task[lasts]] = widx[lasts]
         return np.concatenate([inner[ok], carried[has]])
 
-    def _consume_callbacks(self, callbacks: list, t0: int) -> None:
+    def _consume_callbacks(self, callbacks: list[tuple[int, int, int, str]], t0: int) -> None:
         out = self._callbacks
         fresh = sorted((Callback(th, s - t0, e - t0, label) for th, s, e, label in callbacks),
                        key=lambda c: c.start_ns)

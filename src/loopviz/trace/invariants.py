@@ -4,6 +4,7 @@ they make; it is also a quick sanity check for a trace file someone sends in."""
 from __future__ import annotations
 
 from loopviz.trace.model import Trace
+from loopviz.trace.records import Step
 
 
 def violations(trace: Trace) -> list[str]:
@@ -44,12 +45,12 @@ def _overlapping_steps(trace: Trace) -> list[str]:
     """Steps on one thread never overlap, except an eager task's first step nested in its
     parent's step (3.12+): nested means fully contained."""
     out = []
-    by_thread: dict[int, list] = {}
+    by_thread: dict[int, list[Step]] = {}
     for s in trace.steps:
         by_thread.setdefault(s.thread, []).append(s)
     for steps in by_thread.values():
         steps.sort(key=lambda s: (s.start_ns, -s.end_ns))
-        open_stack: list = []
+        open_stack: list[Step] = []
         for s in steps:
             while open_stack and open_stack[-1].end_ns <= s.start_ns:
                 open_stack.pop()

@@ -116,7 +116,7 @@ class _Column:
             self.past.fromlist(buf[:n])
             del buf[:n]
 
-    def since_to(self, start: int) -> tuple[array, int]:
+    def since_to(self, start: int) -> tuple[array[int], int]:
         """:meth:`since` and the count just after what it returned (the caller holds the
         recorder's lock, so nothing is dropped meanwhile; appends may go on)."""
         out = self.since(start)
@@ -126,7 +126,7 @@ class _Column:
         """Ints ever appended (whole records), dropped ones included."""
         return self.dropped + len(self.past) + len(self.buf) - len(self.buf) % self.stride
 
-    def since(self, start: int) -> array:
+    def since(self, start: int) -> array[int]:
         """The whole records from int ``start`` on, counting dropped ones (the caller holds the
         recorder's lock); records dropped meanwhile are skipped."""
         start = max(0, start - self.dropped)
@@ -143,7 +143,7 @@ class _Column:
             out.extend(buf[skip:whole])
         return out
 
-    def copy(self) -> array:
+    def copy(self) -> array[int]:
         out = array("q", self.past)
         buf = self.buf
         if type(buf) is not list:
@@ -329,19 +329,20 @@ class Recorder:
         return time.monotonic_ns() - self.t0
 
     # ---- reading ----------------------------------------------------------------------------
-    def raw_columns(self) -> tuple[array, array, array]:
+    def raw_columns(self) -> tuple[array[int], array[int], array[int]]:
         """Consistent copies of (steps, wakes, dues), raw monotonic times."""
         with self.lock:
             return self._steps.copy(), self._wakes.copy(), self._dues.copy()
 
-    def raw_since(self, steps: int, wakes: int, dues: int) -> tuple[array, array, array]:
+    def raw_since(self, steps: int, wakes: int,
+                  dues: int) -> tuple[array[int], array[int], array[int]]:
         """The (steps, wakes, dues) ints appended after the given counts (counting dropped
         ones), whole records only. The caller holds ``lock`` (so the three are consistent
         with the rest it reads); :meth:`raw_totals` gives the counts to ask from next."""
         return self._steps.since(steps), self._wakes.since(wakes), self._dues.since(dues)
 
     def raw_from(self, steps: int, wakes: int, dues: int) -> tuple[
-            tuple[array, array, array], tuple[int, int, int]]:
+            tuple[array[int], array[int], array[int]], tuple[int, int, int]]:
         """:meth:`raw_since`, and the counts to ask from next time. Exact even while the
         loop's thread keeps appending: for readers on another thread (the served trace's
         streamer), where a later :meth:`raw_totals` could count records never returned."""

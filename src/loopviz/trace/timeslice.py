@@ -76,7 +76,7 @@ def event_times(trace: Trace) -> list[int]:
     """Sorted distinct instants where something happens: step starts and ends, wait ready
     times, job submissions, starts and ends, block starts and ends, task creations and ends,
     diagnostics; plus 0 and the trace's end. Cached on the trace."""
-    cached = trace.derived.get(_EVENTS_KEY)
+    cached: list[int] | None = trace.derived.get(_EVENTS_KEY)
     if cached is not None:
         return cached
     times = {0, trace.duration_ns}
