@@ -540,6 +540,24 @@ def test_a_taskgroup_wait_gets_edges_to_its_children():
     assert _wait_targets(_record(program), "TaskGroup") == {"kid0", "kid1"}
 
 
+def test_a_gather_wait_gets_edges_to_its_children():
+    async def program() -> None:
+        await asyncio.gather(*(asyncio.create_task(_napper(0.01), name=f"kid{i}")
+                               for i in range(2)))
+
+    assert _wait_targets(_record(program), "gather") == {"kid0", "kid1"}
+
+
+def test_a_queue_get_wait_is_a_queue_wait():
+    async def program() -> None:
+        queue: asyncio.Queue[int] = asyncio.Queue()
+        asyncio.get_running_loop().call_later(0.01, queue.put_nowait, 1)
+        await queue.get()
+
+    (wait,) = [w for w in _record(program).waits if w.kind == "queue"]
+    assert wait.label.startswith("Queue.get")
+
+
 def test_an_asyncio_wait_gets_edges_to_what_it_waits_for():
     async def program() -> None:
         await asyncio.wait([asyncio.create_task(_napper(0.01), name=f"kid{i}")
