@@ -509,6 +509,19 @@ def test_anyios_worker_thread_job_names_its_function_where_loopviz_reads_it():
     asyncio.run(main())
 
 
+def test_qasyncs_own_qt_objects_are_found_on_loopvizs_loop():
+    from PySide6 import QtCore
+
+    from loopviz.loop.qt_loop import QtEventLoop
+
+    loop = QtEventLoop()
+    try:
+        timer, signaller = _cpython.qasync_qt_objects(loop)
+        assert isinstance(timer, QtCore.QObject) and isinstance(signaller, QtCore.QObject)
+    finally:
+        loop.close()
+
+
 # ---- the features built on them, recorded -------------------------------------------------------
 def _record(program) -> Trace:
     loop = new_loop("asyncio")

@@ -299,6 +299,15 @@ def dumped_stack(text: str, ident: int) -> list[tuple[str, int, str]]:
     return []
 
 
+# ---- qasync ------------------------------------------------------------------------------------
+def qasync_qt_objects(loop: Any) -> list[Any]:
+    """The Qt objects a ``qasync.QEventLoop`` makes for itself and loopviz's loop, its
+    subclass, does not use (its own closing deletes them on the loop's thread). qasync
+    0.27-0.28: ``_timer`` (a ``_SimpleTimer``) and the name-mangled ``__call_soon_signaller``.
+    Missing ones are None (a Qt object, not imported here: this module imports no Qt)."""
+    return [getattr(loop, "_timer", None), getattr(loop, "_QEventLoop__call_soon_signaller", None)]
+
+
 # ---- anyio -------------------------------------------------------------------------------------
 ANYIO_BACKEND = "anyio._backends._asyncio"
 """anyio 4.x: the asyncio backend's module; its class ``AsyncIOBackend`` runs worker-thread

@@ -26,6 +26,7 @@ from typing import Any
 from loopviz import _cpython
 from loopviz._native import speedups
 from loopviz.instrument import anyio_jobs
+from loopviz.instrument.callbacks import TimedCallback, code_of
 from loopviz.instrument.jobs import callable_name, in_process, timed_job
 from loopviz.instrument.overrides import restore_overrides, save_overrides
 from loopviz.instrument.proxy import CoroutineProxy
@@ -66,40 +67,6 @@ class TaskListener:
     def task_ended(self, task_id: int, outcome: str, exc: BaseException | None,
                    task: asyncio.Task[Any] | None) -> None:
         """When the task's coroutine returned or raised (its last step ended)."""
-
-
-def _code_of(fn: Any) -> Any:
-    """The code object behind a callable, or None (C callables have none). Dispatches on the
-    type first: the failed ``getattr`` of the generic path costs an exception inside."""
-    kind = type(fn)
-    if kind is _FUNCTION:
-        return fn.__code__
-    if kind is _METHOD:
-        return fn.__func__.__code__
-    fn = getattr(fn, "__func__", fn)
-    return getattr(fn, "__code__", None)
-
-
-class _Timed:
-    """A plain callback wrapped so its run is recorded as a loop-lane segment."""
-
-    __slots__ = ("fn", "label", "tracker")
-
-    def __init__(self, fn: Callable[..., Any], tracker: Tracker) -> None:
-        self.fn = fn
-        self.tracker = tracker
-        self.label = callable_name(fn)
-
-    def __call__(self, *args: Any) -> Any:
-        start = _now()
-        try:
-            return self.fn(*args)
-        finally:
-            tr = self.tracker
-            tr.recorder.callbacks.append((tr.thread_of_step(), start, _now(), self.label))
-
-    def __repr__(self) -> str:
-        return repr(self.fn)
 
 
 class Tracker:
@@ -354,7 +321,7 @@ class Tracker:
         if kind is _METHOD and isinstance(callback.__self__, _Task):
             return callback  # a pure-Python task's step or wake-up
         if self._time_callbacks and self._is_user_callable(callback):
-            return _Timed(callback, self)
+            return TimedCallback(callback, self)
         return callback
 
     def _schedule_filter(self) -> Callable[[Any, tuple[Any, ...]], Any]:
@@ -399,9 +366,9 @@ class Tracker:
             if callback is _SLEEP_TIMER and args and instrumented() is not None:
                 due = when if absolute else loop.time() + when
                 sleep_dues[args[0]] = int(due * 1e9)
-            elif (time_callbacks and type(callback) is not _Timed
+            elif (time_callbacks and type(callback) is not TimedCallback
                   and self._is_user_callable(callback)):
-                callback = _Timed(callback, self)
+                callback = TimedCallback(callback, self)
             return orig(when, callback, *args, context=context)
 
         return schedule
@@ -431,7 +398,7 @@ class Tracker:
         """A callback of the program's to time. Not a coroutine function: wrapped, it would
         slip past asyncio's debug-mode check that rejects one (instrumentation must not hide
         the program's mistakes)."""
-        code = _code_of(fn)
+        code = code_of(fn)
         return code is not None and not code.co_flags & _CO_COROUTINE and is_user_code(code)
 
 

@@ -6,7 +6,8 @@ nothing of loopviz's but :mod:`loopviz._cpython` (the bottom layer), so ``qt_loo
 it and ``app`` (which constructs loops) imports ``qt_loop``: imports stay one-way.
 
 Contract:
-- :class:`QueueSnapshot` / :func:`handle_label`: what ``QtEventLoop.queue_snapshot()`` returns.
+- :class:`QueueSnapshot` / :func:`snapshot_of` / :func:`handle_label`: what
+  ``QtEventLoop.queue_snapshot()`` returns.
 - :class:`LoopWaker`: the three ways the Qt thread calls the loop back.
 - :func:`delete_qt_objects`: a closing loop deletes its Qt objects itself, on its thread.
 - :func:`ctrl_c_interrupts`: Ctrl-C reaches a loop even while Qt sleeps.
@@ -16,10 +17,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import heapq
 import signal
 import threading
 import weakref
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass
 
 import shiboken6
@@ -61,6 +63,16 @@ def handle_label(handle: asyncio.Handle) -> str:
             if isinstance(task, asyncio.Task):
                 return f"{name} ({task.get_name()})"
     return name
+
+
+def snapshot_of(ready: Collection[asyncio.Handle], scheduled: Iterable[asyncio.TimerHandle],
+                in_batch: bool, timers: int) -> QueueSnapshot:
+    """A loop's queue now: how many handles are ready, its ``timers`` soonest live timers.
+    Costs O(len(scheduled)) when called and nothing otherwise."""
+    soonest = heapq.nsmallest(timers, (h for h in scheduled if not h.cancelled()))
+    return QueueSnapshot(ready=len(ready),
+                         timers=tuple((h.when(), handle_label(h)) for h in soonest),
+                         in_batch=in_batch)
 
 
 class LoopWaker(QtCore.QObject):

@@ -11,7 +11,6 @@ qasync does well (socket notifiers, ``run_forever`` on the application's ``exec(
 from __future__ import annotations
 
 import asyncio
-import heapq
 import logging
 import math
 import sys
@@ -31,7 +30,7 @@ from loopviz import _cpython
 
 from . import plumbing
 from .executor import DefaultExecutorMixin
-from .plumbing import LoopWaker, QueueSnapshot, ctrl_c_interrupts, handle_label
+from .plumbing import LoopWaker, QueueSnapshot, ctrl_c_interrupts, snapshot_of
 from .timer_heap import drop_cancelled_head, move_due, without_cancelled
 
 if QtModuleName != "PySide6":  # pragma: no cover - only with QT_API forcing another binding
@@ -429,7 +428,7 @@ class QtEventLoop(DefaultExecutorMixin, _QasyncLoop):
         with self._threadsafe_lock:  # a thread still emitting a wake-up has finished now
             pass
         self._waker.delete()  # and qasync's timer object (unused) and its disconnected signaller:
-        plumbing.delete_qt_objects(self._timer, self._QEventLoop__call_soon_signaller)
+        plumbing.delete_qt_objects(*_cpython.qasync_qt_objects(self))
 
     def __del__(self, _warn: Any = warnings.warn) -> None:
         """asyncio's: warn about an unclosed loop and close it. Collected at interpreter exit,
@@ -442,13 +441,6 @@ class QtEventLoop(DefaultExecutorMixin, _QasyncLoop):
 
     # -- introspection -------------------------------------------------------------------------
     def queue_snapshot(self, timers: int = 5) -> QueueSnapshot:
-        """The ready count, the next ``timers`` live timers and whether a batch is running.
-
-        Costs O(len(_scheduled)) when called and nothing otherwise: no bookkeeping is kept for it.
-        """
-        soonest = heapq.nsmallest(timers, (h for h in self._scheduled if not h.cancelled()))
-        return QueueSnapshot(
-            ready=len(self._ready),
-            timers=tuple((h.when(), handle_label(h)) for h in soonest),
-            in_batch=self._in_batch,
-        )
+        """The ready count, the next ``timers`` live timers and whether a batch is running
+        (see :func:`.plumbing.snapshot_of`: nothing is kept for it between calls)."""
+        return snapshot_of(self._ready, self._scheduled, self._in_batch, timers)
