@@ -80,6 +80,17 @@ async def interpret(node: tuple, path: str, log: list[Any]) -> Any:
     return result
 
 
+def _per_task(log: list[Any]) -> dict[str, list[Any]]:
+    """Each task's own events, in order. With a TaskGroup that is what is deterministic: a
+    group that aborts cancels its children in the order of a *set* of tasks (their memory
+    addresses), so which sibling hears of it first differs between runs of the same program,
+    bare or not (seen: a plain asyncio loop and a plain Qt loop disagreeing)."""
+    by_task: dict[str, list[Any]] = {}
+    for entry in log:
+        by_task.setdefault(entry[1], []).append(entry)
+    return by_task
+
+
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(trees)
 def test_generated_program_behaves_the_same_everywhere(tree):
@@ -87,8 +98,13 @@ def test_generated_program_behaves_the_same_everywhere(tree):
         return await interpret(tree, "r", log)
 
     runs = run_everywhere(program)
-    reference = runs["asyncio"][:2]
+    outcome0, log0, _ = runs["asyncio"]
+    exact = "group" not in repr(tree)
     for config, (outcome, log, trace) in runs.items():
-        assert (outcome, log) == reference, f"{config} differs for {tree}"
+        assert outcome == outcome0, f"{config} differs for {tree}"
+        if exact:
+            assert log == log0, f"{config} differs for {tree}"
+        else:
+            assert _per_task(log) == _per_task(log0), f"{config} differs for {tree}"
         if trace is not None:
             assert violations(trace) == [], f"{config}: {tree}"
