@@ -157,7 +157,7 @@ class IncrementalBuilder:
         held_wakes.push(records(wakes_raw, WAKE_STRIDE))
         held_dues.push(records(dues_raw, DUE_STRIDE))
         self.caught_up = max_steps is None or held_steps.rows <= max_steps
-        if self.caught_up:
+        if self.caught_up or max_steps is None:
             steps_all, wakes_all, dues_all = (held.take() for held in self._held)
         else:  # as a batch is cut: wakes before the next step's end
             nxt = int(held_steps.row(max_steps)[2])
