@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import os
 
-from tests.diagnostics.conftest import culprit_line, kinds, program, run_program
+from tests.diagnostics.conftest import culprit_line, kinds, program, program_blocks, run_program
 
 
 def test_blocking_sleep_is_attributed_to_its_line(loop_kind: str) -> None:
     result = run_program("sleep_block", loop=loop_kind)
     assert kinds(result) == ["blocked-loop"]
-    [block] = result.trace.blocks
+    [block] = program_blocks(result)
     secs = (block.end_ns - block.start_ns) / 1e9
     assert 0.29 <= secs < 0.6
     assert (os.path.basename(block.file), block.line) == ("sleep_block.py",
@@ -27,7 +27,7 @@ def test_blocking_sleep_is_attributed_to_its_line(loop_kind: str) -> None:
 def test_c_call_holding_the_gil_is_caught_by_the_backstop() -> None:
     result = run_program("c_call_block")
     assert kinds(result) == ["blocked-loop"]
-    [block] = result.trace.blocks
+    [block] = program_blocks(result)
     assert block.line == culprit_line("c_call_block")
     assert block.function == "sum"
     assert "faulthandler backstop" in result.trace.diagnostics[0].message
@@ -37,14 +37,14 @@ def test_clean_program_produces_no_diagnostics_and_no_blocks(loop_kind: str) -> 
     result = run_program("clean", loop=loop_kind)
     assert result.status == "finished"
     assert kinds(result) == []
-    assert not result.trace.blocks
+    assert not program_blocks(result)
 
 
 def test_a_stall_in_loopviz_itself_is_shown_as_its_own_work_not_a_block(loop_kind: str) -> None:
     """The observer's own stalls (a first paint) are grey loopviz segments on the UI lane, not
     blocks of the user's program: no blocked-loop diagnostic, not the 'longest block'."""
     result = run_program("own_stall", loop=loop_kind)
-    assert result.trace.blocks == ()
+    assert program_blocks(result) == []
     assert "blocked-loop" not in kinds(result)
     [own] = [c for c in result.trace.callbacks if c.label.startswith("loopviz: stalled")]
     assert own.end_ns - own.start_ns >= 0.25e9

@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from tests.diagnostics.conftest import culprit_line, kinds, run_program
+from tests.diagnostics.conftest import culprit_line, kinds, program_blocks, run_program
 
 
 def test_result_of_a_coroutine_sent_to_the_same_loop_is_a_deadlock(loop_kind: str) -> None:
@@ -17,7 +17,7 @@ def test_result_of_a_coroutine_sent_to_the_same_loop_is_a_deadlock(loop_kind: st
     assert "fut.result" in diag.message and "work()" in diag.message
     assert "run_coroutine_threadsafe" in diag.message
     assert result.status == "finished" and result.value == 42  # the timeout recovered it
-    [block] = result.trace.blocks  # still drawn as a block, explained by the deadlock
+    [block] = program_blocks(result)  # still drawn as a block, explained by the deadlock
     assert block.line == diag.line
 
 

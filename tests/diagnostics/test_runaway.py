@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import signal
 
-from tests.diagnostics.conftest import culprit_line, kinds, run_program
+from tests.diagnostics.conftest import culprit_line, kinds, program_blocks, run_program
 
 
 def test_busy_loop_is_aborted_within_the_limit_and_the_next_run_is_normal(
@@ -16,7 +16,7 @@ def test_busy_loop_is_aborted_within_the_limit_and_the_next_run_is_normal(
     line = culprit_line("runaway_spin")
     assert diag.line in (line - 1, line)  # the loop's two lines: the most sampled one wins
     assert result.status == "raised" and "RunawayAborted" in (result.error or "")
-    [block] = result.trace.blocks
+    [block] = program_blocks(result)
     secs = (block.end_ns - block.start_ns) / 1e9
     assert 0.5 <= secs < 3.0
     assert signal.getsignal(signal.SIGUSR1) == before  # handler put back

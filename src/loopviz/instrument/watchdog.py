@@ -43,17 +43,21 @@ from typing import Any, Protocol
 
 from loopviz import _cpython
 from loopviz.instrument import sites
+from loopviz.instrument.gc_pauses import GcPauses
 from loopviz.instrument.report import callee_at, emit, is_user_file, where
+from loopviz.instrument.thread_cpu import ThreadCpu
 from loopviz.trace.records import Block, Diagnostic
 
 _now = time.monotonic_ns
 STARVED_NS = 250_000_000  # a tick gap this long: the watchdog itself could not run (GIL held)
+UNSCHEDULED_SHARE = 0.25  # an idle stall whose UI thread used less CPU: the process was not run
 _backstop_lock = threading.Lock()  # faulthandler's later-dump timer is one per process
 _PKG = sites.PKG_DIR  # ends with os.sep
 _LOOP_DIRS = (os.path.join(sites.PKG_DIR, "loop") + os.sep,)
 _UI_DIR = os.path.join(sites.PKG_DIR, "ui") + os.sep
 CULPRIT_LABEL = {"qt": "Qt", "loop": "the event loop's own machinery",
-                 "loopviz": "loopviz itself", "unknown": "code loopviz cannot see into"}
+                 "loopviz": "loopviz itself", "unknown": "code loopviz cannot see into",
+                 "gc": "Python's garbage collector"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,6 +198,9 @@ class Watchdog:
         self.observers: list[StallObserver] = []
         self.stall: Stall | None = None  # the UI is stuck right now (the UI's countdown reads it)
         self.blocks: list[Block] = []  # blocks this watchdog recorded (tests, the soak)
+        self.unscheduled: list[tuple[int, int]] = []  # stalls of the whole process, not blamed
+        self._cpu: ThreadCpu | None = None
+        self._gc = GcPauses()
         self.recorder: Any = None
         self.heartbeat: Any = None
         self.ui_ident = 0
@@ -219,6 +226,8 @@ class Watchdog:
         self.recorder, self.heartbeat = recording.recorder, recording.heartbeat
         self.ui_ident = threading.get_ident()
         self.recorder.thread_id(self.ui_ident, role="ui-loop")
+        self._cpu = ThreadCpu.of(self.ui_ident)
+        self._gc.install()
         now = _now()
         # A stall may begin right after the heartbeat's start (the target's first step), before
         # this install: count from that beat, unless it is stale.
@@ -239,6 +248,7 @@ class Watchdog:
         self._stop.set()
         self._thread.join(timeout=2.0)
         self._thread = None
+        self._gc.uninstall()
         try:
             self._tick(final=True)
         finally:
@@ -277,6 +287,8 @@ class Watchdog:
     def _tick(self, final: bool = False) -> None:
         now = _now()
         gap, self._last_tick = now - self._last_tick, now
+        if self._cpu is not None:
+            self._cpu.record(now)
         if self._dump_file is not None:
             self._read_dump()
             if not final and now - self._armed_at >= self.rearm_s * 1e9:
@@ -324,6 +336,17 @@ class Watchdog:
         samples = self._samples.pop(start, [])
         dumped = [s for s in self._dumped if start <= s.t <= end]
         self._dumped = [s for s in self._dumped if s not in dumped]
+        share = self._cpu.share(start, end) if self._cpu is not None else None
+        idle = all(s.culprit in ("loop", "unknown") for s in samples + dumped)
+        if idle and share is not None and share < UNSCHEDULED_SHARE:
+            # The process was not running (see thread_cpu.py): none of the program's code ran
+            # (samples, if any, were taken on resuming: the loop waiting), so nothing is blamed
+            # on the program; the heartbeat's gap still shows in the chart.
+            self.unscheduled.append((start, end))
+            if self.stall is not None and self.stall.start_ns == start:
+                self.stall = None
+            self._claims.pop(start, None)
+            return
         block, backstop = self._block(start, end, samples + dumped)
         self.blocks.append(block)
         if block.culprit == "loopviz":
@@ -357,6 +380,12 @@ class Watchdog:
         # stall); Python samples of the same stall only see its tail, after the C call returned.
         samples = [s for s in samples if s.backstop] or samples
         user = [s for s in samples if s.culprit == "user"]
+        collecting = self._gc.culprit(self.ui_ident, start, end)
+        if collecting is not None:  # it held the GIL: where it started, if a sample says
+            at = user[-1] if user else None
+            return Block(thread, rec.ns(start), rec.ns(end), at.file if at else "",
+                         at.line if at else 0, collecting, at.stack if at else (), None,
+                         "gc"), False
         # A user line is the culprit when it held most of the stall: one sample of a task step
         # among many of a repaint does not make the step the cause of the whole stall.
         pool = user if len(user) * 2 >= len(samples) else samples
@@ -377,6 +406,9 @@ class Watchdog:
         if block.culprit == "user":
             text = f"UI thread blocked {secs:.2f} s by {block.function} at " \
                    f"{where(block.file, block.line)}"
+        elif block.culprit == "gc":
+            text = f"UI thread blocked {secs:.2f} s by {block.function}"
+            text += f", started at {where(block.file, block.line)}" if block.file else ""
         elif block.file:
             text = (f"UI thread blocked {secs:.2f} s inside {CULPRIT_LABEL[block.culprit]} "
                     f"({block.function} at {where(block.file, block.line)})")

@@ -79,7 +79,8 @@ def captions(trace: Trace) -> list[Caption]:
             say(b.start_ns, f"{who} blocked by {what} at {_where(b.file, b.line)} for "
                             f"{secs(b.end_ns - b.start_ns)}", b.end_ns)
         else:  # the observer's (or Qt's) own stall: honest, but not the program's doing
-            owner = "loopviz's own work" if b.culprit == "loopviz" else f"{b.culprit} code"
+            owner = {"loopviz": "loopviz's own work", "gc": "Python's garbage collector"}.get(
+                b.culprit, f"{b.culprit} code")
             say(b.start_ns, f"{who} held {secs(b.end_ns - b.start_ns)} by {owner} ({what})",
                 b.end_ns)
     for j in trace.jobs:

@@ -98,7 +98,7 @@ class Block:
     function: str
     stack: tuple[str, ...] = ()
     task: int | None = None
-    culprit: str = "user"  # "user" | "loopviz" | "qt" | "loop" | "unknown"
+    culprit: str = "user"  # "user" | "loopviz" | "qt" | "loop" | "gc" | "unknown"
 
 
 @dataclass(frozen=True, slots=True)

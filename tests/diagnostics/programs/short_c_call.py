@@ -1,0 +1,10 @@
+import asyncio
+
+BIG = 6_000_000  # sum(range(BIG)) holds the GIL for about a tenth of a second
+
+
+async def main():
+    await asyncio.sleep(0.05)
+    total = sum(range(BIG))  # <- culprit
+    await asyncio.sleep(0.05)
+    return total
