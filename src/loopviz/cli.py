@@ -279,10 +279,13 @@ def _run(args: argparse.Namespace) -> int:
 
     recorder, server = _served(args) if args.serve else (
         Recorder(keep_last_s=args.keep_last), None)
+    from loopviz.remote.flight_recorder import open_flight_recorder
+
+    flight = open_flight_recorder(recorder, args.trace)  # the trace, whatever the ending
     try:
         with _stdout_to_stderr() if args.json else contextlib.nullcontext():
             result = run_headless(target, timeout=args.timeout, loop=args.loop,
-                                  recorder=recorder)
+                                  recorder=recorder, plugins=[flight] if flight else None)
     except Exception as exc:
         if server is not None:
             server.stop("stopped", "the run failed inside loopviz")
@@ -290,6 +293,8 @@ def _run(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return EXIT_FAILED
     supervisor.notify("ended")
+    if flight is not None:  # the whole trace is saved over its spool (bad input: nothing ran)
+        flight.close(keep=result.status != "bad-input")
     if server is not None:
         server.stop("ended", f"the program ended ({result.status})")
     if result.status == "bad-input":
@@ -319,8 +324,10 @@ def _supervise(args: argparse.Namespace) -> int:
     outcome = supervisor.supervise(args.argv, args.timeout, target=spec, started=_STARTED,
                                    variant=args.variant or (demo and demo.default_variant))
     if outcome.summary is not None:
+        kept = f"the trace until then is in {args.trace}" if args.trace and \
+            os.path.exists(args.trace) else "no trace written"  # the flight recorder's
         if args.trace or args.chrome_trace:
-            print(f"loopviz: no trace written: {outcome.summary['error']}", file=sys.stderr)
+            print(f"loopviz: {kept}: {outcome.summary['error']}", file=sys.stderr)
         _print_summary(outcome.summary, args.json, program=demo is None)
     return outcome.code if outcome.summary is None else EXIT_OK if demo else 130
 

@@ -1,6 +1,6 @@
 """A seeded mutator of real trace files, for the fuzz tests: ``mutant(data, fmt, rng)`` is the
-file ``data`` (``v1`` JSON or ``v2`` frames) changed in one to three places, at the level
-where a change gets furthest into a reader: raw bytes (a damaged disk or download), a value
+file ``data`` (``v1`` JSON, ``v2`` or ``spool`` frames) changed in one to three places, at the
+level where a change gets furthest into a reader: raw bytes (a damaged disk or download), a value
 of the JSON document, a value of a frame's header or a cell of its columns (re-compressed, so
 the change passes zstd and reaches the checks), or whole frames dropped, repeated, swapped.
 The same ``random.Random(seed)`` gives the same mutant, so a failure names its seed.
@@ -89,8 +89,8 @@ def _decoded(data: bytes) -> list[tuple[dict[str, Any], dict[str, np.ndarray]]] 
         return None
 
 
-def _encoded(frames: list[tuple[dict[str, Any], dict[str, np.ndarray]]]) -> bytes:
-    return MAGIC + b"".join(encode_frame(h, c) for h, c in frames)
+def _encoded(frames: list[tuple[dict[str, Any], dict[str, np.ndarray]]], magic: bytes) -> bytes:
+    return magic + b"".join(encode_frame(h, c) for h, c in frames)
 
 
 def _frames(data: bytes, rng: random.Random) -> bytes:
@@ -105,7 +105,7 @@ def _frames(data: bytes, rng: random.Random) -> bytes:
         frames.insert(j, frames[i])
     else:
         frames[i], frames[j] = frames[j], frames[i]
-    return _encoded(frames)
+    return _encoded(frames, data[:len(MAGIC)])
 
 
 def _frame_values(data: bytes, rng: random.Random) -> bytes:
@@ -131,6 +131,6 @@ def _frame_values(data: bytes, rng: random.Random) -> bytes:
         header.clear()
         header.update(new if isinstance(new, dict) else {"frame": new})
     try:
-        return _encoded(frames)
+        return _encoded(frames, data[:len(MAGIC)])
     except (OverflowError, TypeError, ValueError):  # a value msgpack cannot hold (10**30)
         return data

@@ -11,6 +11,7 @@ import random
 import subprocess
 import sys
 from collections import Counter
+from pathlib import Path
 
 import pytest
 
@@ -106,9 +107,26 @@ def test_a_version_1_file_of_many_empty_lists_is_refused_before_parsing(tmp_path
         load_trace(path)
 
 
-@pytest.mark.parametrize("fmt", ["v1", "v2"])
-def test_mutants_of_real_traces_load_or_are_refused_with_one_line(tmp_path, real_traces, fmt):
-    originals = [v1_bytes(v1_doc())] if fmt == "v1" else \
+@pytest.fixture(scope="module")
+def spools(tmp_path_factory):
+    """Flight recorder spools of real runs that ended in os._exit (tests/remote)."""
+    folder = tmp_path_factory.mktemp("spools")
+    program = Path(__file__).parent / "endings" / "ends_abruptly.py"
+    out = []
+    for loop in ("qt", "asyncio"):
+        path = folder / f"{loop}.loopviz"
+        subprocess.run([sys.executable, "-m", "loopviz", "run", "--loop", loop, "--trace",
+                        str(path), str(program), "os._exit", str(folder / "marker")],
+                       capture_output=True, timeout=60)
+        out.append(path.read_bytes())
+    return out
+
+
+@pytest.mark.parametrize("fmt", ["v1", "v2", "spool"])
+def test_mutants_of_real_traces_load_or_are_refused_with_one_line(tmp_path, real_traces, fmt,
+                                                                 request):
+    originals = [v1_bytes(v1_doc())] if fmt == "v1" else request.getfixturevalue("spools") \
+        if fmt == "spool" else \
         [save_trace(t, tmp_path / f"{i}.loopviz").read_bytes() for i, t in enumerate(real_traces)]
     path, out = tmp_path / "mutant", tmp_path / "mutant.json"
     seen: Counter[str] = Counter()

@@ -55,14 +55,14 @@ def marked_line(program: str) -> str:
     return f"{program}:{next(i for i, t in enumerate(lines, 1) if '<- where' in t)}"
 
 
-@pytest.mark.parametrize("program, trace_kept", [
-    ("swallows_cancel.py", True),  # catches CancelledError and goes on
-    ("await_each_other.py", True),  # cancel() recurses until RecursionError
-    ("own_sigusr1_then_spins.py", True),  # replaced the handler the runaway guard uses
-    ("swallows_everything.py", True),  # catches even what loopviz raises into it
-    ("holds_the_gil.py", False),  # a C call that never lets go: the supervisor ends it
+@pytest.mark.parametrize("program, killed", [
+    ("swallows_cancel.py", False),  # catches CancelledError and goes on
+    ("await_each_other.py", False),  # cancel() recurses until RecursionError
+    ("own_sigusr1_then_spins.py", False),  # replaced the handler the runaway guard uses
+    ("swallows_everything.py", False),  # catches even what loopviz raises into it
+    ("holds_the_gil.py", True),  # a C call that never lets go: the supervisor ends it
 ])
-def test_the_time_limit_ends_the_run_and_says_where(tmp_path, program, trace_kept):
+def test_the_time_limit_ends_the_run_and_says_where(tmp_path, program, killed):
     trace = tmp_path / "t.loopviz.json"
     started = time.monotonic()
     summary, proc = run_json(program, "--timeout", str(LIMIT_S), "--trace", str(trace),
@@ -71,13 +71,18 @@ def test_the_time_limit_ends_the_run_and_says_where(tmp_path, program, trace_kep
     assert elapsed < BOUND_S, f"took {elapsed:.1f} s"
     assert summary["status"] == "timeout"
     assert summary["where"] == marked_line(program), summary
-    assert trace.exists() == trace_kept
+    saved = load_trace(trace)  # killed: the flight recorder's, up to the C call
+    assert saved.meta["target"].endswith(program)
+    assert len(saved.tasks) > 0 or killed  # the GIL taken in main's first step: no flush since
+    # The others end in-process, unless a loaded machine delays their clean-up past the
+    # supervisor's kill (4 s past the limit): then they too leave the spool, and say so.
+    spooled = "spool" in saved.meta
+    assert spooled or not killed
     loopviz_lines = [line for line in proc.stderr.splitlines() if line.startswith("loopviz")]
-    if trace_kept:
-        assert load_trace(trace).meta["target"].endswith(program)
-        assert loopviz_lines == [], proc.stderr
+    if spooled:
+        assert len(loopviz_lines) == 1 and "the trace until then is in" in loopviz_lines[0]
     else:
-        assert len(loopviz_lines) == 1 and "no trace written" in loopviz_lines[0]
+        assert loopviz_lines == [], proc.stderr
 
 
 # ---- Ctrl-C and KeyboardInterrupt: exit 130, the trace up to then, no noise from loopviz ----

@@ -15,10 +15,10 @@ import pytest
 
 import loopviz
 from loopviz._version import __version__
+from loopviz.export.wire import Hello, message, preamble
 from loopviz.remote.address import AddressError
 from loopviz.remote.client import AttachError, Attachment
 from loopviz.remote.serving import Serving
-from loopviz.remote.wire import Hello, message, preamble
 from tests.remote.served import loopviz as loopviz_cli
 from tests.remote.served import timed
 

@@ -13,9 +13,9 @@ import zstandard
 
 import loopviz
 from loopviz.export.framing import encode_frame
-from loopviz.remote.mirror import Mirror
+from loopviz.export.mirror import Mirror
+from loopviz.export.wire import Batch, Welcome, decode_batch, encode_batch
 from loopviz.remote.stream import Streamer
-from loopviz.remote.wire import Batch, Welcome, decode_batch, encode_batch
 from loopviz.trace.build import build_trace
 from loopviz.trace.invariants import violations
 
@@ -169,7 +169,7 @@ def test_behind_a_ring_buffer_a_late_viewer_gets_only_the_last_seconds() -> None
 def test_a_batch_too_large_for_one_frame_sends_its_rows_before_its_columns(monkeypatch):
     import numpy as np
 
-    from loopviz.remote import wire as wire_mod
+    from loopviz.export import wire as wire_mod
 
     monkeypatch.setattr(wire_mod, "ROW_CHUNK", 2)
     monkeypatch.setattr(wire_mod, "COLUMN_CHUNK", 3)

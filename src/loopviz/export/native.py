@@ -1,6 +1,7 @@
 """The native trace file (docs/DESIGN.md "Native trace file"): save writes version 2 (columns
 in zstd frames: :mod:`.native_v2`), load reads version 2 and the JSON of version 1
-(:mod:`.native_v1`), telling them apart by their first bytes, whatever the file is called.
+(:mod:`.native_v1`), and a flight recorder's spool (:mod:`.spool`: a run that never saved),
+telling them apart by their first bytes, whatever the file is called.
 
 Loading never executes anything from the file (no pickle, no eval): frames decode to plain
 values and numpy arrays of fixed dtypes, JSON to plain values; every field is type-checked
@@ -17,6 +18,7 @@ from loopviz.export import native_v1, native_v2, native_v2_read
 from loopviz.export.errors import TraceFileError
 from loopviz.export.framing import DEFAULT_LIMITS, MAGIC, Limits
 from loopviz.export.native_v1 import trace_from_dict
+from loopviz.export.spool import SPOOL_MAGIC, read_spool
 from loopviz.trace import Trace
 
 SUFFIX = ".loopviz"
@@ -45,6 +47,8 @@ def load_trace(path: str | Path, limits: Limits = DEFAULT_LIMITS) -> Trace:
             head = stream.read(len(MAGIC))
             if head == MAGIC:
                 return native_v2_read.read(stream, limits)
+            if head == SPOOL_MAGIC:  # a run's --trace before its end: the flight recorder's
+                return read_spool(stream, limits)
             return _load_v1(head + _read_limited(stream, limits.max_json_bytes), limits)
     except FileNotFoundError:
         raise TraceFileError(f"{path}: no such file") from None

@@ -1,5 +1,5 @@
 """A viewer's connection to a served program: handshake, then a thread that receives batches
-into a :class:`~loopviz.remote.mirror.Mirror`.
+into a :class:`~loopviz.export.mirror.Mirror`.
 
 Contract: :meth:`Attachment.connect` either returns within about ``timeout`` seconds or raises
 :class:`AttachError` with one line that says what is at the address (nothing, something that
@@ -18,9 +18,8 @@ from typing import Any, BinaryIO
 
 from loopviz._version import __version__
 from loopviz.export.framing import FrameError, read_frames
-from loopviz.remote.address import Address, parse_address
-from loopviz.remote.mirror import Mirror
-from loopviz.remote.wire import (
+from loopviz.export.mirror import Mirror
+from loopviz.export.wire import (
     STREAM_LIMITS,
     WIRE_MAGIC,
     WIRE_VERSION,
@@ -35,6 +34,7 @@ from loopviz.remote.wire import (
     preamble,
     read_message,
 )
+from loopviz.remote.address import Address, parse_address
 from loopviz.trace import Trace
 from loopviz.trace.build import build_trace
 

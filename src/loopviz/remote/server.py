@@ -28,9 +28,7 @@ import zstandard
 
 from loopviz._version import __version__
 from loopviz.export.framing import LEVEL, FrameError, read_frames
-from loopviz.remote.address import Address, AddressError
-from loopviz.remote.stream import Streamer
-from loopviz.remote.wire import (
+from loopviz.export.wire import (
     HELLO_LIMITS,
     WIRE_VERSION,
     End,
@@ -45,6 +43,8 @@ from loopviz.remote.wire import (
     preamble_size,
     read_message,
 )
+from loopviz.remote.address import Address, AddressError
+from loopviz.remote.stream import Streamer
 from loopviz.trace.recorder import Recorder
 
 GREETING_S = 5.0  # a connection must say hello within this

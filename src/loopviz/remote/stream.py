@@ -21,7 +21,7 @@ from typing import Any, TypeAlias
 
 import numpy as np
 
-from loopviz.remote.wire import Batch, LazyRows
+from loopviz.export.wire import Batch, LazyRows
 from loopviz.trace import ring
 from loopviz.trace.recorder import (
     DUE_STRIDE,

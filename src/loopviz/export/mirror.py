@@ -6,10 +6,10 @@ ordinary IncrementalBuilder, the GUI's bridge and the views read it as they read
 and a trace built from it saves as a normal file.
 
 What a hostile or broken server sends cannot crash the viewer: rows were type-checked by
-:func:`~loopviz.remote.wire.decode_batch`; here every reference is checked (a record naming a
+:func:`~loopviz.export.wire.decode_batch`; here every reference is checked (a record naming a
 task this viewer never received, which the program's ring buffer dropped, is left out or its
 reference cleared; a thread or site out of order, a step ending before it starts, a task id
-out of range is a :class:`~loopviz.remote.wire.WireError`).
+out of range is a :class:`~loopviz.export.wire.WireError`).
 """
 
 from __future__ import annotations
@@ -19,15 +19,18 @@ from typing import Any
 
 import numpy as np
 
-from loopviz.remote.wire import Batch, Welcome, WireError
+from loopviz.export.wire import Batch, Welcome, WireError
 from loopviz.trace.recorder import JobEntry, Recorder, TaskEntry
 from loopviz.trace.records import Block, Diagnostic
 
 MAX_TASK_ID = 1 << 31  # ids index arrays here and in the builder: bound what we accept
+TIME_LIMIT = 1 << 62  # |times| in ns since the start: shifted into this clock, they fit int64
 
 
 class Mirror:
     def __init__(self, welcome: Welcome, address: str) -> None:
+        if not 0 <= welcome.now_ns < TIME_LIMIT:
+            raise WireError("malformed welcome: its clock is out of range")
         rec = self.recorder = Recorder()
         rec.t0 = time.monotonic_ns() - welcome.now_ns
         rec.started_at = welcome.started_at
@@ -139,6 +142,9 @@ class Mirror:
 
     def _checked(self, name: str, a: np.ndarray, n_sites: int, t0: int) -> np.ndarray:
         """Raw records naming known tasks only, sites in range, times in this clock."""
+        times = a[:, 1:]
+        if times.size and not -TIME_LIMIT < int(times.min()) <= int(times.max()) < TIME_LIMIT:
+            raise WireError(f"malformed batch: a {name} time out of range")
         task = a[:, 0]
         ok = (task > 0) & (task < len(self._known))
         ok[ok] = self._known[task[ok]]
