@@ -74,3 +74,21 @@ def test_one_sample_in_a_task_step_does_not_make_its_line_the_culprit_of_a_repai
     block, _ = dog._block(0, 200_000_000, [step, step, paint])
     assert (block.culprit, block.file, block.line) == ("user", "prog.py", 26)
     assert "no Python code ran" in Watchdog.sentence(dog._block(0, 10**8, [paint])[0])
+
+
+def test_a_sampled_frame_without_a_line_number_is_placed_on_its_function_not_fatal() -> None:
+    """A frame sampled from the watchdog's thread can be at an instruction with no line
+    (``f_lineno`` None, seen in a 200,000-task program): the sample names the function's first
+    line, and the watchdog goes on watching instead of stopping at a TypeError."""
+    from types import SimpleNamespace
+
+    from loopviz.instrument.watchdog import sample_frame
+
+    def user_function() -> None: ...
+
+    code = user_function.__code__
+    frame = SimpleNamespace(f_code=code, f_lineno=None, f_back=None)
+    sample = sample_frame(frame, 123, None)
+    assert sample is not None
+    assert (sample.file, sample.line) == (code.co_filename, code.co_firstlineno)
+    assert sample.culprit == "user"
