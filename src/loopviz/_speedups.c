@@ -261,6 +261,16 @@ intlog_take(IntLog *self, PyObject *args)
     if (out != NULL && n > 0) {
         memmove(self->data, self->data + n, (size_t)(self->len - n) * sizeof(long long));
         self->len -= n;
+        /* A burst (20,000 create_task calls before any step) grows the log far past the
+         * compaction threshold; once taken, that room would be held for the whole run. */
+        Py_ssize_t room = self->len * 2 > 1024 ? self->len * 2 : 1024;
+        if (self->cap > 4 * room) {
+            long long *data = PyMem_Realloc(self->data, (size_t)room * sizeof(long long));
+            if (data != NULL) {
+                self->data = data;
+                self->cap = room;
+            }
+        }
     }
     return out;
 }
@@ -726,7 +736,10 @@ finished_fast(ProxyCore *self, long long start)
         rc = 1;
         if (task != NULL) {
             PyObject *name = PyObject_CallMethodNoArgs(task, str_get_name);
-            if (name == NULL || PyObject_SetAttr(entry, str_name, name) < 0) {
+            /* The final name is on the entry: its weakref to the task (~80 bytes a task,
+             * kept for every task of the run) is no longer needed. */
+            if (name == NULL || PyObject_SetAttr(entry, str_name, name) < 0
+                || PyObject_SetAttr(entry, str_task_ref, Py_None) < 0) {
                 rc = -1;
             }
             Py_XDECREF(name);

@@ -293,6 +293,32 @@ def test_a_named_task_keeps_its_name_even_if_it_never_ends():
     assert [t.name for t in trace.tasks if t.coro == "sleep"] == ["forgotten"]
 
 
+def test_a_finished_task_keeps_its_final_name_and_no_reference_to_the_task():
+    """What the recording holds per finished task is its entry alone: the name it ended with,
+    not a weak reference to the task object (kept for every task of a long run)."""
+    async def renamed():
+        asyncio.current_task().set_name("renamed while running")
+        await asyncio.sleep(0)
+
+    async def program():
+        loop = asyncio.get_running_loop()
+        await asyncio.gather(loop.create_task(renamed(), name="first name"),
+                             loop.create_task(asyncio.sleep(0), name="plain"))
+
+    loop = new_loop("asyncio")
+    try:
+        rec = loopviz.record(loop, probes=False).start()
+        loop.run_until_complete(program())
+        entries = list(rec.recorder.tasks.values())
+        trace = rec.stop()
+    finally:
+        close_loop(loop)
+    ended = [e for e in entries if e.ended is not None]
+    assert {e.name for e in ended} >= {"renamed while running", "plain"}
+    assert all(e.task_ref is None for e in ended)
+    assert {t.name for t in trace.tasks} >= {"renamed while running", "plain"}
+
+
 def test_process_pool_jobs_run_under_instrumentation():
     """A process pool pickles the function: the executor hook must not wrap it in a closure
     (it sends a picklable wrapper that times the job in the worker process)."""

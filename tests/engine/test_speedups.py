@@ -45,6 +45,21 @@ def test_intlog_keeps_whole_records_and_hands_them_over_as_int64() -> None:
     assert log.tolist() == [5, 6], "a failed extend stores nothing (no half records)"
 
 
+@needs_c
+def test_intlog_gives_back_the_room_of_a_burst_once_it_is_taken() -> None:
+    """A burst of records (20,000 tasks created before any step) is compacted away; the log
+    does not keep the burst's room for the rest of the run."""
+    log = _native.speedups.IntLog()
+    n = 1 << 17
+    log.extend(range(n))
+    burst = sys.getsizeof(log)
+    assert array("q", log.take(n - 8)).tolist() == list(range(n - 8))
+    assert log.tolist() == list(range(n - 8, n)), "what was not taken stays, in order"
+    assert sys.getsizeof(log) < burst // 16
+    log.extend(range(3))
+    assert log.tolist() == [*range(n - 8, n), 0, 1, 2]
+
+
 @pytest.mark.parametrize("c_buffer", [False, True])
 def test_a_column_compacts_and_copies_only_whole_records(c_buffer: bool) -> None:
     if c_buffer and _native.speedups is None:

@@ -192,6 +192,7 @@ class Tracker:
         entry = self.recorder.tasks.get(task_id)
         if entry is not None and task is not None:
             entry.name = task.get_name()  # 3.11 names tasks after the factory returns
+            entry.task_ref = None  # the final name is read: the weakref's ~80 bytes can go
         self.recorder.end_task(task_id, end, outcome, text)
         if self.listeners:
             err = None if outcome != "exception" else exc

@@ -50,7 +50,7 @@ class TaskEntry:
     ended: int | None = None
     outcome: str = "pending"
     exception: str | None = None
-    task_ref: Any = None  # weakref to the live Task: its name may change after creation
+    task_ref: Any = None  # weakref to the live Task (its name may change); None once it ended
 
     def current_name(self) -> str:
         task = self.task_ref() if self.task_ref is not None else None
