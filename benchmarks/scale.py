@@ -7,20 +7,22 @@ process's own, from ``wait4``), best of ``--repeat`` where it is a time:
    ``loopviz run`` with its defaults (the Qt loop, every diagnostic on, ``--trace``), the same
    with ``--loop asyncio``, and, reported beside, ``loopviz.record(probes=False)`` (no
    diagnostics) and viztracer when it is installed. In-program time (the script's own clock),
-   time after ``main`` returned (build + save + exit) and peak memory.
-2. load: ``load_trace`` of the churn's file (220k steps), in a fresh process.
-3. a 1.1M-step run (``programs/steady.py``: 200 tasks): time after ``main`` and peak memory;
-   then 200,000 tasks x 5 ``sleep(0)`` (the churn, wider): time after ``main``.
+   time after ``main`` returned (build + save + exit), the whole run and peak memory; then the
+   recording's bytes per step when ``main`` returned (a separate run: ``programs/bench.py``).
+2. load: ``load_trace`` of each file written, in a fresh process.
+3. a 1.1M-step run of 200 tasks (``programs/steady.py``): time after ``main``, peak memory and
+   bytes per step. By default compressed (``sleep(0)``, ~3 s); ``--full``: the issue's 60-second
+   run (``sleep(0.01)`` for 60 s). Then 200,000 tasks x 5 ``sleep(0)`` (the churn, wider).
 4. one task awaiting 25k / 50k / 100k futures (``programs/awaits.py``): growth of the time
-   after ``main`` (linear is 4x).
-5. Chrome export (``loopviz export``) of the churn's and the 1.1M run's files: peak memory;
-   load of the 1.1M run's file.
+   after ``main`` and of the whole run (linear is 4x).
+5. Chrome export (``loopviz export``) of every file written: peak memory.
 
 Children may write bytecode (``PYTHONDONTWRITEBYTECODE`` is dropped from their environment)
 and each churn variant runs once before it is timed: an installed loopviz has its ``.pyc``
 files, and a first run that compiles ~60 modules is not what users wait for each time.
 
-    python benchmarks/scale.py [--repeat N] [--quick] [--only churn,load,steady,awaits,export]
+    python benchmarks/scale.py [--repeat N] [--quick] [--full]
+                               [--only churn,load,steady,wide,awaits,export]
 """
 
 from __future__ import annotations
@@ -55,6 +57,7 @@ class Run:
     after_main: float  # main returned -> process exited (build, save, teardown)
     peak_mb: float
     out: str
+    fields: dict[str, str]  # the BENCH line's
 
 
 def child(argv: list[str], env: dict[str, str] | None = None) -> Run:
@@ -62,6 +65,9 @@ def child(argv: list[str], env: dict[str, str] | None = None) -> Run:
     with tempfile.TemporaryFile() as err, tempfile.TemporaryFile() as out:
         start = time.monotonic()
         base = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+        # The programs import their BENCH helper (programs/bench.py), however they are run.
+        base["PYTHONPATH"] = os.pathsep.join(filter(None, [str(PROGRAMS),
+                                                           base.get("PYTHONPATH")]))
         proc = subprocess.Popen(argv, stdout=out, stderr=err, env={**base, **(env or {})})
         _, status, usage = os.wait4(proc.pid, 0)
         end = time.monotonic()
@@ -78,7 +84,7 @@ def child(argv: list[str], env: dict[str, str] | None = None) -> Run:
     cpu = float(fields.get("cpu", "nan"))
     main_end = float(fields.get("main_end", "nan"))
     return Run(end - start, in_program, cpu, end - main_end, usage.ru_maxrss / 1024,
-               stdout + text)
+               stdout + text, fields)
 
 
 def best(runs: list[Run]) -> Run:
@@ -138,6 +144,10 @@ def churn(repeat: int, tmp: Path, env: dict[str, str]) -> Path:
     after = min(x.after_main for x in results["loopviz run (Qt loop, defaults)"])
     print(f"   after main returned, loopviz run: {after:.2f} s (build + findings + save + exit; "
           f"{verdict(after, 0.5)} for build + save)")
+    whole = min(x.wall for x in results["loopviz run (Qt loop, defaults)"])
+    print(f"   whole `loopviz run --trace` (start to saved file and exit) {whole:.2f} s vs plain "
+          f"python {whole_plain:.2f} s: {whole / whole_plain:.2f}x")
+    print(f"   {recording(script, env)}")
     return trace
 
 
@@ -155,38 +165,72 @@ def load(trace: Path, repeat: int) -> None:
           f"peak {r.peak_mb:.0f} MB")
 
 
-def steady(tmp: Path, env: dict[str, str]) -> Path:
+def size_note(r: Run) -> str:
+    """The recording's bytes per step when ``main`` returned (``BENCH_RECORDING`` runs)."""
+    f = r.fields
+    if "whole" not in f:
+        return ""
+    steps = int(f["steps"])
+    whole, hot = int(f["whole"]) / steps, int(f["hot"]) / steps
+    return (f"recording {whole:.1f} B/step ({verdict(whole, 64)}; hot step/wake/due records "
+            f"{hot:.1f} B/step, the rest task entries, sites, names)")
+
+
+def recording(script: str, env: dict[str, str]) -> str:
+    """A separate ``loopviz run`` measuring the recording's size when ``main`` returns (its
+    object walk takes memory and time of its own, so it is not the timed run)."""
+    r = child([*LOOPVIZ, "run", script], {**env, "BENCH_RECORDING": "1"})
+    return size_note(r)
+
+
+def steady(tmp: Path, env: dict[str, str], full: bool) -> Path:
+    """The 1.1M-step run: by default compressed (200 tasks x sleep(0), ~3 s); ``full``: the
+    60-second run of the issue (200 tasks x sleep(0.01) for 60 s, ~1.1M steps)."""
     script = str(PROGRAMS / "steady.py")
     trace = tmp / "steady.loopviz"
+    env = {**env, "STEADY_SECONDS": "60"} if full else env
+    what = "60 s steady run" if full else "compressed steady run (sleep(0))"
     plain = child([sys.executable, script], env)
-    r = child([*LOOPVIZ, "run", "--trace", str(trace), script], env)
-    steps = env.get("STEADY_STEPS", "1100000")
-    print(f"3. long run, 200 tasks, {steps} steps: plain {plain.in_program:.2f} s "
-          f"(peak {plain.peak_mb:.0f} MB); loopviz run in-program {r.in_program:.2f} s, "
-          f"after main {r.after_main:.2f} s ({verdict(r.after_main, 2.5)}), peak "
-          f"{r.peak_mb:.0f} MB ({verdict(r.peak_mb, 300)})")
-    wide = {"CHURN_TASKS": env.get("WIDE_TASKS", "200000"), "CHURN_AWAITS": "5"}
-    script = str(PROGRAMS / "churn.py")
-    plain = child([sys.executable, script], {**env, **wide})
-    r = child([*LOOPVIZ, "run", "--trace", str(tmp / "wide.loopviz"), script], {**env, **wide})
-    print(f"   {wide['CHURN_TASKS']} tasks x 5 steps: plain {plain.in_program:.2f} s (peak "
-          f"{plain.peak_mb:.0f} MB); loopviz run in-program {r.in_program:.2f} s, after main "
-          f"{r.after_main:.2f} s, peak {r.peak_mb:.0f} MB")
+    r = child([*LOOPVIZ, "run", "--trace", str(trace), script], {**env, "BENCH_RECORDING": "1"})
+    steps = r.fields.get("steps", "?")
+    print(f"3. {what}, 200 tasks, {steps} steps recorded: plain {plain.in_program:.2f} s "
+          f"(peak {plain.peak_mb:.0f} MB, whole {plain.wall:.2f} s); loopviz run in-program "
+          f"{r.in_program:.2f} s, after main {r.after_main:.2f} s ({verdict(r.after_main, 2.5)}),"
+          f" peak {r.peak_mb:.0f} MB ({verdict(r.peak_mb, 300)}), whole {r.wall:.2f} s "
+          f"({r.wall / plain.wall:.2f}x plain)")
+    print(f"   {size_note(r)}")
     return trace
 
 
-def awaits(tmp: Path, sizes: tuple[int, ...]) -> None:
+def wide(tmp: Path, env: dict[str, str]) -> Path:
+    """200,000 tasks x 5 sleep(0) (the churn, wider: ~1.2M steps, all tasks alive at once)."""
+    trace = tmp / "wide.loopviz"
+    wide = {**env, "CHURN_TASKS": env.get("WIDE_TASKS", "200000"), "CHURN_AWAITS": "5"}
+    script = str(PROGRAMS / "churn.py")
+    plain = child([sys.executable, script], wide)
+    r = child([*LOOPVIZ, "run", "--trace", str(trace), script], wide)
+    print(f"3. {wide['CHURN_TASKS']} tasks x 5 steps: plain {plain.in_program:.2f} s (peak "
+          f"{plain.peak_mb:.0f} MB, whole {plain.wall:.2f} s); loopviz run in-program "
+          f"{r.in_program:.2f} s, after main {r.after_main:.2f} s ({verdict(r.after_main, 2.5)}),"
+          f" peak {r.peak_mb:.0f} MB ({verdict(r.peak_mb, 300)}; {r.peak_mb - plain.peak_mb:.0f}"
+          f" MB over plain), whole {r.wall:.2f} s ({r.wall / plain.wall:.2f}x plain)")
+    print(f"   {recording(script, wide)}")
+    return trace
+
+
+def awaits(tmp: Path, sizes: tuple[int, ...], env: dict[str, str]) -> None:
     script = str(PROGRAMS / "awaits.py")
     rows = []
     for n in sizes:
-        plain = child([sys.executable, script], {"AWAITS": str(n)})
+        plain = child([sys.executable, script], {**env, "AWAITS": str(n)})
         r = child([*LOOPVIZ, "run", "--trace", str(tmp / f"awaits-{n}.loopviz"), script],
-                  {"AWAITS": str(n)})
+                  {**env, "AWAITS": str(n)})
         rows.append((n, plain, r))
     print("4. one task awaiting N futures:")
     for n, plain, r in rows:
-        print(f"   {n:>7,d}: plain {plain.in_program:.3f} s; loopviz run in-program "
-              f"{r.in_program:.3f} s, after main {r.after_main:.2f} s, whole {r.wall:.2f} s")
+        print(f"   {n:>7,d}: plain {plain.in_program:.3f} s (whole {plain.wall:.2f} s); loopviz "
+              f"run in-program {r.in_program:.3f} s, after main {r.after_main:.2f} s, whole "
+              f"{r.wall:.2f} s ({r.wall / plain.wall:.2f}x plain)")
     growth = rows[-1][2].after_main / rows[0][2].after_main
     whole = rows[-1][2].wall / rows[0][2].wall
     print(f"   {sizes[0]:,d} -> {sizes[-1]:,d}: after main grows {growth:.1f}x "
@@ -209,7 +253,9 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--quick", action="store_true", help="smaller runs (a smoke test)")
-    ap.add_argument("--only", default="churn,load,steady,awaits,export")
+    ap.add_argument("--full", action="store_true",
+                    help="the steady run as the 60-second run (sleep(0.01)), not compressed")
+    ap.add_argument("--only", default="churn,load,steady,wide,awaits,export")
     args = ap.parse_args()
     only = set(args.only.split(","))
     env = {"QT_QPA_PLATFORM": os.environ.get("QT_QPA_PLATFORM", "offscreen")}
@@ -227,12 +273,14 @@ def main() -> int:
         if "churn" in only or "load" in only or "export" in only:
             traces.append(churn(args.repeat, tmp, env))
         if "steady" in only:
-            traces.append(steady(tmp, env))
+            traces.append(steady(tmp, env, args.full))
+        if "wide" in only:
+            traces.append(wide(tmp, env))
         if "load" in only:
             for trace in traces:
                 load(trace, args.repeat)
         if "awaits" in only:
-            awaits(tmp, sizes)
+            awaits(tmp, sizes, env)
         if "export" in only:
             export(traces, tmp)
     return 0

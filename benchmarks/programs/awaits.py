@@ -3,8 +3,9 @@ single task with very many steps (benchmarks/scale.py, a script). AWAITS from th
 """
 import asyncio
 import os
-import sys
 import time
+
+import bench
 
 AWAITS = int(os.environ.get("AWAITS", "25000"))
 
@@ -16,8 +17,7 @@ async def main() -> None:
         fut = loop.create_future()
         loop.call_soon(fut.set_result, None)
         await fut
-    print(f"BENCH in_program={time.perf_counter() - t0:.6f} cpu={time.process_time() - c0:.6f} "
-          f"main_end={time.monotonic():.6f}", file=sys.stderr)
+    bench.done(t0, c0)
 
 
 if __name__ == "__main__":

@@ -6,8 +6,9 @@ Parameters come from the environment: CHURN_TASKS, CHURN_AWAITS.
 """
 import asyncio
 import os
-import sys
 import time
+
+import bench
 
 TASKS = int(os.environ.get("CHURN_TASKS", "20000"))
 AWAITS = int(os.environ.get("CHURN_AWAITS", "10"))
@@ -21,8 +22,7 @@ async def hop() -> None:
 async def main() -> None:
     t0, c0 = time.perf_counter(), time.process_time()
     await asyncio.gather(*(hop() for _ in range(TASKS)))
-    print(f"BENCH in_program={time.perf_counter() - t0:.6f} cpu={time.process_time() - c0:.6f} "
-          f"main_end={time.monotonic():.6f}", file=sys.stderr)
+    bench.done(t0, c0)
 
 
 if __name__ == "__main__":
