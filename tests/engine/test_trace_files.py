@@ -182,6 +182,33 @@ def test_exporting_a_saved_file_streams_the_same_events_as_the_loaded_trace(tmp_
     assert len(trace.steps) > 3 and len(trace.waits) > 3
 
 
+def test_a_gather_of_many_tasks_is_exported_in_bounded_batches(monkeypatch):
+    """Each of a gather's children is a flow (two events): a gather of 200,000 tasks must be
+    written a batch at a time, not held whole, so the export's memory stays bounded."""
+    import asyncio
+
+    import loopviz
+    from loopviz.export import chrome
+    from loopviz.session import close_loop, new_loop
+
+    async def program():
+        await asyncio.gather(*(asyncio.sleep(0) for _ in range(300)))
+
+    loop = new_loop("asyncio")
+    try:
+        with loopviz.record(loop, probes=False) as rec:
+            loop.run_until_complete(program())
+    finally:
+        close_loop(loop)
+    trace = rec.trace
+    [gather] = [w for w in trace.waits if len(w.targets) == 300]
+    monkeypatch.setattr(chrome, "CHUNK", 50)
+    batches = list(chrome.iter_chrome_events(trace))
+    assert max(map(len, batches)) <= 2 * 50  # a chunk of steps is two events a step
+    flows = [e for b in batches for e in b if e["ph"] == "f" and e["tid"] in gather.targets]
+    assert sorted(e["tid"] for e in flows) == sorted(gather.targets)
+
+
 def test_a_bad_frame_met_while_exporting_fails_with_one_line_and_leaves_no_file(tmp_path, trace):
     from loopviz.export import export_chrome_trace
 

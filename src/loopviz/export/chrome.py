@@ -62,9 +62,11 @@ def _steps(st: StepTable, names: dict[int, str]) -> Iterator[list[dict[str, Any]
 
 
 def _waits(wt: WaitTable, end_of_trace: int, first: int) -> Iterator[list[dict[str, Any]]]:
-    """``first``: the index of ``wt``'s first wait in the trace (flow ids are made from it)."""
+    """``first``: the index of ``wt``'s first wait in the trace (flow ids are made from it).
+    A batch ends at about CHUNK events, inside a wait's flows too: one gather of 200,000
+    tasks is 400,000 flow events, which must not be one batch (~150 MB of dicts)."""
+    batch: list[dict[str, Any]] = []
     for lo in range(0, len(wt), CHUNK):
-        batch = []
         for i, w in enumerate(wt[lo:min(len(wt), lo + CHUNK)], first + lo):
             end = w.end_ns if w.end_ns is not None else end_of_trace
             args = {"kind": w.kind, "at": f"{w.file}:{w.line}",
@@ -77,7 +79,12 @@ def _waits(wt: WaitTable, end_of_trace: int, first: int) -> Iterator[list[dict[s
                 flow = {"pid": TASKS_PID, "cat": "await", "name": "await", "id": i * 1000 + target}
                 batch.append({**flow, "ph": "s", "tid": w.task, "ts": _us(w.start_ns)})
                 batch.append({**flow, "ph": "f", "bp": "e", "tid": target, "ts": _us(w.start_ns)})
-        yield batch
+                if len(batch) >= CHUNK:
+                    yield batch
+                    batch = []
+        if batch:
+            yield batch
+            batch = []
 
 
 def _rest(trace: Trace) -> Iterator[dict[str, Any]]:
