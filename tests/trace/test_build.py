@@ -57,6 +57,25 @@ def test_a_wait_is_ready_at_the_first_wake_inside_it_and_due_when_its_timer_was(
     assert [(w.start_ns, w.ready_ns, w.end_ns) for w in two] == [(20, 20, 30), (40, 40, 110)]
 
 
+def test_sleeps_are_labelled_by_their_site_and_their_own_delay() -> None:
+    """Each sleep's label is its site's with its delay: the same delay at two sites and two
+    delays at one site are four labels (a million-step build groups them in one pass)."""
+    ms = 1_000_000
+    steps = [(1, 0, 10, "sleep"), (2, 10, 20, "sleep0"), (1, 6 * ms, 6 * ms + 10, "sleep"),
+             (2, 6 * ms + 10, 6 * ms + 20, "sleep0"), (1, 30 * ms, 30 * ms + 5, "done"),
+             (2, 30 * ms + 5, 30 * ms + 9, "done")]
+    dues = [(1, 10, 10 + 5 * ms), (2, 20, 20 + 20 * ms), (1, 6 * ms + 10, 26 * ms + 10),
+            (2, 6 * ms + 20, 11 * ms + 20)]
+    rec, appends = recorder_with(steps, [], dues)
+    for append in appends:
+        append()
+    rec.finished_ns = rec.t0 + 40 * ms
+    trace = build_trace(rec)
+    assert [w.label for w in trace.waits_of(1)] == ["asyncio.sleep 5 ms", "asyncio.sleep 20 ms"]
+    assert [w.label for w in trace.waits_of(2)] == ["asyncio.sleep(0) 20 ms",
+                                                     "asyncio.sleep(0) 5 ms"]
+
+
 def random_recording(seed: int, steps_n: int = 300) -> tuple[list, list, list, int]:
     """Three tasks taking turns, some sleeping with timers, some woken in between."""
     rng = random.Random(seed)

@@ -125,3 +125,15 @@ def known_tasks(known: set[int], waits: WaitTable, jobs: tuple[Any, ...], blocks
     diagnostics = [d if d.task is None or d.task in known else replace(d, task=None)
                    for d in diagnostics]
     return waits, jobs, blocks, diagnostics
+
+
+def distinct_pairs(a: np.ndarray, b: np.ndarray) -> tuple[list[tuple[int, int]], np.ndarray]:
+    """The distinct (a, b) pairs and, for each position, its pair's index: two 1-D uniques
+    (sorts of int64), not ``np.unique(axis=0)``, which sorts rows as opaque bytes and took
+    70 % of a build of a million timer steps."""
+    b_values, b_code = np.unique(b, return_inverse=True)
+    key = a.astype(np.int64) * len(b_values) + b_code.reshape(-1)
+    keys, inverse = np.unique(key, return_inverse=True)
+    pairs = list(zip((keys // len(b_values)).tolist(), b_values[keys % len(b_values)].tolist(),
+                     strict=True))
+    return pairs, inverse.reshape(-1)

@@ -28,6 +28,7 @@ from loopviz.trace.columns import KIND_CODE, NA, StepTable, WaitTable
 from loopviz.trace.derive import (
     BATCH,
     batches,
+    distinct_pairs,
     first_at_or_after,
     known_tasks,
     records,
@@ -359,11 +360,10 @@ class IncrementalBuilder:
         sleeps = np.flatnonzero((w_kind == KIND_CODE["sleep"]) & (due != NA))
         if len(sleeps):
             ms = np.rint((due[sleeps] - w_start[sleeps]) / 1e6).astype(np.int64)
-            pairs = np.stack([w_site[sleeps].astype(np.int64), ms], axis=1)
-            uniq, inverse = np.unique(pairs, axis=0, return_inverse=True)
+            pairs, inverse = distinct_pairs(w_site[sleeps], ms)
             ids = np.array([self._label_id(sleep_label(self._site_base[sid], delay))
-                            for sid, delay in uniq.tolist()], np.int32)
-            label[sleeps] = ids[inverse.reshape(-1)]
+                            for sid, delay in pairs], np.int32)
+            label[sleeps] = ids[inverse]
         lens = np.zeros(n_new, np.int64)
         flat: list[int] = []
         if self._edges:
@@ -445,6 +445,4 @@ class IncrementalBuilder:
             out.sort(key=lambda c: c.start_ns)
         else:
             out += fresh
-
-
 
