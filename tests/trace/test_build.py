@@ -76,6 +76,38 @@ def test_sleeps_are_labelled_by_their_site_and_their_own_delay() -> None:
                                                      "asyncio.sleep(0) 5 ms"]
 
 
+@pytest.mark.parametrize("delays", [[5, 20, 5, 7], [5, -3, 10**12, 5]])
+def test_distinct_site_and_delay_pairs_index_every_wait(delays: list[int]) -> None:
+    """Sleep labels are made once per distinct (site, delay): whether the pairs are counted
+    (a small range) or sorted (a wide one), each wait points at its own pair."""
+    import numpy as np
+
+    from loopviz.trace.derive import distinct_pairs
+
+    sites = np.array([0, 2, 0, 2], np.int64)
+    pairs, index = distinct_pairs(sites, np.array(delays, np.int64))
+    assert len(set(pairs)) == len(pairs)
+    assert [pairs[i] for i in index.tolist()] == list(zip(sites.tolist(), delays, strict=True))
+
+
+def test_a_finished_recording_is_built_from_its_own_records_and_stays_usable() -> None:
+    """The final build of a finished recording reads the recorder's records where they are
+    (no copy of a million steps): the same trace as a build from copies, and the recorder
+    compacts and builds again afterwards. A running recording never lends them."""
+    rec, appends = recorder_with(STEPS, WAKES, DUES)
+    for append in appends:
+        append()
+    with pytest.raises(RuntimeError), rec.lock:
+        rec.raw_all()
+    rec.finished_ns = rec.t0 + 400
+    copied = IncrementalBuilder(rec).build()
+    final = build_trace(rec)
+    assert final.steps == copied.steps and final.waits == copied.waits
+    assert final.growth is not None and len(final.growth.waits_changed) == 0
+    rec.compact()
+    assert build_trace(rec).waits == final.waits
+
+
 def random_recording(seed: int, steps_n: int = 300) -> tuple[list, list, list, int]:
     """Three tasks taking turns, some sleeping with timers, some woken in between."""
     rng = random.Random(seed)

@@ -92,7 +92,8 @@ class IncrementalBuilder:
         self._lag: list[tuple[int, int]] = []
         self._heartbeat: list[tuple[int, int]] = []
         self._callbacks: list[Callback] = []
-        self._changed: list[np.ndarray] = []  # waits whose ready or end was set this build
+        self._changed: list[np.ndarray] = []  # earlier waits whose ready or end was set now
+        self._base_waits = 0  # waits there were before this build
         self._trimmed_before = NA  # the ring buffer's cut this builder last applied
 
     batch = BATCH  # steps derived at a time: bounds a big build's temporaries
@@ -124,8 +125,12 @@ class IncrementalBuilder:
         rec, t0 = self.rec, self.rec.t0
         seen = self._seen
         with rec.lock:
-            steps_raw, wakes_raw, dues_raw = rec.raw_since(self._n_steps, self._n_wakes,
-                                                           self._n_dues)
+            if last and rec.finished_ns is not None and not (self._n_steps or self._n_wakes
+                                                              or self._n_dues):
+                steps_raw, wakes_raw, dues_raw = rec.raw_all()  # all of it, not copied
+            else:
+                steps_raw, wakes_raw, dues_raw = rec.raw_since(self._n_steps, self._n_wakes,
+                                                               self._n_dues)
             dropped = rec.raw_dropped()
             new_tasks = self._tasks.fresh(rec.tasks)
             edges, seen["edges"] = rec.list_since("edges", seen["edges"])
@@ -169,16 +174,18 @@ class IncrementalBuilder:
         self._now = now
         done = steps_all[steps_all[:, 3] < 0, 0].tolist()  # tasks that ended in these steps
         tasks_changed = self._tasks.consume(new_tasks, t0, None if max_steps is None else done)
-        base_waits = len(self._waits)
+        self._base_waits = len(self._waits)
         self._steps.reserve(len(steps_all))
         suspends = int(np.count_nonzero(steps_all[:, 3] >= 0))
         self._waits.reserve(suspends)
         self._target_offsets.reserve(suspends)
         self._changed = []
-        for steps, wakes, dues in batches(steps_all, wakes_all, dues_all, self.batch):
-            self._consume_steps(relative(steps, t0, (1, 2)), relative(wakes, t0, (1,)),
-                                relative(dues, t0, (1, 2)), now)
-        del steps_all, wakes_all, dues_all, steps_raw, wakes_raw, dues_raw
+        batch: tuple[np.ndarray, ...] = ()
+        for batch in batches(steps_all, wakes_all, dues_all, self.batch):
+            self._consume_steps(*(relative(raw, t0, times) for raw, times in
+                                  zip(batch, ((1, 2), (1,), (1, 2)), strict=True)), now)
+        # Nothing made here is a view of the raw records (``raw_all`` lends the recorder's).
+        del steps_all, wakes_all, dues_all, steps_raw, wakes_raw, dues_raw, batch
         self._lag += [(t - t0, v) for t, v in lag]
         self._heartbeat += [(t - t0, v) for t, v in heartbeat]
         self._consume_callbacks(callbacks, t0)
@@ -198,7 +205,7 @@ class IncrementalBuilder:
             changed = np.unique(np.concatenate([np.empty(0, np.int64), *self._changed]),
                                 return_index=True)[0]  # (plain np.unique imports numpy.ma)
             growth = Growth(self.lineage, self.serial, self.serial - 1, tuple(tasks_changed),
-                            changed[changed < base_waits], tuple(jobs_changed))
+                            changed, tuple(jobs_changed))
         self._reordered = self._tasks.reordered = False
         return Trace(
             meta=meta,
@@ -396,7 +403,8 @@ class IncrementalBuilder:
             open_woken = self._open_of[mark]
             candidates = np.concatenate([closed, open_woken[open_woken >= 0]])
         candidates = candidates[ready_col[candidates] == NA] if len(candidates) else candidates
-        self._changed += [closed, candidates]
+        old = self._base_waits  # a growth names waits of earlier builds only: none, at first
+        self._changed += [closed[closed < old], candidates[candidates < old]]
         if len(candidates):
             c_end = end_col[candidates]
             hi = np.where(c_end == NA, now, c_end)
