@@ -1,11 +1,12 @@
 """What the benchmark programs print when ``main`` returns (benchmarks/scale.py reads it).
 
-``BENCH in_program=... cpu=... main_end=...`` on stderr: the program's own time, its CPU time,
-and the monotonic instant ``main`` returned (so the benchmark can tell the program's time from
-what the tool adds before and after it). Run under ``loopviz run`` with ``BENCH_RECORDING=1``
-set, the same line also gives the recording's size at that instant (before any build): the
-recorder's hot step/wake/due columns (``hot``) and everything reachable from the recorder
-(``whole``: task entries, sites, names, findings), with the number of steps recorded.
+``BENCH in_program=... cpu=... main_end=... cpu_end=...`` on stderr: the program's own time,
+its CPU time, the monotonic instant ``main`` returned and the process's CPU time by then (so the
+benchmark can tell the program's time from what the tool adds before and after it). Run
+under ``loopviz run`` with ``BENCH_RECORDING=1`` set, the same line also gives the recording's
+size at that instant (before any build): the recorder's hot step/wake/due columns (``hot``)
+and everything reachable from the recorder (``whole``: task entries, sites, names, findings),
+with the number of steps recorded.
 """
 import gc
 import os
@@ -58,5 +59,5 @@ def done(t0: float, c0: float, extra: str = "") -> None:
     """Print the BENCH line; ``t0``/``c0``: ``perf_counter``/``process_time`` at the start."""
     wall, cpu = time.perf_counter() - t0, time.process_time() - c0
     size = recording_size()
-    print(f"BENCH in_program={wall:.6f} cpu={cpu:.6f} main_end={time.monotonic():.6f}{extra}"
-          f"{size}", file=sys.stderr)
+    print(f"BENCH in_program={wall:.6f} cpu={cpu:.6f} main_end={time.monotonic():.6f} "
+          f"cpu_end={time.process_time():.6f}{extra}{size}", file=sys.stderr)

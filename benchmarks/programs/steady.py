@@ -11,11 +11,12 @@ import bench
 TASKS = 200
 STEPS = int(os.environ.get("STEADY_STEPS", "1100000"))
 SECONDS = float(os.environ.get("STEADY_SECONDS", "0"))
+DELAY = float(os.environ.get("STEADY_DELAY", "0.01"))  # each step's sleep when SECONDS is set
 
 
 async def worker(n: int, deadline: float) -> int:
     """Steps ``n`` times (or until ``deadline``); returns how many steps it took."""
-    delay = 0.0 if not SECONDS else 0.01
+    delay = 0.0 if not SECONDS else DELAY
     for i in range(n):
         await asyncio.sleep(delay)
         if deadline and time.monotonic() > deadline:
