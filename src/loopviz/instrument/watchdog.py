@@ -172,7 +172,7 @@ def _line(frame: Any) -> int:
     """The frame's line; its function's first line when the instruction it is at has none
     (``f_lineno`` is then None, seen sampling a 200,000-task program from another thread)."""
     line = frame.f_lineno
-    return line if line is not None else frame.f_code.co_firstlineno
+    return int(line if line is not None else frame.f_code.co_firstlineno)
 
 
 def parse_dump(text: str, ident: int, t: int, task: int | None) -> Sample | None:
