@@ -125,12 +125,8 @@ class IncrementalBuilder:
         rec, t0 = self.rec, self.rec.t0
         seen = self._seen
         with rec.lock:
-            if last and rec.finished_ns is not None and not (self._n_steps or self._n_wakes
-                                                              or self._n_dues):
-                steps_raw, wakes_raw, dues_raw = rec.raw_all()  # all of it, not copied
-            else:
-                steps_raw, wakes_raw, dues_raw = rec.raw_since(self._n_steps, self._n_wakes,
-                                                               self._n_dues)
+            steps_raw, wakes_raw, dues_raw = rec.raw_since(self._n_steps, self._n_wakes,
+                                                           self._n_dues, lend=last)
             dropped = rec.raw_dropped()
             new_tasks = self._tasks.fresh(rec.tasks)
             edges, seen["edges"] = rec.list_since("edges", seen["edges"])
@@ -180,12 +176,11 @@ class IncrementalBuilder:
         self._waits.reserve(suspends)
         self._target_offsets.reserve(suspends)
         self._changed = []
-        batch: tuple[np.ndarray, ...] = ()
-        for batch in batches(steps_all, wakes_all, dues_all, self.batch):
-            self._consume_steps(*(relative(raw, t0, times) for raw, times in
-                                  zip(batch, ((1, 2), (1,), (1, 2)), strict=True)), now)
-        # Nothing made here is a view of the raw records (``raw_all`` lends the recorder's).
-        del steps_all, wakes_all, dues_all, steps_raw, wakes_raw, dues_raw, batch
+        for steps, wakes, dues in batches(steps_all, wakes_all, dues_all, self.batch):
+            self._consume_steps(relative(steps, t0, (1, 2)), relative(wakes, t0, (1,)),
+                                relative(dues, t0, (1, 2)), now)
+        # nothing kept is a view of the raw records (a last build may read the recorder's own)
+        del steps_all, wakes_all, dues_all, steps_raw, wakes_raw, dues_raw, steps, wakes, dues
         self._lag += [(t - t0, v) for t, v in lag]
         self._heartbeat += [(t - t0, v) for t, v in heartbeat]
         self._consume_callbacks(callbacks, t0)

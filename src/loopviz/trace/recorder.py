@@ -334,11 +334,15 @@ class Recorder:
         with self.lock:
             return self._steps.copy(), self._wakes.copy(), self._dues.copy()
 
-    def raw_since(self, steps: int, wakes: int,
-                  dues: int) -> tuple[array[int], array[int], array[int]]:
+    def raw_since(self, steps: int, wakes: int, dues: int, *, lend: bool = False) -> tuple[
+            array[int] | memoryview, array[int] | memoryview, array[int] | memoryview]:
         """The (steps, wakes, dues) ints appended after the given counts (counting dropped
         ones), whole records only. The caller holds ``lock`` (so the three are consistent
-        with the rest it reads); :meth:`raw_totals` gives the counts to ask from next."""
+        with the rest it reads); :meth:`raw_totals` gives the counts to ask from next.
+        ``lend``: all of a finished recording is asked for by a build no other follows, so
+        :meth:`raw_all` may lend it instead of copying it."""
+        if lend and self.finished_ns is not None and not (steps or wakes or dues):
+            return self.raw_all()
         return self._steps.since(steps), self._wakes.since(wakes), self._dues.since(dues)
 
     def raw_all(self) -> tuple[memoryview, memoryview, memoryview]:
