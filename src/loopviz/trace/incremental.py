@@ -179,7 +179,6 @@ class IncrementalBuilder:
         for steps, wakes, dues in batches(steps_all, wakes_all, dues_all, self.batch):
             self._consume_steps(relative(steps, t0, (1, 2)), relative(wakes, t0, (1,)),
                                 relative(dues, t0, (1, 2)), now)
-        # nothing kept is a view of the raw records (a last build may read the recorder's own)
         del steps_all, wakes_all, dues_all, steps_raw, wakes_raw, dues_raw, steps, wakes, dues
         self._lag += [(t - t0, v) for t, v in lag]
         self._heartbeat += [(t - t0, v) for t, v in heartbeat]

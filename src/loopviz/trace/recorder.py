@@ -349,7 +349,8 @@ class Recorder:
         """Every kept (steps, wakes, dues) record of a recording that has finished
         (``finished_ns`` set: nothing appends any more), lent without a copy: a final
         build of a million steps would otherwise hold the raw records twice (~70 MB more).
-        The caller holds ``lock``, and drops the views before anything compacts or trims."""
+        The caller holds ``lock``, and drops the views (and its slices of them) before anything
+        compacts or trims."""
         if self.finished_ns is None:
             raise RuntimeError("raw_all lends the records of a finished recording only")
         for col in (self._steps, self._wakes, self._dues):
