@@ -158,21 +158,15 @@ def sample_frame(frame: Any, t: int, task: int | None) -> Sample | None:
             # Nothing of Python above the loop's run: Qt's own event processing (a window's
             # paint), or the process not getting the CPU. No line of anyone's to point at.
             return Sample(t, "", 0, EVENT_PROCESSING, "unknown", stack, task, None)
-        return Sample(t, code.co_filename, _line(frame), code.co_qualname, owner, stack,
-                      task, None)
+        return Sample(t, code.co_filename, frame.f_lineno or code.co_firstlineno,
+                      code.co_qualname, owner, stack, task, None)
     code = f.f_code
-    line = _line(f)
+    # f_lineno is None at an instruction with no line (seen sampling 200,000 tasks' program)
+    line = f.f_lineno or code.co_firstlineno
     name = callee_at(code.co_filename, line)
     if name is None:
         name = inner.f_code.co_qualname if inner is not None else code.co_qualname
     return Sample(t, code.co_filename, line, name, "user", stack, task, code)
-
-
-def _line(frame: Any) -> int:
-    """The frame's line; its function's first line when the instruction it is at has none
-    (``f_lineno`` is then None, seen sampling a 200,000-task program from another thread)."""
-    line = frame.f_lineno
-    return int(line if line is not None else frame.f_code.co_firstlineno)
 
 
 def parse_dump(text: str, ident: int, t: int, task: int | None) -> Sample | None:
