@@ -197,6 +197,8 @@ CASES: dict[str, tuple[str, dict[str, Callable[[Trace], bytes]]]] = {
         "v1": lambda t: _v1_edit("blocks", lambda b: b.append(_block(line=2 ** 62))),
         "v2": lambda t: v2_bytes(t, _rows("blocks", lambda rows: [
             *rows, _block_row(line=2 ** 62)]))}),
+    "unknown task outcome": ("outcome must be one of result, exception, cancelled, pending", {
+        "v1": lambda t: _v1_task("outcome", lambda _: "exploded")}),
     "unknown parent": (f"unknown task {NO_TASK}", {
         "v1": lambda t: _v1_task("parent", lambda _: NO_TASK),
         "v2": lambda t: v2_bytes(t, _task_column("parent", lambda _: NO_TASK))}),

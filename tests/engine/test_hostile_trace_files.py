@@ -5,6 +5,7 @@ traces either load (and export) or are refused with one line, never anything els
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import random
@@ -152,3 +153,13 @@ def test_mutants_of_real_traces_load_or_are_refused_with_one_line(tmp_path, real
         seen["loaded"] += 1
     print(f"{fmt}: {FUZZ} mutants, {dict(seen)}")
     assert seen["refused"] > FUZZ // 4 and seen["loaded"] > FUZZ // 20, seen
+
+
+def test_a_task_outcome_that_is_none_of_the_four_is_refused(tmp_path, real_traces):
+    trace = real_traces[0]
+    *tasks, last = trace.tasks
+    odd = dataclasses.replace(trace, tasks=[*tasks, dataclasses.replace(last, outcome="exploded")])
+    path = tmp_path / "odd.loopviz"
+    save_trace(odd, path)
+    with pytest.raises(TraceFileError, match="outcome is not one of result, exception"):
+        load_trace(path)

@@ -20,7 +20,7 @@ import numpy as np
 from loopviz.export.errors import TraceFileError
 from loopviz.trace import Trace
 from loopviz.trace.columns import NA, StepTable, WaitTable
-from loopviz.trace.records import WAIT_KINDS
+from loopviz.trace.records import OUTCOMES, WAIT_KINDS
 
 LIMIT = 1 << 62  # |every time, id and count| < LIMIT
 MAX_LINE = (1 << 31) - 1
@@ -87,6 +87,9 @@ def check_records(trace: Trace) -> Unknown:
         task = unknown(np.array([t for t in named if t is not None], np.int64))
         if task is not None:
             raise TraceFileError(f"corrupt trace: {what} unknown task {task}")
+    outcomes = {tasks.strings[i] for i in np.unique(tasks.outcome).tolist() if i >= 0}
+    if not outcomes <= set(OUTCOMES):
+        raise TraceFileError(f"corrupt trace: a task's outcome is not one of {', '.join(OUTCOMES)}")
     if np.any(tasks.created_ns == NA):
         raise TraceFileError("corrupt trace: a task has no creation time")
     early = np.flatnonzero((tasks.ended_ns != NA) & (tasks.ended_ns < tasks.created_ns))

@@ -18,6 +18,7 @@ from typing import Any
 from loopviz.export.checks import check_bulk, check_records, in_range, thread_ids
 from loopviz.export.errors import TraceFileError
 from loopviz.trace import Block, Callback, Diagnostic, Job, Step, TaskInfo, ThreadInfo, Trace, Wait
+from loopviz.trace.records import OUTCOMES, THREAD_ROLES, WAIT_KINDS
 
 FORMAT = "loopviz-trace"
 VERSION = 1
@@ -78,10 +79,20 @@ def trace_from_dict(doc: Any) -> Trace:
 _is_int = in_range  # an int a trace can hold: bigger ones would overflow its int64 columns
 
 
+def _one_of(choices: tuple[str, ...]) -> Callable[[Any], bool]:
+    return lambda v: isinstance(v, str) and v in choices
+
+
+_CHOICES: dict[str, tuple[str, ...]] = {
+    "Outcome": OUTCOMES, "WaitKind": WAIT_KINDS, "ThreadRole": THREAD_ROLES}
 _CHECKS: dict[str, Callable[[Any], bool]] = {
     "int": _is_int,
     "int | None": lambda v: v is None or _is_int(v),
     "str": lambda v: isinstance(v, str),
+    **{name: _one_of(choices) for name, choices in _CHOICES.items()},
+    # Newer loopviz versions may add diagnostics and culprits: any string loads.
+    "DiagnosticKind": lambda v: isinstance(v, str),
+    "Culprit": lambda v: isinstance(v, str),
     "str | None": lambda v: v is None or isinstance(v, str),
     "tuple[int, ...]": lambda v: isinstance(v, list) and all(_is_int(x) for x in v),
     "tuple[str, ...]": lambda v: isinstance(v, list) and all(isinstance(x, str) for x in v),
@@ -104,6 +115,10 @@ def _record(cls: type, item: Any, key: str, index: int) -> Any:
             if isinstance(value, int | list) and check(0 if isinstance(value, int) else []):
                 raise TraceFileError(f"corrupt trace: {key}[{index}].{f.name} holds a number "
                                      f"out of range")
+            choices = _CHOICES.get(str(f.type))
+            if choices is not None:
+                raise TraceFileError(f"corrupt trace: {key}[{index}].{f.name} must be one of "
+                                     f"{', '.join(choices)}, not {str(value)[:40]!r}")
             raise TraceFileError(f"corrupt trace: {key}[{index}].{f.name} must be {f.type}, "
                                  f"not {type(value).__name__}")
         kwargs[f.name] = tuple(value) if isinstance(value, list) else value

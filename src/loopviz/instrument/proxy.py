@@ -21,6 +21,7 @@ from loopviz import _cpython
 from loopviz._native import speedups
 from loopviz.instrument.sites import _user_cache, is_user_code, walk
 from loopviz.trace.recorder import COMPACT_AT, SITE_DONE, Recorder
+from loopviz.trace.records import Outcome
 
 _now = time.monotonic_ns
 _CancelledError = asyncio.CancelledError
@@ -45,7 +46,7 @@ class StepSink(Protocol):
     executor_jobs: dict[Any, int]
     listeners: list[Any]
 
-    def task_ended(self, task_id: int, end: int, outcome: str, text: str | None,
+    def task_ended(self, task_id: int, end: int, outcome: Outcome, text: str | None,
                    exc: BaseException, task: asyncio.Task[Any] | None) -> None: ...
 
     def classify_future(self, fut: Any, libs: list[Any]) -> tuple[str, str, tuple[int, ...]]: ...

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field, replace
 from loopviz import _cpython
 from loopviz.instrument import sites
 from loopviz.trace.recorder import Recorder
-from loopviz.trace.records import Diagnostic
+from loopviz.trace.records import Diagnostic, DiagnosticKind
 
 _LOCK_WAIT_S = 0.05
 
@@ -99,7 +99,7 @@ def _flush() -> None:
         del _deferred[0]
 
 
-def report_diagnostic(kind: str, message: str, *, file: str | None = None,
+def report_diagnostic(kind: DiagnosticKind, message: str, *, file: str | None = None,
                       line: int | None = None, task: int | None = None) -> None:
     """Write a diagnostic to every active recording. ``file``/``line`` default to the caller's
     innermost user frame; ``task`` defaults to the task running on that recording's UI thread
@@ -116,7 +116,7 @@ def report_diagnostic(kind: str, message: str, *, file: str | None = None,
         emit(rec.recorder, Diagnostic(rec.recorder.now(), kind, message, tid, file, line))
 
 
-def report_per_site(kind: str, message: str, *, file: str, line: int, hint: str = "",
+def report_per_site(kind: DiagnosticKind, message: str, *, file: str, line: int, hint: str = "",
                     what: str = "") -> None:
     """:func:`report_diagnostic` once per site and recording (see the module contract):
     ``message`` names what happened, ``hint`` (what to do instead) is appended to the first

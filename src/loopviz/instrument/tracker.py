@@ -40,6 +40,7 @@ from loopviz.instrument.sites import (
     primitive_of,
 )
 from loopviz.trace.recorder import Recorder, TaskEntry
+from loopviz.trace.records import Outcome
 
 _now = time.monotonic_ns
 _get_ident = threading.get_ident
@@ -64,7 +65,7 @@ class TaskListener:
     def task_created(self, task_id: int, task: asyncio.Task[Any], coro: Any) -> None:
         """After the factory created ``task`` (eager tasks may already have run a step)."""
 
-    def task_ended(self, task_id: int, outcome: str, exc: BaseException | None,
+    def task_ended(self, task_id: int, outcome: Outcome, exc: BaseException | None,
                    task: asyncio.Task[Any] | None) -> None:
         """When the task's coroutine returned or raised (its last step ended)."""
 
@@ -187,7 +188,7 @@ class Tracker:
         for listener in tuple(self.listeners):
             self._notify(listener, "task_created", tid, task, coro)
 
-    def task_ended(self, task_id: int, end: int, outcome: str, text: str | None,
+    def task_ended(self, task_id: int, end: int, outcome: Outcome, text: str | None,
                    exc: BaseException, task: asyncio.Task[Any] | None) -> None:
         entry = self.recorder.tasks.get(task_id)
         if entry is not None and task is not None:

@@ -46,7 +46,7 @@ from loopviz.instrument import sites
 from loopviz.instrument.gc_pauses import GcPauses
 from loopviz.instrument.report import callee_at, emit, is_user_file, where
 from loopviz.instrument.thread_cpu import ThreadCpu
-from loopviz.trace.records import Block, Diagnostic
+from loopviz.trace.records import Block, Culprit, Diagnostic, DiagnosticKind
 
 _now = time.monotonic_ns
 STARVED_NS = 250_000_000  # a tick gap this long: the watchdog itself could not run (GIL held)
@@ -68,7 +68,7 @@ class Sample:
     file: str
     line: int
     function: str  # what the culprit line was calling (``time.sleep``), else its function
-    culprit: str  # user | qt | loop | loopviz | unknown
+    culprit: Culprit
     stack: tuple[str, ...]
     task: int | None
     code: types.CodeType | None  # the innermost user frame's code (what a guard may abort)
@@ -94,7 +94,7 @@ class StallObserver(Protocol):
 
 
 @functools.lru_cache(maxsize=4096)
-def category(filename: str) -> str:
+def category(filename: str) -> Culprit:
     """Who owns a non-user frame: qt, loop, loopviz or unknown. Remembered per file name:
     ``realpath`` costs ~30 us of system calls, and the watchdog asks for every sample it
     takes (every 5 ms while the loop is late), from its own thread, against the program's."""
@@ -273,7 +273,7 @@ class Watchdog:
         key = counts.most_common(1)[0][0]
         return next(s for s in reversed(samples) if (s.file, s.line) == key)
 
-    def claim(self, start_ns: int, kind: str) -> None:
+    def claim(self, start_ns: int, kind: DiagnosticKind) -> None:
         """An observer explains the stall that began at ``start_ns`` with its own diagnostic."""
         self._claims[start_ns] = kind
 

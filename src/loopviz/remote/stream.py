@@ -31,6 +31,7 @@ from loopviz.trace.recorder import (
     Recorder,
     TaskEntry,
 )
+from loopviz.trace.records import ThreadRole
 
 LISTS = ("edges", "callbacks", "blocks", "diagnostics", "loop_lag", "ui_heartbeat")
 _STRIDES = {"steps": STEP_STRIDE, "wakes": WAKE_STRIDE, "dues": DUE_STRIDE}
@@ -47,7 +48,7 @@ class _Read:
     raw: dict[str, Buffer]
     lists: dict[str, list[Any]]
     sites: list[tuple[tuple[str, str, int, str], tuple[str, ...]]]
-    threads: list[tuple[int, str, str]]
+    threads: list[tuple[int, str, ThreadRole]]
     thread_base: int
     tasks: list[tuple[int, TaskEntry]]
     jobs: list[tuple[int, JobEntry]]

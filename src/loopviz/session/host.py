@@ -19,6 +19,7 @@ import inspect
 import sys
 import types
 from collections.abc import Callable
+from typing import Final
 
 from loopviz import _cpython
 from loopviz.session.hosting import CLEANUP_S, LoopLender
@@ -31,7 +32,7 @@ from loopviz.session.program import (
     run_as_main,
 )
 
-BAD_INPUT = "bad-input"
+BAD_INPUT: Final = "bad-input"
 
 
 class ProgramHost:

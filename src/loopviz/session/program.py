@@ -21,7 +21,7 @@ import types
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from loopviz import _cpython
 from loopviz.instrument.sites import is_loopviz_file, is_user_file
@@ -159,12 +159,17 @@ def _loader(program: Program) -> Any:
     return SourceFileLoader("__main__", os.path.abspath(program.path or ""))
 
 
+EndingStatus = Literal["finished", "exited", "raised", "interrupted", "bad-input"]
+"""How a program ended: returned, ``sys.exit``, an exception, Ctrl-C, or it never started (bad
+input: a file that does not compile, a module that is not found)."""
+
+
 @dataclass(frozen=True, slots=True)
 class Ending:
     """How a program ended: ``status`` (finished | exited | raised | interrupted), one line
     about it (None when it simply finished) and ``python``'s exit status for it."""
 
-    status: str
+    status: EndingStatus
     error: str | None
     exit_code: int
 

@@ -17,7 +17,7 @@ import threading
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from loopviz.recording import Recording
 from loopviz.session.targets import Target
@@ -50,11 +50,18 @@ class SessionPlugin(Protocol):
     def stop(self, session: Session) -> None: ...
 
 
+RunStatus = Literal["finished", "exited", "raised", "interrupted", "bad-input", "cancelled",
+                    "timeout"]
+"""How a run ended: a program's :data:`~loopviz.session.program.EndingStatus` (a run never
+ends "interrupted": Ctrl-C makes it "cancelled" when the user asked, else "raised"), or
+"cancelled" (the user stopped it) or "timeout" (it reached its time limit)."""
+
+
 @dataclass
 class RunResult:
     target: Target
     trace: Trace
-    status: str  # finished | raised | cancelled | timeout | exited | bad-input (a program's)
+    status: RunStatus
     error: str | None
     findings: list[Finding] = field(default_factory=list)
     value: Any = None
@@ -170,7 +177,8 @@ class Session:
             if limit is not None:
                 limit.stop()
             trace = self._stop_recording()
-        status, error = ending.status, ending.error
+        status: RunStatus = ending.status
+        error = ending.error
         self.where = limit.where if limit is not None else None
         exit_code = ending.exit_code
         if self._timed_out and status in ("interrupted", "raised"):
@@ -247,7 +255,9 @@ class Session:
 
     def _result(self, trace: Trace) -> RunResult:
         task = self.main_task
-        status, error, value = "finished", None, None
+        status: RunStatus = "finished"
+        error: str | None = None
+        value: Any = None
         if task is None or not task.done():
             status, error = "cancelled", "main never finished"
         elif task.cancelled():

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from loopviz._native import speedups
-from loopviz.trace.records import Block, Diagnostic
+from loopviz.trace.records import Block, Diagnostic, Outcome, ThreadRole
 from loopviz.trace.ring import trim as from_ring_trim
 
 _IntLog = speedups.IntLog if speedups is not None else None
@@ -48,7 +48,7 @@ class TaskEntry:
     file: str
     line: int
     ended: int | None = None
-    outcome: str = "pending"
+    outcome: Outcome = "pending"
     exception: str | None = None
     task_ref: Any = None  # weakref to the live Task (its name may change); None once it ended
 
@@ -187,7 +187,7 @@ class Recorder:
         self.site_stacks: list[tuple[str, ...]] = [()]  # per site: its async stack, outer first
         self._site_ids: dict[tuple[Any, ...], int] = {(*self.sites[0], ()): 0}
         self.tasks: dict[int, TaskEntry] = {}
-        self.threads: list[tuple[int, str, str]] = []  # (ident, name, role); index = thread id
+        self.threads: list[tuple[int, str, ThreadRole]] = []  # (ident, name, role); by id
         self._thread_ids: dict[int, int] = {}
         self.jobs: dict[int, JobEntry] = {}
         self.callbacks: list[tuple[int, int, int, str]] = []  # thread, start, end, label
@@ -218,7 +218,7 @@ class Recorder:
     def new_task_id(self) -> int:
         return next(self.task_ids)  # itertools.count: atomic under the GIL, no lock needed
 
-    def thread_id(self, ident: int | None = None, role: str | None = None,
+    def thread_id(self, ident: int | None = None, role: ThreadRole | None = None,
                   name: str | None = None) -> int:
         """Small stable id for a thread (or a worker process: ``name`` given); the first thread
         registered with role ui-loop is 0."""
@@ -280,7 +280,7 @@ class Recorder:
         with self.lock:
             self.tasks[tid] = entry
 
-    def end_task(self, tid: int, t: int, outcome: str, exception: str | None) -> None:
+    def end_task(self, tid: int, t: int, outcome: Outcome, exception: str | None) -> None:
         entry = self.tasks.get(tid)
         if entry is not None and entry.ended is None:
             entry.ended, entry.outcome, entry.exception = t, outcome, exception

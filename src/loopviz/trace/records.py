@@ -7,7 +7,7 @@ Times are integer nanoseconds since the trace started. Records mirror the native
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, get_args
 
 # What a suspended task waits on. "sleep" covers asyncio.sleep (delay 0 included), "task" an
 # await on other tasks (one, or the children of gather/TaskGroup/wait/as_completed); I/O is
@@ -15,25 +15,33 @@ from typing import Literal
 # "stream" (a StreamReader/StreamWriter on a socket), "pipe" (one on a child process's pipe),
 # "subprocess" (a child process starting or ending). Added later, after "other": a file
 # written before them never names them, and one written after loads where they are known.
-WAIT_KINDS: tuple[str, ...] = (
+WaitKind = Literal[
     "sleep", "task", "future", "executor", "queue", "lock", "semaphore", "event", "other",
     "socket", "stream", "pipe", "subprocess",
-)
-OUTCOMES: tuple[str, ...] = ("result", "exception", "cancelled", "pending")
-THREAD_ROLES: tuple[str, ...] = ("ui-loop", "executor", "other")
-DIAGNOSTIC_KINDS: tuple[str, ...] = (
+]
+Outcome = Literal["result", "exception", "cancelled", "pending"]
+"""How a task ended ("pending": not yet, or never seen to)."""
+ThreadRole = Literal["ui-loop", "executor", "other"]
+DiagnosticKind = Literal[
     "blocked-loop", "deadlock", "exception-never-retrieved", "never-awaited",
     "wrong-thread-ui", "runaway-aborted", "task-collected-pending", "nested-run",
-)
+]
+Culprit = Literal["user", "loopviz", "qt", "loop", "gc", "unknown"]
+"""Whose code a block was stuck in (see instrument/watchdog.py)."""
 
-Outcome = Literal["result", "exception", "cancelled", "pending"]
+# The same, as tuples (an index is a file's code for a wait kind or an outcome: append only).
+WAIT_KINDS: tuple[WaitKind, ...] = get_args(WaitKind)
+OUTCOMES: tuple[Outcome, ...] = get_args(Outcome)
+THREAD_ROLES: tuple[ThreadRole, ...] = get_args(ThreadRole)
+DIAGNOSTIC_KINDS: tuple[DiagnosticKind, ...] = get_args(DiagnosticKind)
+CULPRITS: tuple[Culprit, ...] = get_args(Culprit)
 
 
 @dataclass(frozen=True, slots=True)
 class ThreadInfo:
     id: int
     name: str
-    role: str  # one of THREAD_ROLES
+    role: ThreadRole
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,7 +54,7 @@ class TaskInfo:
     parent: int | None
     created_ns: int
     ended_ns: int | None
-    outcome: str  # one of OUTCOMES
+    outcome: Outcome
     exception: str | None
     file: str
     line: int
@@ -78,7 +86,7 @@ class Wait:
     ready_ns: int | None
     due_ns: int | None
     end_ns: int | None
-    kind: str  # one of WAIT_KINDS
+    kind: WaitKind
     targets: tuple[int, ...]
     label: str
     file: str
@@ -98,7 +106,7 @@ class Block:
     function: str
     stack: tuple[str, ...] = ()
     task: int | None = None
-    culprit: str = "user"  # "user" | "loopviz" | "qt" | "loop" | "gc" | "unknown"
+    culprit: Culprit = "user"
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,7 +137,7 @@ class Diagnostic:
     call: a thread calling the UI 292 times is one diagnostic ``count=292``, ``× 292``)."""
 
     t_ns: int
-    kind: str  # one of DIAGNOSTIC_KINDS
+    kind: DiagnosticKind
     message: str
     task: int | None = None
     file: str = ""
@@ -147,3 +155,12 @@ class Finding:
 
     def __str__(self) -> str:
         return self.text
+
+
+def outcome_named(text: str) -> Outcome:
+    """``text`` as an :data:`Outcome` (a task table's or a file's string); ValueError for any
+    other string (a trace file's loader checks first and says so in one line)."""
+    for outcome in OUTCOMES:
+        if outcome == text:
+            return outcome
+    raise ValueError(f"not a task outcome: {text!r}")

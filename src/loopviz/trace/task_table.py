@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from loopviz.trace.columns import NA, Table
-from loopviz.trace.records import TaskInfo
+from loopviz.trace.records import OUTCOMES, TaskInfo, outcome_named
 
 INT_COLUMNS = ("id", "parent", "created_ns", "ended_ns", "line")
 STRING_COLUMNS = ("coro", "file", "outcome", "exception")
@@ -79,11 +79,12 @@ class TaskTable(Table):
     def _rows(self, start: int, stop: int) -> Iterator[TaskInfo]:
         s = self.strings
         nones = (*s, None)  # index -1 is None
+        outcomes = {i: outcome_named(text) for i, text in enumerate(s) if text in OUTCOMES}
         sl = slice(start, stop)
         for tid, parent, created, ended, line, coro, file, outcome, exc, name in zip(
                 *(getattr(self, c)[sl].tolist() for c in self.COLUMNS), strict=True):
             yield TaskInfo(tid, name, s[coro], None if parent == NA else parent, created,
-                           None if ended == NA else ended, s[outcome], nones[exc], s[file],
+                           None if ended == NA else ended, outcomes[outcome], nones[exc], s[file],
                            line)
 
     def take(self, index: np.ndarray) -> TaskTable:
