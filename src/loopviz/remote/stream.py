@@ -127,7 +127,8 @@ class Streamer:
         return _Read(dict(zip(_STRIDES, raws, strict=True)),
                      {name: list(getattr(rec, name)) for name in LISTS},
                      list(zip(rec.sites, rec.site_stacks, strict=True)), list(rec.threads), 0,
-                     list(rec.tasks.items()), list(rec.jobs.items()), rec.dropped_before)
+                     list(rec.tasks.copy().items()), list(rec.jobs.copy().items()),
+                     rec.dropped_before)  # copy(): see ring.trim
 
     def _lacking(self, whole: _Read) -> _Read:
         """The part of a whole read that followers lack (the cursors are still the old ones,

@@ -37,12 +37,16 @@ def trim(rec: Any, cutoff: int, at_least: int) -> None:
     dropped["callbacks"] += _drop_prefix(rec.callbacks, cutoff, lambda c: c[2])
     dropped["loop_lag"] += _drop_prefix(rec.loop_lag, cutoff, lambda s: s[0])
     dropped["ui_heartbeat"] += _drop_prefix(rec.ui_heartbeat, cutoff, lambda s: s[0])
-    # list(): one C-level copy. The loop's thread adds tasks without the lock, so iterating the
-    # dict itself from another thread (the served trace's) could see it change size.
-    tasks = list(rec.tasks.items())
-    for tid in [t for t, e in tasks if e.ended is not None and e.ended < cutoff]:
+    # dict.copy(): one C-level copy that allocates once. The loop's thread adds tasks and jobs
+    # without the lock, so iterating the dicts themselves from another thread (a served trace's)
+    # sees them change size; so did list(items()), whose tuples can start a garbage collection
+    # that lets the loop's thread run mid-copy ("dictionary changed size during iteration"
+    # stopped serving 3 runs in 3 of tests/remote/test_serve_memory.py).
+    tasks = rec.tasks.copy()
+    for tid in [t for t, e in tasks.items() if e.ended is not None and e.ended < cutoff]:
         del rec.tasks[tid]
-    for jid in [j for j, e in rec.jobs.items() if e.end is not None and e.end < cutoff]:
+    jobs = rec.jobs.copy()
+    for jid in [j for j, e in jobs.items() if e.end is not None and e.end < cutoff]:
         del rec.jobs[jid]
     rec.dropped_before = max(rec.dropped_before or cutoff, cutoff)
 
