@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import platform
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +52,9 @@ class Recording:
         # A live builder already following this recording (the desktop app's views): the final
         # trace is then its next build, so the end of a run builds only what it had not read.
         self.builder: IncrementalBuilder | None = None
+        # How that builder reads the rest when the run ends (the desktop app: a slice at a
+        # time with its events handled between, so the window never freezes); default: at once.
+        self.catch_up: Callable[[IncrementalBuilder], Trace] | None = None
         # Watchdog, lost work, deadlock hooks (no runaway abort in a user's own program).
         # Default: on with probes; a Session passes False and runs them as its plugins.
         self.diagnostics = probes if diagnostics is None else diagnostics
@@ -109,8 +113,11 @@ class Recording:
     def stop(self) -> Trace:
         """Put the loop back and build the final trace."""
         self.detach()
-        builder = self.builder
-        self._trace = builder.build() if builder is not None else build_trace(self.recorder)
+        builder, catch_up = self.builder, self.catch_up
+        if builder is None:
+            self._trace = build_trace(self.recorder)
+        else:
+            self._trace = catch_up(builder) if catch_up is not None else builder.build()
         return self._trace
 
     def detach(self) -> None:

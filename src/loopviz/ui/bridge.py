@@ -32,7 +32,7 @@ from collections.abc import Callable
 from typing import Protocol
 
 import numpy.ma  # noqa: F401  np.unique imports it on first use: 40 ms inside a live frame
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QEventLoop, QObject, QTimer, Signal
 
 from loopviz.trace import Recorder, Trace
 from loopviz.trace.incremental import IncrementalBuilder
@@ -152,6 +152,24 @@ class TraceBridge(QObject):
         self.recorder = None
         self.feed = None
         self._set_behind(False)
+
+    def catch_up(self, builder: IncrementalBuilder) -> Trace:
+        """The run ended with the views behind it: read the rest a slice at a time (each
+        about ``slice_ms``, by the cost model), the views following each, and let the window
+        handle its events (paint, input) between slices, so the end of a big run never
+        freezes it. Returns the final trace (everything recorded)."""
+        self._timer.stop()  # no poll reads from the builder meanwhile
+        while True:
+            start = time.monotonic_ns()
+            max_steps = max(MIN_STEPS, int(self.slice_ms / self._ms_per_step))
+            trace = builder.build(max_steps)
+            self.trace = trace
+            if builder.caught_up:
+                return trace  # the window shows it next (``finish``)
+            self.traceUpdated.emit(trace)
+            self._learn((time.monotonic_ns() - start) / 1e6, len(trace.steps) - self.steps_read)
+            self.steps_read = len(trace.steps)
+            QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 5)
 
     def finish(self, trace: Trace) -> None:
         """The run ended: stop polling and show its final trace (not recorded: it is final)."""

@@ -261,6 +261,7 @@ class MainWindow(QMainWindow):
         QApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
         self.repaint()
         session.recording.builder = self.bridge.attach(session.recorder)
+        session.recording.catch_up = self.bridge.catch_up  # the end of a run in slices
         return session
 
     def cancel(self) -> None:
