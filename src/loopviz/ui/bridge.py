@@ -154,21 +154,27 @@ class TraceBridge(QObject):
         self._set_behind(False)
 
     def catch_up(self, builder: IncrementalBuilder) -> Trace:
-        """The run ended with the views behind it: read the rest a slice at a time (each
-        about ``slice_ms``, by the cost model), the views following each, and let the window
-        handle its events (paint, input) between slices, so the end of a big run never
-        freezes it. Returns the final trace (everything recorded)."""
+        """The run ended with the views behind it: read the rest a slice at a time, the views
+        following each, and let the window handle its events (paint, input) between slices,
+        so the end of a big run never freezes it for long. A slice aims at ``4 * slice_ms``
+        (the program is over: the thread is loopviz's now, and not recorded as its work; each
+        slice is followed by a paint, so fewer, bigger slices end sooner); its size doubles
+        while slices come in under half that and halves when one overruns. Returns the final
+        trace (everything recorded)."""
         self._timer.stop()  # no poll reads from the builder meanwhile
+        self._own_work = False
+        aim_ms = 4 * self.slice_ms
+        steps = max(MIN_STEPS, int(aim_ms / self._ms_per_step))
         while True:
             start = time.monotonic_ns()
-            max_steps = max(MIN_STEPS, int(self.slice_ms / self._ms_per_step))
-            trace = builder.build(max_steps)
+            trace = builder.build(steps)
             self.trace = trace
             if builder.caught_up:
                 return trace  # the window shows it next (``finish``)
             self.traceUpdated.emit(trace)
-            self._learn((time.monotonic_ns() - start) / 1e6, len(trace.steps) - self.steps_read)
-            self.steps_read = len(trace.steps)
+            cost_ms = (time.monotonic_ns() - start) / 1e6
+            steps = steps * 2 if cost_ms < aim_ms / 2 else \
+                max(MIN_STEPS, steps // 2) if cost_ms > aim_ms else steps
             QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 5)
 
     def finish(self, trace: Trace) -> None:

@@ -35,6 +35,7 @@ from loopviz.ui.teaching.stack_panel import AsyncStackPanel
 LIVE_PANEL_MS = 250  # during a live run the panels follow "now" at most this often
 LIVE_PANEL_MAX_STEPS = 5_000  # beyond this (or LIVE_PANEL_MAX_TASKS), panels follow a live
 LIVE_PANEL_MAX_TASKS = 500  # run only when the cursor moves: their cost is O(records) each
+END_PANEL_SCALE = 4  # at the end of a run (or opened) 4x that: a 400k-record run took 8 s
 CAPTION_HOLD_WALL_S = 1.2  # during replay a caption stays readable this long (wall time)
 SCRUB_HOLD_NS = 100_000_000  # scrubbing: further than this from an event, describe the state
 PRESENTATION_SCALE = 1.6
@@ -165,9 +166,9 @@ class Teaching:
         else:
             self._refresh_panels()
 
-    def _live_ok(self) -> bool:
-        return self.full is None or (len(self.full.steps) <= LIVE_PANEL_MAX_STEPS
-                                     and len(self.full.tasks) <= LIVE_PANEL_MAX_TASKS)
+    def _live_ok(self, scale: int = 1) -> bool:
+        return self.full is None or (len(self.full.steps) <= scale * LIVE_PANEL_MAX_STEPS
+                                     and len(self.full.tasks) <= scale * LIVE_PANEL_MAX_TASKS)
 
     # ---- cursor ----------------------------------------------------------------------------
     def _scrubbed(self, seconds: float) -> None:
@@ -278,11 +279,11 @@ class Teaching:
     def _refresh_panels(self, hold_ns: int | None = None) -> str:
         trace = self.full
         t = self.cursor.effective_ns()
-        live_now = self.window.runs.running and self.cursor.t_ns is None
-        if live_now and not self._live_ok():
+        running = self.window.runs.running
+        if self.cursor.t_ns is None and not self._live_ok(1 if running else END_PANEL_SCALE):
             self.transport.clock.setText(
-                "  t = now   ·   a big run: the panels show the cursor's instant "
-                "(click the timeline) or the end")
+                "  t = now   ·   a big run: the panels show the instant you click on the "
+                "timeline")
             return ""
         self.stack.show_at(trace, t)
         self.queues.show_at(trace, t)
