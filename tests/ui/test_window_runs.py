@@ -110,3 +110,50 @@ def test_the_pulse_keeps_moving_while_the_ui_thread_is_free(window, qtbot) -> No
     qtbot.wait(150)
     assert window.pulse.phase() != before
     assert window.pulse.stalled_for() < 1.0
+
+
+BUSY = """
+import asyncio
+
+
+async def hop(n):
+    for _ in range(n):
+        await asyncio.sleep(0)
+
+
+async def main():
+    await asyncio.gather(*(hop(400) for _ in range(50)))
+
+
+asyncio.run(main())
+"""
+
+
+def test_a_run_the_views_fell_behind_ends_whole_with_the_window_handling_events(
+        window, run_to_end, qtbot, tmp_path) -> None:
+    from PySide6.QtCore import QTimer
+
+    program = tmp_path / "busy.py"
+    program.write_text(BUSY)
+    window.select_target(str(program))
+    window.bridge.max_share = 0.0001  # the views fall far behind this run
+    window.bridge.slice_ms = 1.0  # and its end is read in many small slices
+    ticks: list[int] = []  # how far the views had read, each time the timer fired after the end
+
+    def tick() -> None:
+        session = window.runs.session
+        if session is not None and session.recorder.finished_ns is not None:
+            ticks.append(window.bridge.steps_read)
+
+    timer = QTimer()
+    timer.timeout.connect(tick)
+    timer.start(0)
+    result = run_to_end(window)
+    timer.stop()
+    trace = window.trace
+    assert isinstance(result, RunResult) and trace is result.trace
+    assert len(trace.steps) >= 50 * 400  # every step recorded is in the final trace
+    assert window.timeline.model.trace is trace  # and drawn
+    # after the program ended, the window's own timer kept firing while the rest was read,
+    # a slice at a time
+    assert len(set(ticks)) >= 3

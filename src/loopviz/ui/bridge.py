@@ -29,13 +29,16 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import numpy.ma  # noqa: F401  np.unique imports it on first use: 40 ms inside a live frame
 from PySide6.QtCore import QCoreApplication, QEventLoop, QObject, QTimer, Signal
 
 from loopviz.trace import Recorder, Trace
 from loopviz.trace.incremental import IncrementalBuilder
+
+if TYPE_CHECKING:
+    from loopviz.recording import Recording
 
 OWN_LABEL = "loopviz: repaint"  # the window's paint passes
 UPDATE_LABEL = "loopviz: update"  # a tick: build the trace, hand it to every view
@@ -153,6 +156,12 @@ class TraceBridge(QObject):
         self.feed = None
         self._set_behind(False)
 
+    def follow(self, recording: Recording) -> None:
+        """Follow a local run: its final trace is then this bridge's builder's, the rest
+        read in slices when the run ends (:meth:`catch_up`)."""
+        recording.builder = self.attach(recording.recorder)
+        recording.catch_up = self.catch_up
+
     def catch_up(self, builder: IncrementalBuilder) -> Trace:
         """The run ended with the views behind it: read the rest a slice at a time, the views
         following each, and let the window handle its events (paint, input) between slices,
@@ -172,6 +181,7 @@ class TraceBridge(QObject):
             if builder.caught_up:
                 return trace  # the window shows it next (``finish``)
             self.traceUpdated.emit(trace)
+            self.steps_read = len(trace.steps)
             cost_ms = (time.monotonic_ns() - start) / 1e6
             steps = steps * 2 if cost_ms < aim_ms / 2 else \
                 max(MIN_STEPS, steps // 2) if cost_ms > aim_ms else steps

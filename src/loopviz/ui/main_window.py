@@ -260,8 +260,7 @@ class MainWindow(QMainWindow):
         self.timeline.set_trace(None)
         QApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
         self.repaint()
-        session.recording.builder = self.bridge.attach(session.recorder)
-        session.recording.catch_up = self.bridge.catch_up  # the end of a run in slices
+        self.bridge.follow(session.recording)
         return session
 
     def cancel(self) -> None:
