@@ -30,6 +30,7 @@ from loopviz.trace.recorder import Recorder
 
 INTERVAL_S = 0.1
 IDLE_FLUSH_S = 1.0  # nothing new: the end time is still moved on, this often
+DUTY = 20  # the wait after a flush: at least this many times what it took
 
 
 class FlightRecorder:
@@ -80,11 +81,16 @@ class FlightRecorder:
             self._thread.join(timeout=5)
 
     def _run(self) -> None:
-        while not self._stop.wait(self.interval):
+        wait = self.interval
+        while not self._stop.wait(wait):
+            took = time.perf_counter()
             try:
                 self.flush()
             except OSError:  # the disk is full or gone: the run goes on, unrecorded here
                 return
+            # A very busy run's flushes take longer: they get at most 1/DUTY of the time
+            # (and of the GIL's), so the recorder falls further behind, not the program.
+            wait = max(self.interval, DUTY * (time.perf_counter() - took))
 
     def flush(self) -> None:
         """Append what is new (the welcome first, once the recording has started)."""
