@@ -10,7 +10,7 @@ class Node:
 async def main():
     gc.disable()
     heap = [Node() for _ in range(500_000)]  # nothing collected yet: all of it pending
-    await asyncio.sleep(0.05)
+    await asyncio.sleep(0.3)  # beats enough to end the stall that making the heap was
     gc.set_threshold(1, 1, 1)
     gc.enable()  # the next allocation starts a full collection on its own
     more = [Node() for _ in range(10)]  # <- culprit
