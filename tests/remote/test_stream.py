@@ -183,3 +183,46 @@ def test_a_batch_too_large_for_one_frame_sends_its_rows_before_its_columns(monke
     assert kinds == ["rows", "rows", "raw", "raw", "raw"]
     assert np.array_equal(np.concatenate([b.raw["steps"] for b in decoded[2:]]), steps)
     assert encode_frame  # the same container as the file
+
+
+def test_a_running_task_is_sent_again_only_once_it_ended_or_was_renamed() -> None:
+    async def main():
+        release = asyncio.Event()
+
+        async def waiter() -> None:
+            await release.wait()
+
+        with loopviz.record() as recording:
+            rec = recording.recorder
+            streamer, follower = Streamer(rec), Mirror(welcome(rec), "test")
+
+            def tick(now_ns: int) -> list[int]:
+                delta, _ = streamer.collect(delta=True, snapshot=False, now_ns=now_ns)
+                assert delta is not None
+                for batch in wire(delta):
+                    follower.apply(batch)
+                return [row[0] for row in delta.rows["tasks"]]
+
+            tasks = [asyncio.create_task(waiter(), name=f"waiter-{k}") for k in range(50)]
+            await asyncio.sleep(0.01)
+            first = tick(1)
+            assert len(first) >= 50, "new tasks are sent"
+            await asyncio.sleep(0.01)
+            assert tick(2) == [], "running ones are not sent again every tick"
+            tasks[7].set_name("renamed")
+            assert tick(3) == [], "a rename waits for the next look (about once a second)"
+            again = tick(3 + 1_000_000_000)
+            assert again == [rec_id(follower, "renamed")]
+            release.set()
+            await asyncio.gather(*tasks)
+            ended = tick(4 + 1_000_000_000)
+            assert len(ended) >= 50, "and every one once it has ended"
+        return follower
+
+    follower = asyncio.run(main())
+    names = {e.name: e for e in follower.recorder.tasks.values()}
+    assert names["renamed"].outcome == "result" and "waiter-7" not in names
+
+
+def rec_id(mirror: Mirror, name: str) -> int:
+    return next(t for t, e in mirror.recorder.tasks.items() if e.name == name)

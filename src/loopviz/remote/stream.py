@@ -7,6 +7,12 @@ and everything else (times made relative, rows built) happens after the lock is 
 Records are read before the tasks and threads they name, so a batch never names a task its
 viewer has not been sent (the loop's thread adds a task before it can run a step of it).
 
+A task is sent when it is new and again when it has ended; one still running is not sent
+again each tick (a server holds thousands: their rows, made and encoded ten times a second,
+cost the program as much as its own work did). Which ones ended is read from the new step
+records (a task's last step says so), so a tick costs what is new, not what is running; about
+once a second all running ones are looked at (an end without such a step, a rename).
+
 Invariant: a viewer that got a snapshot from :meth:`Streamer.collect` and every delta after it
 holds what one that has followed since an earlier snapshot holds.
 """
@@ -38,6 +44,7 @@ _STRIDES = {"steps": STEP_STRIDE, "wakes": WAKE_STRIDE, "dues": DUE_STRIDE}
 _TIMES = {"steps": (1, 2), "wakes": (1,), "dues": (1, 2)}
 Buffer: TypeAlias = "array[int] | memoryview"  # raw ints: a copy, or a view of its tail
 _RING_TIME = {"steps": 2, "wakes": 1, "dues": 1}  # the time the ring buffer drops them by
+LOOK_EVERY_NS = 1_000_000_000  # all running tasks are looked at this often
 
 
 @dataclass(slots=True)
@@ -63,7 +70,9 @@ class Streamer:
         self._n_sites = self._n_threads = 0
         # What followers were sent (the batch builder of one call updates them):
         self.max_task = self.max_job = 0  # the highest task and job ids sent
-        self.live: set[int] = set()  # tasks sent while not yet ended
+        self.live: dict[int, tuple[TaskEntry, str]] = {}  # sent while running: entry, name
+        self.ending: set[int] = set()  # ran their last step: to be sent once their end is
+        self._looked_at = 0  # when all running tasks were last looked at (``now_ns``)
         self.open_jobs: dict[int, list[Any]] = {}  # jobs sent while running: their last row
         self._lack = (0, 0, 0)  # ints at the end of each raw column that followers lack
 
@@ -82,6 +91,14 @@ class Streamer:
                 self._advance(whole, whole=True)
             elif new is not None:
                 self._advance(new, whole=False)
+        if new is not None and now_ns - self._looked_at >= LOOK_EVERY_NS:
+            self._looked_at = now_ns
+            held = self.rec.tasks
+            for tid in [t for t in self.live if t not in held]:  # the ring dropped them
+                del self.live[tid]
+            sending = {t for t, _ in new.tasks}
+            new.tasks += [(t, e) for t, (e, name) in list(self.live.items()) if t not in sending
+                          and (e.ended is not None or e.current_name() != name)]
         rows = _Rows(self)
         return (None if new is None else self._batch(new, rows, now_ns, past=False),
                 None if whole is None else self._batch(whole, rows, now_ns, past=True))
@@ -113,8 +130,7 @@ class Streamer:
                          strict=True))
         threads = rec.threads[self._n_threads:]
         tasks = [(t, rec.tasks[t]) for t in _newer(rec.tasks, self.max_task)]
-        self.live = {t for t in self.live if t in rec.tasks}  # the ring dropped the others
-        tasks += [(t, rec.tasks[t]) for t in self.live]
+        tasks += self._ended_live(raws[0])
         return _Read(dict(zip(_STRIDES, raws, strict=True)), lists, sites, threads,
                      self._n_threads, tasks, jobs, rec.dropped_before)
 
@@ -138,9 +154,27 @@ class Streamer:
         return _Read(raw, {n: _after(items, self._last[n]) for n, items in whole.lists.items()},
                      whole.sites[self._n_sites:], whole.threads[self._n_threads:],
                      self._n_threads,
-                     [(t, e) for t, e in whole.tasks if t > self.max_task or t in self.live],
+                     [(t, e) for t, e in whole.tasks if t > self.max_task] +
+                     self._ended_live(raw["steps"]),
                      [(j, e) for j, e in whole.jobs if j > self.max_job or j in self.open_jobs],
                      whole.dropped_before)
+
+    def _ended_live(self, steps: Buffer) -> list[tuple[int, TaskEntry]]:
+        """Tasks sent while running whose last step is among ``steps`` (new raw step records)
+        or was before, and whose end is recorded: to be sent again. (The step and the end are
+        written one after the other, outside the lock: either may be seen first.) Tasks the
+        ring buffer dropped are forgotten once a second, with the look at all running ones."""
+        if len(steps):
+            a = np.frombuffer(steps, dtype=np.int64).reshape(-1, STEP_STRIDE)
+            self.ending.update(a[a[:, 3] < 0, 0].tolist())
+        tasks, live, out = self.rec.tasks, self.live, []
+        for tid in list(self.ending):
+            e = tasks.get(tid)
+            if e is None:
+                self.ending.discard(tid)  # the ring dropped it
+            elif tid in live and e.ended is not None:
+                out.append((tid, e))
+        return out  # (a row sent ended takes its task out of ``_ending``)
 
     def _advance(self, read: _Read, *, whole: bool) -> None:
         for name, items in read.lists.items():
@@ -211,12 +245,14 @@ class _Rows:
             (outcome != "exception" or exception is not None)
         s = self.s
         s.max_task = max(s.max_task, tid)
+        name = e.current_name()
         if done:
-            s.live.discard(tid)
+            s.live.pop(tid, None)
+            s.ending.discard(tid)
         else:
-            s.live.add(tid)
+            s.live[tid] = (e, name)
             ended, outcome, exception = None, "pending", None
-        row = [tid, e.current_name(), e.coro, e.parent, e.created - self.t0,
+        row = [tid, name, e.coro, e.parent, e.created - self.t0,
                None if ended is None else ended - self.t0, outcome, exception, e.file, e.line]
         if keep:
             self._tasks[tid] = row
