@@ -14,6 +14,7 @@
    minute 2 to the end <= 5 % of the RSS at minute 2).
 
 Run: python benchmarks/serve.py [--repeat N] [--viewers N] [--minutes M] [--skip-memory]
+     [--skip-overhead] [--unwatched]
 """
 
 from __future__ import annotations
@@ -162,7 +163,7 @@ def rss_mib(pid: int) -> float | None:
     return None
 
 
-def memory(minutes: float, every: float = 5.0) -> None:
+def memory(minutes: float, every: float = 5.0, *, watched: bool = True) -> None:
     seconds = minutes * 60
     child = Child({"SERVED_MODE": "serve", "SERVED_WORK": "load",
                    "SERVED_SECONDS": str(seconds)})
@@ -170,7 +171,8 @@ def memory(minutes: float, every: float = 5.0) -> None:
     started = time.monotonic()
     samples: list[tuple[float, float]] = []
     watchers: list[tuple[str, subprocess.Popen[str]]] = []
-    follower_at, next_look = 90.0, 120.0
+    follower_at: float | None = 90.0 if watched else None
+    next_look = 120.0 if watched else float("inf")
     while child.proc.poll() is None:
         t = time.monotonic() - started
         rss = rss_mib(child.proc.pid)
@@ -228,6 +230,8 @@ def main() -> None:
     parser.add_argument("--minutes", type=float, default=10.0)
     parser.add_argument("--steady-seconds", type=float, default=10.0)
     parser.add_argument("--skip-memory", action="store_true")
+    parser.add_argument("--unwatched", action="store_true",
+                        help="the memory run without viewers (beside the default, with them)")
     parser.add_argument("--skip-overhead", action="store_true")
     args = parser.parse_args()
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} cpus, instrumentation in "
@@ -236,7 +240,7 @@ def main() -> None:
         overhead(args.repeat, args.viewers)
         steady_cpu(max(2, args.repeat // 2), args.viewers, args.steady_seconds)
     if not args.skip_memory:
-        memory(args.minutes)
+        memory(args.minutes, watched=not args.unwatched)
 
 
 if __name__ == "__main__":
