@@ -8,14 +8,15 @@ runs fail on busy CI machines. A C call that holds the GIL leaves no sample eith
 the CPU all along, and a blocking call that releases the GIL (``time.sleep``) is sampled.
 
 Contract: :meth:`ThreadCpu.record` is called from one thread (the watchdog's) with increasing
-monotonic times; :meth:`ThreadCpu.share` is the watched thread's CPU time over the wall time of
-the shortest recorded span covering ``[start, end]``, or None when none covers it. Linux only
+monotonic times, at its ticks; :meth:`ThreadCpu.unscheduled` judges a stall from the readings
+around it (False when none cover it). Linux only
 (``pthread_getcpuclockid``): :meth:`ThreadCpu.of` is None elsewhere, and nothing changes there.
 """
 
 from __future__ import annotations
 
 import collections
+import itertools
 import time
 
 __all__ = ["ThreadCpu"]
@@ -46,15 +47,21 @@ class ThreadCpu:
         except OSError:  # the thread has ended
             pass
 
-    def share(self, start: int, end: int) -> float | None:
-        """CPU time / wall time of the thread between the last reading at or before ``start``
-        and the first at or after ``end``."""
-        after = None
-        for t, cpu in reversed(self._log):
-            if t >= end:
-                after = (t, cpu)
-            elif t <= start:
-                if after is None or after[0] <= t:
-                    return None
-                return (after[1] - cpu) / (after[0] - t)
-        return None
+    def unscheduled(self, start: int, end: int, share: float = 0.25) -> bool:
+        """True when, between the last reading at or before ``start`` and the first at or after
+        ``end``, the thread used less than ``share`` of the wall time in CPU and the reader
+        itself missed most of ``[start, end]`` (its readings are its ticks: it was not run
+        either). A thread blocked in a call that releases the GIL is read all along; one that
+        holds the GIL in a C call uses the CPU; only a process the OS did not run does neither."""
+        log = self._log
+        last = next((i for i in range(len(log) - 1, -1, -1) if log[i][0] <= start), None)
+        if last is None:
+            return False
+        span = [log[i] for i in range(last, len(log))]
+        after = next((r for r in span if r[0] >= end), None)
+        if after is None:
+            return False
+        span = span[:span.index(after) + 1]
+        longest = max(b[0] - a[0] for a, b in itertools.pairwise(span))
+        used = after[1] - span[0][1]
+        return used < share * (after[0] - span[0][0]) and 2 * longest >= end - start

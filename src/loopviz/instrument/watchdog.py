@@ -50,7 +50,7 @@ from loopviz.trace.records import Block, Culprit, Diagnostic, DiagnosticKind
 
 _now = time.monotonic_ns
 STARVED_NS = 250_000_000  # a tick gap this long: the watchdog itself could not run (GIL held)
-UNSCHEDULED_SHARE = 0.25  # an idle stall whose UI thread used less CPU: the process was not run
+UNSCHEDULED_SHARE = 0.25  # less CPU than this in a stall the watchdog missed too: not run
 _backstop_lock = threading.Lock()  # faulthandler's later-dump timer is one per process
 _PKG = sites.PKG_DIR  # ends with os.sep
 _LOOP_DIRS = (os.path.join(sites.PKG_DIR, "loop") + os.sep,)
@@ -338,12 +338,10 @@ class Watchdog:
         samples = self._samples.pop(start, [])
         dumped = [s for s in self._dumped if start <= s.t <= end]
         self._dumped = [s for s in self._dumped if s not in dumped]
-        share = self._cpu.share(start, end) if self._cpu is not None else None
-        idle = all(s.culprit in ("loop", "unknown") for s in samples + dumped)
-        if idle and share is not None and share < UNSCHEDULED_SHARE:
+        if self._cpu is not None and self._cpu.unscheduled(start, end, UNSCHEDULED_SHARE):
             # The process was not running (see thread_cpu.py): none of the program's code ran
-            # (samples, if any, were taken on resuming: the loop waiting), so nothing is blamed
-            # on the program; the heartbeat's gap still shows in the chart.
+            # (samples, if any, were taken on resuming), so nothing is blamed on the program;
+            # the heartbeat's gap still shows in the chart.
             self.unscheduled.append((start, end))
             if self.stall is not None and self.stall.start_ns == start:
                 self.stall = None
