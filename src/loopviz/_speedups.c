@@ -1884,23 +1884,21 @@ static PyMethodDef module_methods[] = {
     {NULL, NULL, 0, NULL},
 };
 
-static struct PyModuleDef speedups_module = {
-    PyModuleDef_HEAD_INIT, "_speedups",
-    "C hot paths of loopviz.instrument (optional; proxy.py holds the reference).", -1,
-    module_methods,
-};
-
 #define INTERN(var, text) \
-    if ((var = PyUnicode_InternFromString(text)) == NULL) return NULL
+    if ((var = PyUnicode_InternFromString(text)) == NULL) return -1
 
-PyMODINIT_FUNC
-PyInit__speedups(void)
+/* Multi-phase initialisation (PEP 489): the module object is made by the import system, this
+ * fills it. The types are static and the interned names process-wide, so the module is for
+ * one interpreter only (3.12+ says so) and needs the GIL (3.13+: on a free-threaded build,
+ * importing it turns the GIL back on, and says so, rather than racing on that state). */
+static int
+speedups_exec(PyObject *m)
 {
     INTERN(str_cr_await, "cr_await");
     {
         PyObject *descr = PyObject_GetAttr((PyObject *)&PyCoro_Type, str_cr_await);
         if (descr == NULL) {
-            return NULL;
+            return -1;
         }
         if (Py_IS_TYPE(descr, &PyGetSetDescr_Type)) {
             coro_get_await = ((PyGetSetDescrObject *)descr)->d_getset->get;
@@ -1931,19 +1929,37 @@ PyInit__speedups(void)
     if (PyType_Ready(&IntLog_Type) < 0 || PyType_Ready(&ProxyCore_Type) < 0
         || PyType_Ready(&ScheduleHook_Type) < 0 || PyType_Ready(&TaskFactory_Type) < 0
         || PyType_Ready(&WakeFilter_Type) < 0) {
-        return NULL;
-    }
-    PyObject *m = PyModule_Create(&speedups_module);
-    if (m == NULL) {
-        return NULL;
+        return -1;
     }
     if (PyModule_AddObjectRef(m, "IntLog", (PyObject *)&IntLog_Type) < 0
         || PyModule_AddObjectRef(m, "ProxyCore", (PyObject *)&ProxyCore_Type) < 0
         || PyModule_AddObjectRef(m, "ScheduleHook", (PyObject *)&ScheduleHook_Type) < 0
         || PyModule_AddObjectRef(m, "TaskFactory", (PyObject *)&TaskFactory_Type) < 0
         || PyModule_AddObjectRef(m, "WakeFilter", (PyObject *)&WakeFilter_Type) < 0) {
-        Py_DECREF(m);
-        return NULL;
+        return -1;
     }
-    return m;
+    return 0;
+}
+
+static PyModuleDef_Slot speedups_slots[] = {
+    {Py_mod_exec, speedups_exec},
+#if PY_VERSION_HEX >= 0x030C0000
+    {Py_mod_multiple_interpreters, Py_MOD_MULTIPLE_INTERPRETERS_NOT_SUPPORTED},
+#endif
+#if PY_VERSION_HEX >= 0x030D0000
+    {Py_mod_gil, Py_MOD_GIL_USED},
+#endif
+    {0, NULL},
+};
+
+static struct PyModuleDef speedups_module = {
+    PyModuleDef_HEAD_INIT, "_speedups",
+    "C hot paths of loopviz.instrument (optional; proxy.py holds the reference).", 0,
+    module_methods, speedups_slots,
+};
+
+PyMODINIT_FUNC
+PyInit__speedups(void)
+{
+    return PyModuleDef_Init(&speedups_module);
 }
