@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -72,8 +73,10 @@ def test_a_stall_by_the_garbage_collector_is_blamed_on_it(loop_kind: str) -> Non
 
     result = run_program("gc_pause", loop=loop_kind)
     gc_blocks = [b for b in result.trace.blocks if b.culprit == "gc"]
-    assert gc_blocks and gc_blocks[0].function == "Python's garbage collection (generation 2)"
+    # the deepest generation it collected: 2 here, 1 on 3.13, whose collector works in steps
+    assert gc_blocks and re.fullmatch(r"Python's garbage collection \(generation [12]\)",
+                                      gc_blocks[0].function)
     # the allocation that started it, when the backstop's dump (0.3 s in) caught the thread
     assert gc_blocks[0].line in (0, culprit_line("gc_pause"))
-    said = "by Python's garbage collection (generation 2)"
+    said = f"by {gc_blocks[0].function}"
     assert any(said in d.message for d in result.trace.diagnostics if d.kind == "blocked-loop")

@@ -338,6 +338,8 @@ class Watchdog:
         samples = self._samples.pop(start, [])
         dumped = [s for s in self._dumped if start <= s.t <= end]
         self._dumped = [s for s in self._dumped if s not in dumped]
+        if self._cpu is not None:
+            self._cpu.record(_now())  # the beat that ended it may be newer than this tick's start
         if self._cpu is not None and self._cpu.unscheduled(start, end, UNSCHEDULED_SHARE):
             # The process was not running (see thread_cpu.py): none of the program's code ran
             # (samples, if any, were taken on resuming), so nothing is blamed on the program;
