@@ -69,14 +69,15 @@ def test_a_short_c_call_holding_the_gil_is_still_a_block() -> None:
 def test_a_stall_by_the_garbage_collector_is_blamed_on_it(loop_kind: str) -> None:
     """A collection holds the GIL, so no sample sees it: without its own callbacks it would
     read 'no sample caught where' (the soak test's big heap made 50-130 ms ones)."""
-    from tests.diagnostics.conftest import culprit_line, run_program
+    from tests.diagnostics.conftest import run_program
 
     result = run_program("gc_pause", loop=loop_kind)
     gc_blocks = [b for b in result.trace.blocks if b.culprit == "gc"]
     # the deepest generation it collected: 2 here, 1 on 3.13, whose collector works in steps
     assert gc_blocks and re.fullmatch(r"Python's garbage collection \(generation [12]\)",
                                       gc_blocks[0].function)
-    # the allocation that started it, when the backstop's dump (0.3 s in) caught the thread
-    assert gc_blocks[0].line in (0, culprit_line("gc_pause"))
+    # the program's allocation that started it (its line, or Node.__init__'s on 3.13), when the
+    # backstop's dump (0.3 s in) caught the thread
+    assert gc_blocks[0].file == "" or os.path.basename(gc_blocks[0].file) == "gc_pause.py"
     said = f"by {gc_blocks[0].function}"
     assert any(said in d.message for d in result.trace.diagnostics if d.kind == "blocked-loop")
