@@ -1,58 +1,52 @@
 """A process the OS did not run is not a program that blocked its loop: the heartbeat's gap is
 real, but none of the program's code ran in it, so nothing is blamed on the program (on a busy
-machine such gaps made clean runs report 'UI thread blocked 0.14 s; no sample caught where')."""
+machine such gaps made clean runs report 'UI thread blocked 0.14 s; no sample caught where').
+
+The judgement is tested on the watchdog's readings rather than by stopping a real run: a
+process stopped past the faulthandler backstop's delay (0.3 s) can crash on resuming, when the
+backstop's dump reads the frames of threads that run again (seen 1 run in 7 on 3.12)."""
 
 from __future__ import annotations
 
-import json
 import os
 import re
-import signal
-import subprocess
-import sys
-import textwrap
-import time
+import threading
 
-from loopviz.export import load_trace
+from loopviz.instrument.thread_cpu import ThreadCpu
 
-PROGRAM = textwrap.dedent("""
-    import asyncio, os, sys
-
-    async def main():
-        open(sys.argv[1], "w").close()  # running: the test may stop us now
-        for _ in range(150):
-            await asyncio.sleep(0.01)
-        return "done"
-""")
+MS = 1_000_000
 
 
-def test_a_process_the_os_stopped_for_a_while_is_not_a_blocked_loop(tmp_path) -> None:
-    script, ready, trace = tmp_path / "ticks.py", tmp_path / "ready", tmp_path / "t.json"
-    script.write_text(PROGRAM)
-    proc = subprocess.Popen([sys.executable, "-m", "loopviz", "run", "--json", "--trace",
-                             str(trace), str(script), str(ready)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
-        deadline = time.monotonic() + 60
-        while not ready.exists() and time.monotonic() < deadline and proc.poll() is None:
-            time.sleep(0.01)
-        assert ready.exists(), proc.communicate()
-        time.sleep(0.3)
-        os.kill(proc.pid, signal.SIGSTOP)  # the whole process, as a busy machine may
-        time.sleep(0.4)
-        os.kill(proc.pid, signal.SIGCONT)
-        out, err = proc.communicate(timeout=60)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.communicate()
-    assert proc.returncode == 0, err
-    summary = json.loads(out)
-    assert summary["status"] == "finished"
-    loaded = load_trace(trace)
-    gaps = [iv for _t, iv in loaded.ui_heartbeat if iv >= 0.3e9]
-    assert gaps, "the stop shows as a heartbeat gap"
-    assert loaded.blocks == () and [d.kind for d in loaded.diagnostics] == []
+def cpu_log(*readings: tuple[float, float]) -> ThreadCpu:
+    """A ThreadCpu whose readings are (wall ms, the thread's CPU ms), as the watchdog's ticks
+    would have taken them."""
+    cpu = ThreadCpu.of(threading.get_ident())
+    assert cpu is not None, "Linux can read a thread's CPU clock"
+    for wall, used in readings:
+        cpu._log.append((int(wall * MS), int(used * MS)))
+    return cpu
+
+
+def ticks(start: float, end: float, cpu_per_tick: float) -> list[tuple[float, float]]:
+    return [(t, (t - start) / 5 * cpu_per_tick) for t in range(int(start), int(end) + 1, 5)]
+
+
+def test_a_stall_the_watchdog_missed_too_with_no_cpu_used_is_the_process_not_run() -> None:
+    # ticks every 5 ms, then nothing for 400 ms (SIGSTOP, a loaded machine), then ticks again
+    stopped = cpu_log(*ticks(0, 100, 1.0), (505, 101), *ticks(510, 600, 1.0))
+    assert stopped.unscheduled(100 * MS, 500 * MS)
+
+
+def test_a_thread_blocked_in_a_call_that_releases_the_gil_is_a_block() -> None:
+    # time.sleep(0.4) on the UI thread: no CPU, but the watchdog ticked all along
+    sleeping = cpu_log(*ticks(0, 600, 0.0))
+    assert not sleeping.unscheduled(100 * MS, 500 * MS)
+
+
+def test_a_c_call_holding_the_gil_is_a_block() -> None:
+    # the watchdog starved (no ticks), but the UI thread used the CPU all along
+    busy = cpu_log(*ticks(0, 100, 1.0), (505, 500), *ticks(510, 600, 1.0))
+    assert not busy.unscheduled(100 * MS, 500 * MS)
 
 
 def test_a_short_c_call_holding_the_gil_is_still_a_block() -> None:
