@@ -42,6 +42,12 @@ def script_html(path: str) -> str:
     )
 
 
+def _table(rows: list[tuple[str, str]]) -> str:
+    """A two-column key/value table's rows, escaped."""
+    return "".join(f"<tr><td style='padding-right:12px'>{escape(k)}</td>"
+                   f"<td>{escape(v)}</td></tr>" for k, v in rows)
+
+
 def trace_html(path: str, meta: dict[str, Any]) -> str:
     target = meta.get("target") or "unknown target"
     variant = meta.get("variant")
@@ -50,8 +56,7 @@ def trace_html(path: str, meta: dict[str, Any]) -> str:
             ("python", str(meta.get("python", "?"))),
             ("loop", str(meta.get("loop", "?"))),
             ("loopviz", str(meta.get("loopviz", "?")))]
-    table = "".join(f"<tr><td style='padding-right:12px'>{escape(k)}</td>"
-                    f"<td>{escape(v)}</td></tr>" for k, v in rows)
+    table = _table(rows)
     return (
         f"<h2>{escape(Path(path).name)}</h2>"
         "<p><b>A saved trace, opened read-only.</b> Zoom, pan and select tasks as in a live "
@@ -70,8 +75,7 @@ def attached_html(address: str, meta: dict[str, Any]) -> str:
             ("keeps", f"the last {keep:g} s" if keep else "everything"),
             ("python", str(meta.get("python", "?"))), ("loop", str(meta.get("loop", "?"))),
             ("loopviz", str(served.get("loopviz", "?")))]
-    table = "".join(f"<tr><td style='padding-right:12px'>{escape(k)}</td>"
-                    f"<td>{escape(v)}</td></tr>" for k, v in rows)
+    table = _table(rows)
     return (
         f"<h2>{escape(Path(str(target)).name)}</h2>"
         "<p><b>A running program, watched from outside.</b> The timeline began with what it "
