@@ -75,6 +75,7 @@ class Recording:
 
     def start(self) -> Recording:
         loop = self.loop
+        self.recorder.start_clock()
         self.recorder.meta["loop"] = self.recorder.meta.get("loop") or type(loop).__name__
         call_later = loop.call_later  # before the hooks: probes are not user callbacks
         self.tracker = Tracker(loop, self.recorder)

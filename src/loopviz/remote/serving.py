@@ -43,6 +43,7 @@ def open_server(recorder: Recorder, address: str, *, token: str | None = None,
     where = parse_address(address, allow_any_port=True)
     token = token_from_env(token)
     check_exposure(where, allow_remote=allow_remote, token=token)
+    recorder.clock_shared = True  # a viewer may attach before the recording starts
     return Server(recorder, where, token=token, interval=interval)
 
 
