@@ -57,6 +57,7 @@ def marked_line(program: str) -> str:
 
 @pytest.mark.parametrize("program, killed", [
     ("swallows_cancel.py", False),  # catches CancelledError and goes on
+    ("serves_forever.py", False),  # idle in its own asyncio.run: where its main task waits
     ("await_each_other.py", False),  # cancel() recurses until RecursionError
     ("own_sigusr1_then_spins.py", False),  # replaced the handler the runaway guard uses
     ("swallows_everything.py", False),  # catches even what loopviz raises into it

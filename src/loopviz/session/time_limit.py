@@ -126,13 +126,20 @@ class TimeLimit:
     def _line(self) -> str | None:
         return running_user_line(self.loop_ident, in_loop_only=self._in_loop_only)
 
+    def _where(self) -> str | None:
+        """The program's line at the limit: code running in a callback or step; else, an idle
+        loop, where its main task waits (a program's ``asyncio.run(main())`` line says
+        nothing); else the program's code outside any loop."""
+        line = running_user_line(self.loop_ident, in_loop_only=True)
+        if line is None and self._suspended is not None:
+            task = self._suspended()
+            line = suspended_at(task) if task is not None else None
+        return line or self._line()
+
     def _run(self) -> None:
         if self._stop.wait(self.limit_s):
             return
-        self.where = self._line() or self.where  # else: what the cancel found
-        if self.where is None and self._suspended is not None:
-            task = self._suspended()
-            self.where = suspended_at(task) if task is not None else None
+        self.where = self._where() or self.where  # else: what the cancel found
         if self.where is not None:
             notify(f"where {self.where}")  # for a supervisor that may have to kill us
         self._cancel()
