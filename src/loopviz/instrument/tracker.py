@@ -25,7 +25,7 @@ from typing import Any
 
 from loopviz import _cpython
 from loopviz._native import speedups
-from loopviz.instrument import anyio_jobs
+from loopviz.instrument import anyio_jobs, task_factories
 from loopviz.instrument.callbacks import TimedCallback, code_of
 from loopviz.instrument.jobs import callable_name, in_process, timed_job
 from loopviz.instrument.overrides import restore_overrides, save_overrides
@@ -96,7 +96,7 @@ class Tracker:
         self.loop_ident: int | None = None
         self.loop_tid = 0
         self._saved: dict[str, Any] = {}
-        self._prev_factory: Any = None
+        self._prev_factory: Callable[..., Any] | None = None
         self.installed = False
 
     # ---- install / uninstall --------------------------------------------------------------
@@ -122,11 +122,8 @@ class Tracker:
         loop.call_at = self._hook_timer(orig["call_at"], absolute=True)
         loop.run_in_executor = self._hook_executor(orig["run_in_executor"])
         self._prev_factory = loop.get_task_factory()
-        loop.set_task_factory(self._factory if speedups is None or self._prev_factory is not None
-                              else speedups.TaskFactory(
-                                  self._factory, self, CoroutineProxy, TaskEntry, _Task,
-                                  self.recorder.tasks, self.recorder.task_ids, _current_task,
-                                  is_user_code, self.listeners))
+        self._install_factory()
+        task_factories.keep(loop, self)  # a factory the program sets is composed with ours
         self.installed = True
         self.hook_libraries()
 
@@ -143,7 +140,8 @@ class Tracker:
         loop = self.loop
         anyio_jobs.unhook(self)
         restore_overrides(loop, self._saved)
-        loop.set_task_factory(self._prev_factory)
+        task_factories.release(loop)
+        task_factories.install_factory(loop, self._prev_factory)  # the program's latest
         self.sleep_dues.clear()
         self.executor_jobs.clear()
         # The recorder outlives us in the trace's owner: its link back to this tracker (and so
@@ -155,6 +153,22 @@ class Tracker:
         self.installed = False
 
     # ---- the task factory --------------------------------------------------------------------
+    def _install_factory(self) -> None:
+        """Ours on the loop: the C speedups' when there is no program factory to compose."""
+        task_factories.install_factory(
+            self.loop, self._factory if speedups is None or self._prev_factory is not None
+            else speedups.TaskFactory(self._factory, self, CoroutineProxy, TaskEntry, _Task,
+                                      self.recorder.tasks, self.recorder.task_ids,
+                                      _current_task, is_user_code, self.listeners))
+
+    def program_factory(self) -> Callable[..., Any] | None:
+        return self._prev_factory
+
+    def set_program_factory(self, factory: Callable[..., Any] | None) -> None:
+        """The program called ``loop.set_task_factory(factory)`` (see task_factories)."""
+        self._prev_factory = factory
+        self._install_factory()
+
     def _factory(self, loop: asyncio.AbstractEventLoop, coro: Any,
                  **kwargs: Any) -> asyncio.Task[Any]:
         """The task factory (the C speedups' TaskFactory does its common case, and hands
