@@ -372,15 +372,13 @@ def _attach(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _ms(ns: int) -> str:
-    return f"{ns / 1e6:.1f} ms" if ns < 1e9 else f"{ns / 1e9:.2f} s"
-
-
 def format_summary(s: dict[str, Any]) -> str:
     """The human summary of ``loopviz run``: a few lines a terminal user reads at a glance."""
+    from loopviz.trace.wording import duration
+
     variant = f" ({s['variant']})" if s.get("variant") else ""
     outcomes = ", ".join(f"{k} {v}" for k, v in sorted(s["outcomes"].items())) or "none"
-    block = (f"{_ms(s['longest_block_ns'])} at {s['longest_block_at']}"
+    block = (f"{duration(s['longest_block_ns'])} at {s['longest_block_at']}"
              if s["longest_block_ns"] else "none")
     program = "exit_code" in s  # a program's summary follows its own stderr: say whose it is
     lines = [
@@ -390,8 +388,8 @@ def format_summary(s: dict[str, Any]) -> str:
         + (f" · exit status {s['exit_code']}" if program else ""),
         f"  tasks {s['tasks']} ({outcomes}) · alive at most {s['max_concurrency']}"
         f" · in flight at most {s['in_flight_max']} · steps {s['steps']}",
-        f"  longest block {block} · loop lag p50 {_ms(s['loop_lag_p50_ns'])},"
-        f" p99 {_ms(s['loop_lag_p99_ns'])}",
+        f"  longest block {block} · loop lag p50 {duration(s['loop_lag_p50_ns'])},"
+        f" p99 {duration(s['loop_lag_p99_ns'])}",
         *([f"  ring buffer: kept the last {ring['keep_last_s']:g} s"
            + (f", dropped everything before {ring['dropped_before_ns'] / 1e9:.2f} s"
               if ring.get("dropped_before_ns") else ", nothing dropped")]

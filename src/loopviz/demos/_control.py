@@ -43,10 +43,5 @@ def ended(trace: Trace, task: TaskInfo) -> int:
     return task.ended_ns if task.ended_ns is not None else trace.duration_ns
 
 
-def secs(ns: float) -> str:
-    """Nanoseconds as a human figure: '0.42 s', or '35 ms' below a tenth of a second."""
-    return f"{ns / 1e9:.2f} s" if abs(ns) >= 9.95e7 else f"{ns / 1e6:.0f} ms"
-
-
 def typical(values: list[int]) -> float:
     return float(median(values)) if values else 0.0

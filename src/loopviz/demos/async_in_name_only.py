@@ -12,6 +12,7 @@ import time
 from loopviz.demos import evidence as ev
 from loopviz.demos.base import PITFALL, Demo, Param, Question
 from loopviz.trace import Finding, Trace
+from loopviz.trace.wording import duration
 
 
 def crunch(seconds: float) -> int:
@@ -67,7 +68,7 @@ def check(trace: Trace, variant: str, work: float = 0.8) -> list[Finding]:
     longest_ns = (longest.end_ns - longest.start_ns) if longest else 0
     out.append(Finding(
         f"checksum ran in {len(steps)} step(s) with {len(waits)} suspension(s); "
-        f"its longest step held the loop {ev.secs(longest_ns)}",
+        f"its longest step held the loop {duration(longest_ns)}",
         ok=(len(steps) == 1 and not waits and longest_ns >= 0.8 * work_ns) if variant == PITFALL
         else (len(steps) >= 10 and longest_ns < 0.25 * work_ns),
         data={"steps": len(steps), "waits": len(waits), "longest_step_s": longest_ns / 1e9}))
@@ -75,7 +76,7 @@ def check(trace: Trace, variant: str, work: float = 0.8) -> list[Finding]:
     late = ev.timer_lateness(trace.waits_of(spin.id)) if spin else []
     worst = max(late, default=0)
     out.append(Finding(
-        f"the spinner's timers fired up to {ev.secs(worst)} late"
+        f"the spinner's timers fired up to {duration(worst)} late"
         + (" (frozen while checksum ran)" if worst >= 0.5 * work_ns else ""),
         ok=(worst >= 0.5 * work_ns) == (variant == PITFALL),
         data={"worst_late_s": worst / 1e9}))

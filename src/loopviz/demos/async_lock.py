@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import asyncio
 
-from loopviz.demos._control import ended, secs, waits_in
+from loopviz.demos._control import ended, waits_in
 from loopviz.demos.base import FIXED, PITFALL, Demo, Param, Question
 from loopviz.trace import Finding, Trace
+from loopviz.trace.wording import duration
 
 
 async def fetch_from_origin(key: str, seconds: float) -> str:
@@ -70,11 +71,11 @@ def check(trace: Trace, variant: str, readers: int = 5, fetch_s: float = 0.8,
     n, fetches, waiters = int(m["readers"]), int(m["fetches"]), int(m["lock_waiters"])
     if variant == PITFALL:
         return [Finding(f"stampede: {n} readers made {fetches} identical fetches from the "
-                        f"origin for one key; all done after {secs(m['total_s'] * 1e9)}",
+                        f"origin for one key; all done after {duration(m['total_s'] * 1e9)}",
                         ok=n == readers and fetches == n > 1, data=m)]
     return [Finding(f"{n} readers, {fetches} fetch from the origin; {waiters} waited on the "
                     f"lock and then found the value cached; all done after "
-                    f"{secs(m['total_s'] * 1e9)}",
+                    f"{duration(m['total_s'] * 1e9)}",
                     ok=n == readers and fetches == 1 and waiters >= 1, data=m)]
 
 

@@ -9,8 +9,9 @@ import itertools
 from collections.abc import AsyncIterator
 
 from loopviz.demos.base import FIXED, PITFALL, Demo, Param, Question
-from loopviz.demos.evidence import secs, source_line
+from loopviz.demos.evidence import source_line
 from loopviz.trace import Finding, Trace, Wait
+from loopviz.trace.wording import duration
 
 
 async def readings(count: int, fetch: float) -> AsyncIterator[int]:
@@ -68,11 +69,11 @@ def check(trace: Trace, variant: str, items: int = 5, fetch: float = 0.2,
     if variant == FIXED:
         return [Finding(
             f"item by item: {items} fetches and {items} handlings alternated on the consumer "
-            f"({switches} switches); the first item was being handled at {secs(first_at)}",
+            f"({switches} switches); the first item was being handled at {duration(first_at)}",
             ok=counts_ok and switches == 2 * items - 1, data=data)]
     return [Finding(
         f"all {tags.count('fetch')} items were fetched before the first was handled, at "
-        f"{secs(first_at)} ({first_at / (fetch * 1e9):.1f} × one fetch)",
+        f"{duration(first_at)} ({first_at / (fetch * 1e9):.1f} × one fetch)",
         ok=counts_ok and switches == 1, data=data)]
 
 

@@ -12,6 +12,7 @@ import time
 from loopviz.demos import evidence as ev
 from loopviz.demos.base import FIXED, PITFALL, Demo, Param, Question
 from loopviz.trace import Finding, Trace
+from loopviz.trace.wording import duration, place
 
 
 async def spinner(stop: asyncio.Event, tick: float = 0.05) -> int:
@@ -53,19 +54,19 @@ def check(trace: Trace, variant: str, block: float = 1.0) -> list[Finding]:
         dur = b.end_ns - b.start_ns
         on_line = ev.same_file(b.file, file) and b.line == line
         out.append(Finding(
-            f"UI thread blocked {ev.secs(dur)} by {b.function or 'code'} at "
-            f"{ev.where(b.file, b.line)}",
+            f"UI thread blocked {duration(dur)} by {b.function or 'code'} at "
+            f"{place(b.file, b.line)}",
             ok=variant == PITFALL and on_line and 0.8 * block_ns <= dur <= 1.6 * block_ns,
             data={"block_s": dur / 1e9, "line": b.line, "at_ns": b.start_ns}))
     else:
-        out.append(Finding(f"no block of the UI thread longer than {ev.secs(block_ns // 2)}",
+        out.append(Finding(f"no block of the UI thread longer than {duration(block_ns // 2)}",
                            ok=variant == FIXED, data={"block_s": 0.0}))
     loader = ev.first_task(trace, "load-settings")
     step = ev.longest_step(trace.steps_of(loader.id)) if loader else None
     if step is not None:
         dur = step.end_ns - step.start_ns
         out.append(Finding(
-            f"load-settings held the loop for {ev.secs(dur)} in one step "
+            f"load-settings held the loop for {duration(dur)} in one step "
             f"on {ev.thread_name(trace, step.thread)}",
             ok=(dur >= 0.8 * block_ns) == (variant == PITFALL),
             data={"longest_step_s": dur / 1e9}))
@@ -74,12 +75,12 @@ def check(trace: Trace, variant: str, block: float = 1.0) -> list[Finding]:
     worst = max(late, default=0)
     n_late = sum(1 for x in late if x > 0.25 * block_ns)
     out.append(Finding(
-        f"{n_late} of {len(late)} spinner timers fired late (worst by {ev.secs(worst)})",
+        f"{n_late} of {len(late)} spinner timers fired late (worst by {duration(worst)})",
         ok=(worst >= 0.5 * block_ns) if variant == PITFALL else (worst < 0.5 * block_ns),
         data={"late_timers": n_late, "worst_late_s": worst / 1e9}))
     gap = ev.heartbeat_max(trace)
     if trace.ui_heartbeat:
-        out.append(Finding(f"longest UI heartbeat gap {ev.secs(gap)} (a repaint needs a beat)",
+        out.append(Finding(f"longest UI heartbeat gap {duration(gap)} (a repaint needs a beat)",
                            ok=(gap >= 0.5 * block_ns) == (variant == PITFALL),
                            data={"heartbeat_gap_s": gap / 1e9}))
     return out

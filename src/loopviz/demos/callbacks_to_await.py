@@ -8,8 +8,8 @@ import asyncio
 from collections.abc import Callable
 
 from loopviz.demos.base import DEFAULT, Demo, Param
-from loopviz.demos.evidence import secs
 from loopviz.trace import Finding, Trace
+from loopviz.trace.wording import duration
 
 
 # ---- 1. callbacks: each stage schedules the next one (APM, continuation-passing) ----------
@@ -80,7 +80,7 @@ def check(trace: Trace, variant: str, stage: float = 0.2) -> list[Finding]:
         tasks = [t for t in trace.tasks if t.coro.startswith(style.__name__)]
         took = (job.ready_ns or job.start_ns) - job.start_ns
         out.append(Finding(
-            f"{style.__name__}: the job took {secs(took)} as {len(mine)} plain loop callbacks "
+            f"{style.__name__}: the job took {duration(took)} as {len(mine)} plain loop callbacks "
             f"and {len(tasks)} tasks",
             ok=len(mine) == 3 and not tasks and len(jobs) == 2,
             data={"callbacks": len(mine), "took_s": took / 1e9}))
@@ -88,7 +88,7 @@ def check(trace: Trace, variant: str, stage: float = 0.2) -> list[Finding]:
     steps, waits = trace.steps_of(task.id), trace.waits_of(task.id)
     lifetime = trace.lifetime(task.id)
     out.append(Finding(
-        f"with_await: the job took {secs(lifetime[1] - lifetime[0])} as one task, "
+        f"with_await: the job took {duration(lifetime[1] - lifetime[0])} as one task, "
         f"{len(steps)} steps around {len(waits)} waits, no callbacks of its own",
         ok=len(steps) == 4 and len(waits) == 3
         and not [c for c in trace.callbacks if c.label.startswith("with_await")]))

@@ -10,9 +10,10 @@ from __future__ import annotations
 import asyncio
 import time
 
-from loopviz.demos._control import ended, secs, task_called, typical, waits_in
+from loopviz.demos._control import ended, task_called, typical, waits_in
 from loopviz.demos.base import FIXED, PITFALL, Demo, Param, Question
 from loopviz.trace import Finding, Trace
+from loopviz.trace.wording import duration
 
 
 def crunch(seconds: float) -> None:
@@ -118,8 +119,8 @@ def check(trace: Trace, variant: str, cancel_after: float = 0.6, chunks: int = 3
     held, longest, usual = _held(trace, requested)
     button = task_called(trace, "cancel-button") is not None
     out = [
-        Finding(f"Cancel {'pressed' if button else 'reached main'} at {secs(requested)}, "
-                f"cancel() ran at {secs(delivered)}; {len(cancelled)} of {len(tree)} tasks "
+        Finding(f"Cancel {'pressed' if button else 'reached main'} at {duration(requested)}, "
+                f"cancel() ran at {duration(delivered)}; {len(cancelled)} of {len(tree)} tasks "
                 f"in the tree ended cancelled",
                 ok=len(cancelled) == len(tree) > 1,
                 data={"requested_s": requested / 1e9, "delivered_s": delivered / 1e9,
@@ -132,17 +133,17 @@ def check(trace: Trace, variant: str, cancel_after: float = 0.6, chunks: int = 3
     data = {"held_s": held / 1e9, "longest_step_s": longest / 1e9,
             "typical_step_s": usual / 1e9, "chunk_s": chunk_s}
     if variant == PITFALL:
-        where = (f"it held the thread {secs(held)} past the Cancel press, so even cancel() "
+        where = (f"it held the thread {duration(held)} past the Cancel press, so even cancel() "
                  f"had to wait" if button else "a Cancel click waits until it ends")
         out.append(Finding(
-            f"analyse's CPU loop (no await) ran as one {secs(longest)} step: {where}",
+            f"analyse's CPU loop (no await) ran as one {duration(longest)} step: {where}",
             ok=_too_long(longest, chunk_s) and (not button or _too_long(held, chunk_s)),
             data=data))
     else:
         out.append(Finding(
-            f"analyse yielded at every checkpoint: its CPU steps took {secs(usual)} "
-            f"(longest {secs(longest)}; one chunk is {secs(chunk_s * 1e9)}), so the cancel "
-            f"got in within {secs(held)}",
+            f"analyse yielded at every checkpoint: its CPU steps took {duration(usual)} "
+            f"(longest {duration(longest)}; one chunk is {duration(chunk_s * 1e9)}), so the cancel "
+            f"got in within {duration(held)}",
             ok=not _too_long(usual, chunk_s), data=data))
     return out
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import asyncio
 
 from loopviz.demos.base import FIXED, Demo, Param, Question
-from loopviz.demos.evidence import secs
 from loopviz.trace import Finding, TaskInfo, Trace
+from loopviz.trace.wording import duration
 
 
 async def producer(queue: asyncio.Queue[int], items: int, make: float) -> None:
@@ -71,11 +71,11 @@ def check(trace: Trace, variant: str, items: int = 8, maxsize: int = 2, make: fl
     if variant == FIXED:
         return [Finding(
             f"queue depth never above {deepest} (maxsize {maxsize}); the producer waited "
-            f"{len(blocked)} times on a full queue, {secs(held)} in all",
+            f"{len(blocked)} times on a full queue, {duration(held)} in all",
             ok=0 < deepest <= maxsize and len(blocked) > 0 and puts == items, data=data)]
     return [Finding(
         f"unbounded queue: the producer never waited and ran {deepest} items ahead of the "
-        f"consumer (all {items} made by {secs(_producer_done(trace))})",
+        f"consumer (all {items} made by {duration(_producer_done(trace))})",
         ok=not blocked and deepest > maxsize and puts == items, data=data)]
 
 

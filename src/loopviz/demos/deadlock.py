@@ -14,6 +14,7 @@ import asyncio
 from loopviz.demos import evidence as ev
 from loopviz.demos.base import FIXED, PITFALL, Demo, Param
 from loopviz.trace import Finding, Trace
+from loopviz.trace.wording import duration, place
 
 NESTED_RUN = "nested-run"
 
@@ -86,16 +87,16 @@ def check(trace: Trace, variant: str, timeout: float = 1.0) -> list[Finding]:
         if blocks:
             b = blocks[0]
             out.append(Finding(
-                f"UI thread blocked {ev.secs(b.end_ns - b.start_ns)} in {b.function or 'code'} "
-                f"at {ev.where(b.file, b.line)}",
+                f"UI thread blocked {duration(b.end_ns - b.start_ns)} in {b.function or 'code'} "
+                f"at {place(b.file, b.line)}",
                 ok=ev.same_file(b.file, file) and b.line == line,
                 data={"block_s": (b.end_ns - b.start_ns) / 1e9, "at_ns": b.start_ns}))
         fetches = ev.tasks_running(trace, "fetch_greeting")
         if fetches and longest is not None:
             started = fetches[0].created_ns
             out.append(Finding(
-                f"main held the UI thread {ev.secs(held)}; fetch_greeting could only start "
-                f"{ev.secs(started - longest.start_ns)} after it was requested, when the wait "
+                f"main held the UI thread {duration(held)}; fetch_greeting could only start "
+                f"{duration(started - longest.start_ns)} after it was requested, when the wait "
                 f"gave up, and ended {fetches[0].outcome}",
                 ok=held >= 0.8 * timeout_ns and started >= longest.end_ns - 0.05e9,
                 data={"held_s": held / 1e9, "start_delay_s": (started - longest.start_ns) / 1e9}))
@@ -105,16 +106,16 @@ def check(trace: Trace, variant: str, timeout: float = 1.0) -> list[Finding]:
         nested = trace.diagnostics_of("nested-run")
         out.append(Finding(
             f"{len(nested)} nested-run diagnostic(s)"
-            + (f", first at {ev.where(nested[0].file, nested[0].line)}" if nested else ""),
+            + (f", first at {place(nested[0].file, nested[0].line)}" if nested else ""),
             ok=len(nested) >= 1, data={"nested_runs": len(nested)}))
-        out.append(Finding(f"the loop was never held longer than {ev.secs(held)}: "
+        out.append(Finding(f"the loop was never held longer than {duration(held)}: "
                            "both calls failed at once", ok=held < 0.1e9,
                            data={"held_s": held / 1e9}))
     else:
         bad = trace.diagnostics_of("deadlock") + trace.diagnostics_of("nested-run")
         out.append(Finding(
             f"main awaited fetch_greeting: the UI thread was never held longer than "
-            f"{ev.secs(held)}; {len(bad)} deadlock/nested-run diagnostics",
+            f"{duration(held)}; {len(bad)} deadlock/nested-run diagnostics",
             ok=held < 0.25 * timeout_ns and not bad, data={"held_s": held / 1e9}))
     if main_task is not None:
         out.append(Finding(f"main ended: {main_task.outcome} (the app recovered by itself)",

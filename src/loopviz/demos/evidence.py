@@ -15,20 +15,6 @@ from typing import Any
 from loopviz.trace import Block, Diagnostic, Finding, Job, Step, TaskInfo, Trace, Wait
 
 
-def secs(ns: float) -> str:
-    """A duration as a reader wants it: ``1.01 s``, ``35 ms``, ``0.4 ms``."""
-    s = ns / 1e9
-    if abs(s) >= 1:
-        return f"{s:.2f} s"
-    if abs(s) >= 0.01:
-        return f"{s * 1e3:.0f} ms"
-    return f"{s * 1e3:.1f} ms"
-
-
-def where(file: str, line: int) -> str:
-    return f"{os.path.basename(file)}:{line}" if file else "an unknown line"
-
-
 def source_line(fn: Callable[..., Any], marker: str) -> tuple[str, int]:
     """(file, line) of the first line of ``fn``'s source containing ``marker``: how a check
     knows which line a block or diagnostic *should* name without typing a number in."""

@@ -11,8 +11,9 @@ from collections.abc import Iterator
 from typing import Any
 
 from loopviz.demos.base import FIXED, PITFALL, Demo, Param, Question
-from loopviz.demos.evidence import secs, tasks_running
+from loopviz.demos.evidence import tasks_running
 from loopviz.trace import Finding, Trace
+from loopviz.trace.wording import duration
 
 
 def keys_for(lookups: int) -> list[str]:
@@ -99,8 +100,8 @@ def check(trace: Trace, variant: str, lookups: int = 8, fetch: float = 0.25,
             "main_waits": len(main_waits)}
     out.append(Finding(
         f"{len(tasks)} lookup tasks: {len(one_step)} hits ran 1 step with no wait, "
-        f"{len(waited)} misses waited {secs(min(miss_waits, default=0))}"
-        f"–{secs(max(miss_waits, default=0))}",
+        f"{len(waited)} misses waited {duration(min(miss_waits, default=0))}"
+        f"–{duration(max(miss_waits, default=0))}",
         ok=len(tasks) == lookups and len(one_step) == hits and len(waited) == misses, data=data))
     if _eager_ran(trace, eager):
         out.append(Finding(

@@ -14,6 +14,7 @@ import weakref
 from loopviz.demos import evidence as ev
 from loopviz.demos.base import FIXED, PITFALL, Demo, Param
 from loopviz.trace import Finding, Trace
+from loopviz.trace.wording import place
 
 COLLECTED = "collected"
 
@@ -92,7 +93,7 @@ def check(trace: Trace, variant: str, orders: int = 3) -> list[Finding]:
         handled = [c for c in trace.callbacks if c.label.endswith("report_failure")]
         text = f"{len(lost)} exception-never-retrieved diagnostic(s)"
         if lost:
-            text += f" (created at {ev.where(lost[0].file, lost[0].line)})"
+            text += f" (created at {place(lost[0].file, lost[0].line)})"
         if variant == PITFALL:
             out.append(Finding(text + "; nothing retrieved the errors",
                                ok=len(lost) >= 1 and not handled,

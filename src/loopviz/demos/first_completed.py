@@ -6,8 +6,8 @@ from __future__ import annotations
 import asyncio
 
 from loopviz.demos.base import FIXED, Demo, Param, Question
-from loopviz.demos.evidence import secs
 from loopviz.trace import Finding, TaskInfo, Trace
+from loopviz.trace.wording import duration
 
 
 def latency_of(mirror: int, mirrors: int, fastest: float) -> float:
@@ -46,20 +46,20 @@ def check(trace: Trace, variant: str, mirrors: int = 3, fastest: float = 0.3) ->
     winner, losers = _race(trace)
     won_at = winner.ended_ns or trace.duration_ns
     expected_winner = min(range(1, mirrors + 1), key=lambda m: latency_of(m, mirrors, fastest))
-    first = Finding(f"{winner.name} answered first, at {secs(won_at)}",
+    first = Finding(f"{winner.name} answered first, at {duration(won_at)}",
                     ok=winner.outcome == "result" and winner.name == f"mirror-{expected_winner}",
                     data={"won_at_s": won_at / 1e9})
     outcomes = {t.outcome for t in losers}
     after = [(t.ended_ns or trace.duration_ns) - won_at for t in losers]
     if variant == FIXED:
         return [first, Finding(
-            f"the {len(losers)} other requests ended cancelled within {secs(max(after))} "
+            f"the {len(losers)} other requests ended cancelled within {duration(max(after))} "
             f"of the winner", ok=outcomes == {"cancelled"} and max(after) < 0.1e9,
             data={"losers": len(losers), "cancelled_within_s": max(after) / 1e9})]
     wasted = sum(after)
     return [first, Finding(
-        f"the {len(losers)} other requests ran on for up to {secs(max(after))} after the "
-        f"winner ({secs(wasted)} in all) and returned answers nobody read",
+        f"the {len(losers)} other requests ran on for up to {duration(max(after))} after the "
+        f"winner ({duration(wasted)} in all) and returned answers nobody read",
         ok=outcomes == {"result"} and min(after) > 0,
         data={"losers": len(losers), "wasted_s": wasted / 1e9})]
 

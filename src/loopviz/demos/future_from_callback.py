@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING
 
 from loopviz.demos import widgets
 from loopviz.demos.base import DEFAULT, Demo, Param
-from loopviz.demos.evidence import secs
 from loopviz.trace import Finding, Trace
+from loopviz.trace.wording import duration
 
 if TYPE_CHECKING:  # PySide6 is imported when the button is made, so `loopviz list` stays fast
     from PySide6.QtWidgets import QPushButton
@@ -77,12 +77,12 @@ def check(trace: Trace, variant: str, fallback: float = 2.5) -> list[Finding]:
            else "by a click on the button (a Qt signal, not a loop callback)")
     held = sum(s.end_ns - s.start_ns for s in steps)
     return [
-        Finding(f"wait-for-user waited {secs(done_at - wait.start_ns)} on a future, running "
-                f"only {len(steps)} steps ({secs(held)} of loop time)",
+        Finding(f"wait-for-user waited {duration(done_at - wait.start_ns)} on a future, running "
+                f"only {len(steps)} steps ({duration(held)} of loop time)",
                 ok=len(steps) == 2 and len(waits) == 1,
                 data={"waited_s": (done_at - wait.start_ns) / 1e9, "steps": len(steps)}),
-        Finding(f"the future was completed {how} at {secs(done_at)}; the task resumed "
-                f"{secs((wait.end_ns or done_at) - done_at)} later",
+        Finding(f"the future was completed {how} at {duration(done_at)}; the task resumed "
+                f"{duration((wait.end_ns or done_at) - done_at)} later",
                 ok=waiter.outcome == "result", data={"by_timer": float(by_timer)}),
     ]
 

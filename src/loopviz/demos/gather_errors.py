@@ -6,8 +6,8 @@ from __future__ import annotations
 import asyncio
 
 from loopviz.demos.base import PITFALL, Demo, Param
-from loopviz.demos.evidence import secs
 from loopviz.trace import Finding, TaskInfo, Trace
+from loopviz.trace.wording import duration
 
 
 async def call_service(name: str, seconds: float) -> str:
@@ -62,7 +62,7 @@ def check(trace: Trace, variant: str, outage_at: float = 0.6, slow: float = 1.2)
     failed, others = _calls(trace)
     failed_at = _first_failure(trace, failed)
     errors = ", ".join(sorted((t.exception or "?").split(":")[0] for t in failed))
-    first = Finding(f"{len(failed)} calls failed at {secs(failed_at)} ({errors})",
+    first = Finding(f"{len(failed)} calls failed at {duration(failed_at)} ({errors})",
                     ok=len(failed) == 2,
                     data={"failed": len(failed), "failed_at_s": failed_at / 1e9})
     slow_task = max(others, key=lambda t: t.ended_ns or trace.duration_ns)
@@ -70,14 +70,14 @@ def check(trace: Trace, variant: str, outage_at: float = 0.6, slow: float = 1.2)
     if variant == PITFALL:
         return [first, Finding(
             f"gather raised the first error and cancelled nothing: {slow_task.name} ran on "
-            f"for {secs(slow_end - failed_at)} after the failure and returned a result "
+            f"for {duration(slow_end - failed_at)} after the failure and returned a result "
             f"nobody read",
             ok=slow_task.outcome == "result" and slow_end - failed_at > 0.1e9,
             data={"ran_on_s": (slow_end - failed_at) / 1e9})]
     cancelled = [t for t in others if t.outcome == "cancelled"]
     lag = max(((t.ended_ns or trace.duration_ns) - failed_at for t in cancelled), default=0)
     return [first, Finding(
-        f"TaskGroup cancelled {len(cancelled)} sibling(s) within {secs(lag)} of the failure "
+        f"TaskGroup cancelled {len(cancelled)} sibling(s) within {duration(lag)} of the failure "
         f"and raised an ExceptionGroup of the {len(failed)} errors",
         ok=len(cancelled) == 1 and slow_task.outcome == "cancelled" and lag < 0.1e9,
         data={"cancelled": len(cancelled), "cancel_lag_s": lag / 1e9})]

@@ -9,8 +9,8 @@ import asyncio
 import itertools
 
 from loopviz.demos.base import DEFAULT, Demo, Param, Question
-from loopviz.demos.evidence import secs
 from loopviz.trace import Finding, Trace
+from loopviz.trace.wording import duration
 
 
 async def worker(name: str, rounds: int, pause: float) -> str:
@@ -56,8 +56,8 @@ def check(trace: Trace, variant: str, tasks: int = 3, rounds: int = 4,
                 ok=len(workers) >= 3 and on_ui and switches >= len(workers) and waits_between,
                 data={"tasks": len(workers), "steps": len(steps), "threads": len(threads),
                       "switches": switches}),
-        Finding(f"all done in {secs(span)}, one task's worth of waiting, not {len(workers)}: "
-                f"the thread was busy only {secs(busy)} of it",
+        Finding(f"all done in {duration(span)}, one task's worth of waiting, not {len(workers)}: "
+                f"the thread was busy only {duration(busy)} of it",
                 ok=span < 1.5 * rounds * pause * 1e9, data={"span_s": span / 1e9}),
     ]
 

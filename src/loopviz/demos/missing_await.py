@@ -11,6 +11,7 @@ import asyncio
 from loopviz.demos import evidence as ev
 from loopviz.demos.base import PITFALL, Demo
 from loopviz.trace import Finding, Trace
+from loopviz.trace.wording import duration
 
 
 async def save_draft(text: str) -> int:
@@ -43,7 +44,7 @@ def check(trace: Trace, variant: str) -> list[Finding]:
     ran = [w for w in trace.waits if ev.same_file(w.file, work_file) and w.line == work_line]
     tasks = ev.tasks_running(trace, "save_draft")
     waited = sum((w.end_ns or w.start_ns) - w.start_ns for w in ran)
-    what = ": the draft was never saved" if not ran else f", waiting {ev.secs(waited)}"
+    what = ": the draft was never saved" if not ran else f", waiting {duration(waited)}"
     out.append(Finding(
         f"save_draft's body ran {len(ran)} time(s) ({len(tasks)} task(s) of its own){what}",
         ok=(not ran and not tasks) if variant == PITFALL else len(ran) == 1,

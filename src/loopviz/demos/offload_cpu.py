@@ -15,6 +15,7 @@ from concurrent.futures import ProcessPoolExecutor
 from loopviz.demos import evidence as ev
 from loopviz.demos.base import FIXED, PITFALL, Demo, Param, Question
 from loopviz.trace import Finding, Trace
+from loopviz.trace.wording import duration
 
 THREAD = "thread"
 
@@ -95,12 +96,13 @@ def check(trace: Trace, variant: str, jobs: int = 2, limit: int = 150_000) -> li
         how = f"{len(where_ran)} thread jobs on {', '.join(names)}"
     else:
         how = "in worker processes (no job ran on a thread of this process)"
-    out = [Finding(f"{jobs} count_primes jobs took {ev.secs(end - start)}, {how}",
+    out = [Finding(f"{jobs} count_primes jobs took {duration(end - start)}, {how}",
                    ok=(len(where_ran) == jobs) == (variant == THREAD),
                    data={"work_s": (end - start) / 1e9})]
     frames_text = (f"{len(busy)} animation frames during the work; their timers fired "
-                   f"{ev.secs(busy_p50)} late (p50; before the work: {ev.secs(calm_p50)}), "
-                   f"at worst {ev.secs(worst_late)}; slowest frame {ev.secs(max(busy, default=0))}")
+                   f"{duration(busy_p50)} late (p50; before the work: {duration(calm_p50)}), "
+                   f"at worst {duration(worst_late)}; "
+                   f"slowest frame {duration(max(busy, default=0))}")
     data = {"frames_during": len(busy), "late_p50_s": busy_p50 / 1e9,
             "calm_late_p50_s": calm_p50 / 1e9, "worst_late_s": worst_late / 1e9}
     if variant == PITFALL:

@@ -11,6 +11,7 @@ import asyncio
 from loopviz.demos import evidence as ev
 from loopviz.demos.base import PITFALL, Demo, Param
 from loopviz.trace import Finding, Trace
+from loopviz.trace.wording import duration
 
 
 def add_tax(price: float) -> float:
@@ -43,7 +44,7 @@ def check(trace: Trace, variant: str, calls: int = 500) -> list[Finding]:
     helper_steps = sum(len(trace.steps_of(t.id)) for t in helpers)
     total = ev.span(trace, task)
     per_call = total / max(1, calls)
-    text = (f"{calls} prices in {ev.secs(total)}, {per_call / 1e3:.1f} µs per call; "
+    text = (f"{calls} prices in {duration(total)}, {per_call / 1e3:.1f} µs per call; "
             f"{len(helpers)} extra tasks ran {helper_steps} steps")
     ok = len(helpers) == calls if variant == PITFALL else not helpers
     return [Finding(text, ok=ok, data={"total_s": total / 1e9, "per_call_us": per_call / 1e3,

@@ -11,9 +11,10 @@ from __future__ import annotations
 import asyncio
 import itertools
 
-from loopviz.demos._control import ended, secs, task_called, typical, waits_in
+from loopviz.demos._control import ended, task_called, typical, waits_in
 from loopviz.demos.base import FIXED, PITFALL, Demo, Param, Question
 from loopviz.trace import Finding, Trace
+from loopviz.trace.wording import duration
 
 
 async def refresh_cache(work: float) -> None:
@@ -73,13 +74,14 @@ def check(trace: Trace, variant: str, period: float = 0.25, work: float = 0.1,
             if ticks else 0.0}
     if variant == PITFALL:
         rate = Finding(
-            f"{len(ticks)} ticks every {secs(usual)}, not {secs(p)}: each round adds the "
-            f"{secs(work * 1e9)} of work, {secs(data['drift_s'] * 1e9)} of drift by the last tick",
+            f"{len(ticks)} ticks every {duration(usual)}, not {duration(p)}: each round adds the "
+            f"{duration(work * 1e9)} of work, {duration(data['drift_s'] * 1e9)} of drift by "
+            f"the last tick",
             ok=len(intervals) >= 2 and usual > p + 0.5 * work * 1e9, data=data)
     else:
         rate = Finding(
-            f"{len(ticks)} ticks every {secs(usual)} (period {secs(p)}, spread "
-            f"{secs(spread)}): the work does not push the next tick later",
+            f"{len(ticks)} ticks every {duration(usual)} (period {duration(p)}, spread "
+            f"{duration(spread)}): the work does not push the next tick later",
             ok=len(intervals) >= 2 and abs(usual - p) <= 0.15 * p, data=data)
     return [rate, _stop_finding(trace)]
 
@@ -96,7 +98,7 @@ def _stop_finding(trace: Trace) -> Finding:
     finished = ended(trace, worker)
     took = (finished - stop) if stop is not None else 0
     return Finding(
-        f"stop: worker ended {worker.outcome} {secs(took)} after cancel(); "
+        f"stop: worker ended {worker.outcome} {duration(took)} after cancel(); "
         f"{'its finally cleanup ran after the cancel' if after else 'no cleanup ran after it'}",
         ok=worker.outcome == "cancelled" and len(after) == 1
         and all(w.end_ns is not None and w.end_ns <= finished for w in after),

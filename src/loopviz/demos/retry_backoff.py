@@ -10,9 +10,10 @@ from __future__ import annotations
 import asyncio
 import itertools
 
-from loopviz.demos._control import secs, task_called, waits_in
+from loopviz.demos._control import task_called, waits_in
 from loopviz.demos.base import FIXED, PITFALL, Demo, Param, Question
 from loopviz.trace import Finding, Trace
+from loopviz.trace.wording import duration
 
 
 class FlakyService:
@@ -79,10 +80,10 @@ def check(trace: Trace, variant: str, outage: float = 1.5, first_delay: float = 
     if variant == PITFALL:
         rate = attempts / m["span_s"] if m["span_s"] > 0 else 0.0
         return [Finding(f"{failed} failed attempts {result}, retried at once: {attempts} "
-                        f"calls in {secs(m['span_s'] * 1e9)} ({rate:.0f} per second) at a "
+                        f"calls in {duration(m['span_s'] * 1e9)} ({rate:.0f} per second) at a "
                         f"service that was down", ok=failed > 5 and m["waits"] == 0, data=m)]
     waits = [m[f"wait_{i + 1}_s"] for i in range(int(m["waits"]))]
-    shown = ", ".join(secs(w * 1e9) for w in waits)
+    shown = ", ".join(duration(w * 1e9) for w in waits)
     # Each wait about twice the one before (a single wait has nothing to double).
     doubling = (m["min_ratio"] >= 1.6 and m["max_ratio"] <= 2.5) if len(waits) > 1 else (
         len(waits) == 1)

@@ -13,6 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 from loopviz.demos import evidence as ev
 from loopviz.demos.base import PITFALL, Demo, Param
 from loopviz.trace import Finding, Trace
+from loopviz.trace.wording import duration
 
 
 def legacy_report(seconds: float) -> str:
@@ -56,7 +57,7 @@ def check(trace: Trace, variant: str, slow_calls: int = 4, workers: int = 2,
     gap = ev.queue_gap(quick[0])
     slow_threads = {j.thread for j in slow}
     shares = quick[0].thread in slow_threads
-    text = (f"read_config (10 ms of work) waited {ev.secs(gap)} in the queue; "
+    text = (f"read_config (10 ms of work) waited {duration(gap)} in the queue; "
             f"{len(slow)} slow calls held {len(slow_threads)} workers "
             + ("of the same pool" if shares else "of their own pool"))
     if variant == PITFALL:

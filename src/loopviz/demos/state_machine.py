@@ -13,6 +13,7 @@ import textwrap
 
 from loopviz.demos.base import DEFAULT, Demo, Param, Question
 from loopviz.trace import Finding, Trace
+from loopviz.trace.wording import duration
 
 
 async def make_report(pause: float) -> str:
@@ -55,15 +56,11 @@ def check(trace: Trace, variant: str, pause: float = 0.5) -> list[Finding]:
                 data={"awaits": len(expected), "steps": len(steps), "waits": len(waits)}),
         Finding(f"suspended at {where}: each await its own line, in source order",
                 ok=in_order and seen == expected, data={"lines": len(seen)}),
-        Finding(f"the waits lasted {_secs(min(lengths))}–{_secs(max(lengths))}, the steps "
+        Finding(f"the waits lasted {duration(min(lengths))}–{duration(max(lengths))}, the steps "
                 f"{max(s.end_ns - s.start_ns for s in steps) / 1e6:.2f} ms at most: the task "
                 f"held the thread only while running a step",
                 ok=bool(lengths) and min(lengths) >= 0.9 * pause * 1e9),
     ]
-
-
-def _secs(ns: int) -> str:
-    return f"{ns / 1e9:.2f} s"
 
 
 def _steps_answer(trace: Trace, variant: str, pause: float = 0.5) -> int:

@@ -14,6 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from loopviz.demos import evidence as ev
 from loopviz.demos.base import PITFALL, Demo, Param
 from loopviz.trace import Finding, Trace
+from loopviz.trace.wording import duration
 
 
 def fetch_blocking(seconds: float) -> str:
@@ -49,9 +50,9 @@ def check(trace: Trace, variant: str, requests: int = 8, workers: int = 4,
     jobs = ev.jobs_named(trace, "fetch_blocking")
     threads = {j.thread for j in jobs if j.thread is not None}
     queued = [j for j in jobs if ev.queue_gap(j) > 0.25 * seconds * 1e9]
-    text = (f"{requests} requests of {seconds:g} s took {ev.secs(end - start)}; they used "
+    text = (f"{requests} requests of {seconds:g} s took {duration(end - start)}; they used "
             f"{len(threads)} threads ({len(jobs)} jobs, {len(queued)} queued for a free "
-            f"worker, up to {ev.secs(max(map(ev.queue_gap, jobs), default=0))})")
+            f"worker, up to {duration(max(map(ev.queue_gap, jobs), default=0))})")
     rounds = -(-requests // workers)  # ceil: batches of `workers` at a time
     if variant == PITFALL:
         ok = (len(jobs) == requests and len(threads) == min(requests, workers)

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import asyncio
 
-from loopviz.demos._control import secs, waits_in
+from loopviz.demos._control import waits_in
 from loopviz.demos.base import FIXED, PITFALL, Demo, Param, Question
 from loopviz.trace import Finding, Trace, max_overlap
+from loopviz.trace.wording import duration
 
 
 async def fetch(job: int, seconds: float) -> int:
@@ -57,11 +58,11 @@ def check(trace: Trace, variant: str, jobs: int = 12, limit: int = 3,
             "alive": alive}
     if variant == PITFALL:
         return [Finding(f"{n} jobs, unbounded: in flight at most {peak} at once "
-                        f"(a limit of {limit} would allow {limit}); all done in {secs(total)}",
+                        f"(a limit of {limit} would allow {limit}); all done in {duration(total)}",
                         ok=peak > limit, data=data)]
     return [
         Finding(f"{n} jobs: in flight at most {peak} (limit {limit}) while {alive} tasks were "
-                f"alive; {queued} waited at the semaphore; all done in {secs(total)}",
+                f"alive; {queued} waited at the semaphore; all done in {duration(total)}",
                 ok=n == jobs and peak <= limit and (jobs <= limit or queued > 0), data=data),
     ]
 

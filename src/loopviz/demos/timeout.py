@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import asyncio
 
-from loopviz.demos._control import ended, secs, task_called
+from loopviz.demos._control import ended, task_called
 from loopviz.demos.base import FIXED, PITFALL, Demo, Param, Question
 from loopviz.trace import Finding, Trace
+from loopviz.trace.wording import duration
 
 
 async def slow_service(seconds: float) -> str:
@@ -65,19 +66,19 @@ def check(trace: Trace, variant: str, deadline: float = 1.0,
     near = abs(gave_up - deadline * 1e9) <= max(0.1 * deadline * 1e9, 5e7)
     first = Finding(
         f"request {'raised TimeoutError' if timed_out else 'ended ' + request.outcome} after "
-        f"{secs(gave_up)} (deadline {secs(deadline * 1e9)})",
+        f"{duration(gave_up)} (deadline {duration(deadline * 1e9)})",
         ok=timed_out and near, data=data)
     if variant == PITFALL:
         second = Finding(
-            f"fetch was not cancelled: it ran on {secs(after_deadline)} past the deadline and "
+            f"fetch was not cancelled: it ran on {duration(after_deadline)} past the deadline and "
             f"ended with a {fetch.outcome} nobody used",
             ok=fetch.outcome == "result" and after_deadline > 0.5 * (service - deadline) * 1e9,
             data=data)
     else:
         second = Finding(
-            f"fetch ended {fetch.outcome} at the deadline (within {secs(abs(after_deadline))} "
-            f"of the TimeoutError), {secs(m['fetch_end'] - m['fetch_start'])} into its "
-            f"{secs(service * 1e9)} job",
+            f"fetch ended {fetch.outcome} at the deadline (within {duration(abs(after_deadline))} "
+            f"of the TimeoutError), {duration(m['fetch_end'] - m['fetch_start'])} into its "
+            f"{duration(service * 1e9)} job",
             ok=fetch.outcome == "cancelled" and abs(after_deadline) < 5e7, data=data)
     return [first, second]
 

@@ -14,6 +14,7 @@ from loopviz.demos import evidence as ev
 from loopviz.demos import widgets
 from loopviz.demos.base import DEFAULT, Demo, Param
 from loopviz.trace import Finding, Trace
+from loopviz.trace.wording import duration
 
 
 def load_report(seconds: float) -> str:
@@ -46,7 +47,7 @@ def check(trace: Trace, variant: str, seconds: float = 0.6) -> list[Finding]:
         return [Finding("no refresh task or load_report job was recorded", ok=False)]
     job = jobs[0]
     out = [Finding(
-        f"load_report ran {ev.secs((job.end_ns or 0) - (job.start_ns or 0))} on "
+        f"load_report ran {duration((job.end_ns or 0) - (job.start_ns or 0))} on "
         f"{ev.thread_name(trace, job.thread)}",
         ok=job.thread is not None and job.thread != ui,
         data={"job_s": ((job.end_ns or 0) - (job.start_ns or 0)) / 1e9})]
@@ -56,7 +57,7 @@ def check(trace: Trace, variant: str, seconds: float = 0.6) -> list[Finding]:
     if after:
         out.append(Finding(
             f"the step after 'await to_thread' ran on {ev.thread_name(trace, after[0].thread)} "
-            f"(the UI thread), {ev.secs(after[0].start_ns - (job.end_ns or 0))} after the job",
+            f"(the UI thread), {duration(after[0].start_ns - (job.end_ns or 0))} after the job",
             ok=after[0].thread == ui))
     else:
         out.append(Finding("refresh never resumed after its executor wait", ok=False))

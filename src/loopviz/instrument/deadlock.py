@@ -31,9 +31,10 @@ from loopviz import _cpython
 from loopviz.instrument import sites
 from loopviz.instrument.jobs import callable_name
 from loopviz.instrument.overrides import restore_overrides, save_overrides
-from loopviz.instrument.report import callee_at, caller_site, emit, where
+from loopviz.instrument.report import callee_at, caller_site, emit
 from loopviz.instrument.watchdog import Stall, Watchdog
 from loopviz.trace.records import Block, Diagnostic
+from loopviz.trace.wording import place
 
 _now = time.monotonic_ns
 _WAITS = {"Event.wait", "Condition.wait", "Condition.wait_for", "Semaphore.acquire",
@@ -151,7 +152,7 @@ class DeadlockDetector:
         what = getattr(work, "__qualname__", None) or type(work).__name__
         emit(rec, Diagnostic(
             rec.now(), "nested-run",
-            f"{api}({what}) called at {where(file, line)} while this event loop is already "
+            f"{api}({what}) called at {place(file, line)} while this event loop is already "
             f"running: it raises RuntimeError and {what} does not run; 'await' it instead",
             rec.running_task, file, line))
 
@@ -173,7 +174,7 @@ class DeadlockDetector:
         rec = self._recorder
         emit(rec, Diagnostic(
             rec.now(), "deadlock",
-            f"the UI thread waits in {call} at {where(file, line)} for {work}, which "
+            f"the UI thread waits in {call} at {place(file, line)} for {work}, which "
             f"only the UI thread can run; nothing moves until that wait times out "
             f"('await' instead of blocking)", rec.running_task, file, line))
 
@@ -195,7 +196,7 @@ class DeadlockDetector:
                 if info is not None and not obj.done():
                     name, file, line = info
                     return f, (f"coroutine {name}() sent to this same loop with "
-                               f"run_coroutine_threadsafe at {where(file, line)}")
+                               f"run_coroutine_threadsafe at {place(file, line)}")
             elif obj is not None:
                 work = self._pending_work_on(obj, frame)
                 if work is not None:
@@ -233,7 +234,7 @@ class DeadlockDetector:
                 if _frame_refers(fr, obj):
                     file, line = fr.f_code.co_filename, fr.f_lineno
                     return f"task {task.get_name()!r} ({fr.f_code.co_qualname} at " \
-                           f"{where(file, line)})"
+                           f"{place(file, line)})"
         for handle in _cpython.queued_handles(loop):
             cb = _cpython.handle_callback(handle)
             if cb is None:

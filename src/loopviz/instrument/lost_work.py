@@ -28,10 +28,11 @@ import traceback
 from typing import Any
 
 from loopviz import _cpython
-from loopviz.instrument.report import caller_site, emit, is_user_file, where
+from loopviz.instrument.report import caller_site, emit, is_user_file
 from loopviz.instrument.runaway import RunawayAborted
 from loopviz.instrument.unawaited import creation_site
 from loopviz.trace.records import Diagnostic
+from loopviz.trace.wording import place
 
 
 def _awaits(callback: Any) -> bool:
@@ -120,13 +121,13 @@ class LostWork:
         raised = ""
         for fs in reversed(traceback.extract_tb(exc.__traceback__)):
             if is_user_file(fs.filename):
-                raised = f", raised at {where(fs.filename, fs.lineno or 0)}"
+                raised = f", raised at {place(fs.filename, fs.lineno or 0)}"
                 break
         text = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
         emit(rec, Diagnostic(
             rec.now(), "exception-never-retrieved",
             f"task {task.get_name()!r} failed with {text} and nothing awaited it or retrieved "
-            f"its exception (created at {where(file, line)}{raised}); keep a reference and "
+            f"its exception (created at {place(file, line)}{raised}); keep a reference and "
             f"await it, or add a done-callback that reports", task_id, file, line))
 
     # ---- GC and warnings hooks (any thread) -----------------------------------------------------
@@ -152,7 +153,7 @@ class LostWork:
             rec.now(), "task-collected-pending",
             f"task {task.get_name()!r} ({entry.coro}) was garbage-collected while "
             f"still pending: nobody kept a reference to it (created at "
-            f"{where(entry.file, entry.line)}); keep tasks in a set until they are done",
+            f"{place(entry.file, entry.line)}); keep tasks in a set until they are done",
             task_id, entry.file, entry.line))
 
     def _unawaited(self, coro: Any) -> None:
@@ -186,6 +187,6 @@ class LostWork:
         self._reported.add(key)
         emit(rec, Diagnostic(
             rec.now(), "never-awaited",
-            f"coroutine {name}() created at {where(file, line)} was never awaited: its body "
+            f"coroutine {name}() created at {place(file, line)} was never awaited: its body "
             f"never ran (write 'await {name.rsplit('.', 1)[-1]}(...)' or start a task)",
             None, file, line))

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import ast
 import linecache
-import os
 import threading
 import types
 from dataclasses import dataclass, field, replace
@@ -29,6 +28,7 @@ from loopviz import _cpython
 from loopviz.instrument import sites
 from loopviz.trace.recorder import Recorder
 from loopviz.trace.records import Diagnostic, DiagnosticKind
+from loopviz.trace.wording import place
 
 _LOCK_WAIT_S = 0.05
 
@@ -183,7 +183,7 @@ def report_wrong_thread(happened: str, file: str, line: int, *, what: str = "",
     """A ``wrong-thread-ui`` diagnostic, once per site: "``happened`` from thread 'T', not the
     UI thread, at file:line"; the advice comes with the first one of the recording."""
     name = threading.current_thread().name
-    at = f" at {os.path.basename(file)}:{line}" if file else ""
+    at = f" at {place(file, line)}" if file else ""
     report_per_site("wrong-thread-ui", f"{happened} from thread {name!r}, not the UI thread{at}",
                     file=file, line=line, hint=hint, what=what)
 
@@ -231,6 +231,3 @@ def callee_at(file: str, line: int) -> str | None:
     _callees[key] = name
     return name
 
-
-def where(file: str, line: int) -> str:
-    return f"{os.path.basename(file)}:{line}" if file else "an unknown line"

@@ -25,9 +25,10 @@ import types
 from dataclasses import dataclass
 from typing import Any
 
-from loopviz.instrument.report import emit, where
+from loopviz.instrument.report import emit
 from loopviz.instrument.watchdog import STARVED_NS, Stall, Watchdog
 from loopviz.trace.records import Block, Diagnostic
+from loopviz.trace.wording import place
 
 _now = time.monotonic_ns
 _CAN_SIGNAL = hasattr(signal, "pthread_kill") and hasattr(signal, "SIGUSR1")
@@ -177,7 +178,7 @@ class RunawayGuard:
         stuck = (_now() - target.start_ns) / 1e9
         rec = self._recorder
         message = (f"UI thread stuck {stuck:.1f} s in {target.function} at "
-                   f"{where(target.file, target.line)}: past the {self.limit_s:g} s runaway "
+                   f"{place(target.file, target.line)}: past the {self.limit_s:g} s runaway "
                    f"limit, loopviz aborted it with RunawayAborted so the app survives")
         diag = Diagnostic(rec.now(), "runaway-aborted", message, rec.running_task,
                           target.file, target.line)

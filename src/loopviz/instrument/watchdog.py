@@ -44,9 +44,10 @@ from typing import Any, Protocol
 from loopviz import _cpython
 from loopviz.instrument import sites
 from loopviz.instrument.gc_pauses import GcPauses
-from loopviz.instrument.report import callee_at, emit, is_user_file, where
+from loopviz.instrument.report import callee_at, emit, is_user_file
 from loopviz.instrument.thread_cpu import ThreadCpu
 from loopviz.trace.records import Block, Culprit, Diagnostic, DiagnosticKind
+from loopviz.trace.wording import place
 
 _now = time.monotonic_ns
 STARVED_NS = 250_000_000  # a tick gap this long: the watchdog itself could not run (GIL held)
@@ -407,13 +408,13 @@ class Watchdog:
         secs = (block.end_ns - block.start_ns) / 1e9
         if block.culprit == "user":
             text = f"UI thread blocked {secs:.2f} s by {block.function} at " \
-                   f"{where(block.file, block.line)}"
+                   f"{place(block.file, block.line)}"
         elif block.culprit == "gc":
             text = f"UI thread blocked {secs:.2f} s by {block.function}"
-            text += f", started at {where(block.file, block.line)}" if block.file else ""
+            text += f", started at {place(block.file, block.line)}" if block.file else ""
         elif block.file:
             text = (f"UI thread blocked {secs:.2f} s inside {CULPRIT_LABEL[block.culprit]} "
-                    f"({block.function} at {where(block.file, block.line)})")
+                    f"({block.function} at {place(block.file, block.line)})")
         elif block.function:
             text = f"UI thread blocked {secs:.2f} s in {block.function} (no Python code ran)"
         else:

@@ -177,11 +177,12 @@ def _kill(child: subprocess.Popen[bytes]) -> None:
 
 def _where(dump: str, ident: int) -> str | None:
     from loopviz.instrument.watchdog import parse_dump
+    from loopviz.trace.wording import place
 
     sample = parse_dump(dump, ident, 0, None) if ident else None
     if sample is None or sample.culprit != "user":  # an idle loop: no line of the program's
         return None
-    return f"{os.path.basename(sample.file)}:{sample.line}"
+    return place(sample.file, sample.line)
 
 
 def killed_summary(target: str, variant: str | None, timeout: float, where: str | None,

@@ -20,7 +20,6 @@ Where the program was when the limit struck is recorded as ``file:line``.
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -28,6 +27,7 @@ from typing import Any
 from loopviz import _cpython
 from loopviz.instrument.sites import is_user_code, walk
 from loopviz.session.supervisor import notify
+from loopviz.trace.wording import place
 
 GIVE_UP_AFTER_S = 0.5
 CLEANUP_AFTER_LIMIT_S = 0.5
@@ -60,7 +60,7 @@ def running_user_line(ident: int, *, in_loop_only: bool = True) -> str | None:
         if code is _DISPATCH:
             break
         if found is None and is_user_code(code):
-            found = f"{os.path.basename(code.co_filename)}:{frame.f_lineno}"
+            found = place(code.co_filename, frame.f_lineno)
         frame = frame.f_back
     return found if frame is not None or not in_loop_only else None
 
@@ -74,7 +74,7 @@ def suspended_at(task: Any) -> str | None:
         return None
     if not users:
         return None
-    return f"{os.path.basename(users[-1].f_code.co_filename)}:{users[-1].f_lineno}"
+    return place(users[-1].f_code.co_filename, users[-1].f_lineno)
 
 
 class TimeLimit:

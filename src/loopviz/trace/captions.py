@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from loopviz.trace.model import Trace
 from loopviz.trace.queues import QueueEntry, loop_queues
+from loopviz.trace.wording import duration
 
 _KEY = "captions.all"
 READY_GAP_NS = 5_000_000  # a wake-up is worth a sentence when the loop made it wait this long
@@ -29,11 +30,6 @@ class Caption:
     t_ns: int
     end_ns: int
     text: str
-
-
-def secs(ns: int) -> str:
-    return f"{ns / 1e9:.2f} s" if ns >= 1_000_000_000 else f"{ns / 1e6:.0f} ms" \
-        if ns >= 1_000_000 else f"{ns / 1e3:.0f} µs"
 
 
 def _where(file: str, line: int) -> str:
@@ -68,20 +64,20 @@ def captions(trace: Trace) -> list[Caption]:
                 w.end_ns - w.ready_ns >= READY_GAP_NS:
             late = ""
             if w.due_ns is not None and w.ready_ns - w.due_ns >= READY_GAP_NS:
-                late = f" {secs(w.ready_ns - w.due_ns)} late"
+                late = f" {duration(w.ready_ns - w.due_ns)} late"
             say(w.ready_ns, f"{name} is ready{late}, but the loop is busy: "
-                            f"it waits {secs(w.end_ns - w.ready_ns)} to resume")
+                            f"it waits {duration(w.end_ns - w.ready_ns)} to resume")
     ui = trace.ui_thread()
     for b in trace.blocks:
         who = "UI thread" if b.thread == ui else f"thread {b.thread}"
         what = b.function or "a call"
         if b.culprit in ("user", "unknown"):
             say(b.start_ns, f"{who} blocked by {what} at {_where(b.file, b.line)} for "
-                            f"{secs(b.end_ns - b.start_ns)}", b.end_ns)
+                            f"{duration(b.end_ns - b.start_ns)}", b.end_ns)
         else:  # the observer's (or Qt's) own stall: honest, but not the program's doing
             owner = {"loopviz": "loopviz's own work", "gc": "Python's garbage collector"}.get(
                 b.culprit, f"{b.culprit} code")
-            say(b.start_ns, f"{who} held {secs(b.end_ns - b.start_ns)} by {owner} ({what})",
+            say(b.start_ns, f"{who} held {duration(b.end_ns - b.start_ns)} by {owner} ({what})",
                 b.end_ns)
     for j in trace.jobs:
         owner = f" for {names[j.task]}" if j.task in names else ""
@@ -113,7 +109,7 @@ def state_sentence(trace: Trace, t_ns: int) -> str:
         parts.append(f"{_names(q.ready)} ready, waiting for the loop")
     if q.timers:
         nxt = min(e.due_ns or 0 for e in q.timers) - t_ns
-        when = f"next timer in {secs(nxt)}" if nxt > 0 else f"a timer {secs(-nxt)} overdue"
+        when = f"next timer in {duration(nxt)}" if nxt > 0 else f"a timer {duration(-nxt)} overdue"
         parts.append(f"{_names(q.timers)} sleeping ({when})")
     for e in q.waiting[:2]:
         parts.append(f"{e.name} awaiting {e.label or e.kind}")

@@ -18,12 +18,12 @@ Pure (no Qt): the findings panel and ``loopviz run``'s summary both list these.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 from loopviz.trace.model import Trace
 from loopviz.trace.records import Finding
+from loopviz.trace.wording import duration, place
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,18 +47,6 @@ class Fact:
         return f"{self.text}  × {self.count}" if self.count > 1 else self.text
 
 
-def fmt_duration(ns: float) -> str:
-    if ns >= 1e9:
-        return f"{ns / 1e9:.2f} s"
-    if ns >= 1e6:
-        return f"{ns / 1e6:.0f} ms"
-    return f"{ns / 1e3:.0f} µs"
-
-
-def where(file: str, line: int) -> str:
-    return f"{os.path.basename(file)}:{line}" if file else "unknown line"
-
-
 def timed_facts(trace: Trace) -> list[Fact]:
     """Blocks and diagnostics, one fact each (repeats counted), in time order."""
     out: list[Fact] = []
@@ -71,8 +59,8 @@ def timed_facts(trace: Trace) -> list[Fact]:
             used.add(id(diag))
             text, times = diag.message, (b.start_ns, diag.t_ns)
         else:
-            text = (f"UI thread blocked {fmt_duration(b.end_ns - b.start_ns)} by "
-                    f"{b.function or 'code'} at {where(b.file, b.line)}")
+            text = (f"UI thread blocked {duration(b.end_ns - b.start_ns)} by "
+                    f"{b.function or 'code'} at {place(b.file, b.line)}")
         out.append(Fact(text, False, "block", b.start_ns, b.file, b.line, times=times))
     grouped: dict[tuple[str, str, str, int], int] = {}
     for d in trace.diagnostics:

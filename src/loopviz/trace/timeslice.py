@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 
 from loopviz.trace.model import DONE, NOT_STARTED, RUNNING, Trace
 from loopviz.trace.records import Wait
+from loopviz.trace.wording import place
 
 _EVENTS_KEY = "timeslice.event_times"
 
@@ -132,7 +133,7 @@ class Frame:
             return cls(where, 0, function)
 
     def short(self) -> str:
-        return f"{self.function}  {os.path.basename(self.file)}:{self.line}"
+        return f"{self.function}  {place(self.file, self.line)}"
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,7 +16,8 @@ from PySide6.QtWidgets import QLabel, QListWidget, QListWidgetItem, QVBoxLayout,
 
 from loopviz.trace import Finding, Trace
 from loopviz.trace.concurrency import in_flight_peak
-from loopviz.trace.facts import Fact, facts, fmt_duration, where
+from loopviz.trace.facts import Fact, facts
+from loopviz.trace.wording import duration, place
 from loopviz.ui.theme import LIGHT, Theme
 
 _ENTRY = Qt.ItemDataRole.UserRole
@@ -39,14 +40,14 @@ def summary_figures(trace: Trace | None, live: bool = False) -> list[tuple[str, 
     if trace is None:
         return []
     block = trace.longest_block()
-    longest = (f"{fmt_duration(block.end_ns - block.start_ns)} ({where(block.file, block.line)})"
+    longest = (f"{duration(block.end_ns - block.start_ns)} ({place(block.file, block.line)})"
                if block else "none")
     return [("tasks", str(len(trace.tasks))),
             ("alive at most", "…" if live else str(trace.max_concurrency())),
             ("in flight at most", "…" if live else str(in_flight_peak(trace))),
             ("longest block", longest),
-            ("loop lag p99", fmt_duration(trace.lag_stats().p99)),
-            ("duration", fmt_duration(trace.duration_ns))]
+            ("loop lag p99", duration(trace.lag_stats().p99)),
+            ("duration", duration(trace.duration_ns))]
 
 
 def findings_for_saved(trace: Trace) -> list[Finding]:
@@ -114,7 +115,7 @@ class FindingsPanel(QWidget):
             item.setData(_ENTRY, entry)
             item.setForeground(QColor(self.theme.ok if entry.ok else self.theme.bad))
             if entry.t_ns is not None or entry.line:
-                at = f"at {fmt_duration(entry.t_ns or 0)}, {where(entry.file, entry.line)}"
+                at = f"at {duration(entry.t_ns or 0)}, {place(entry.file, entry.line)}"
                 item.setToolTip(f"{at} — click to jump there")
             self.list.addItem(item)
 

@@ -29,6 +29,7 @@ from loopviz.demos import Demo, all_demos, get_demo
 from loopviz.session import RunResult, Session, Target, TargetError, resolve
 from loopviz.trace import Finding, Trace
 from loopviz.trace.source import recorded_source
+from loopviz.trace.wording import duration
 from loopviz.ui import files
 from loopviz.ui.actions import WindowActions
 from loopviz.ui.attaching import install as install_attaching
@@ -40,7 +41,6 @@ from loopviz.ui.explain import ExplanationView
 from loopviz.ui.findings import (
     FindingsPanel,
     findings_for_saved,
-    fmt_duration,
     summary_line,
 )
 from loopviz.ui.presentation import Presentation
@@ -281,7 +281,7 @@ class MainWindow(QMainWindow):
         if result.status == "bad-input" and result.error:
             files.show_error(self, "Run", result.error)
         self.show_status(f"{words.get(result.status, result.status)}{detail} "
-                     f"({fmt_duration(result.trace.duration_ns)})")
+                     f"({duration(result.trace.duration_ns)})")
         self.runFinished.emit(result)
 
     def _run_failed(self, message: str) -> None:

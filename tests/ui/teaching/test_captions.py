@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from loopviz.demos import blocking_sleep, sequential_vs_gather
 from loopviz.demos.evidence import source_line
-from loopviz.trace.captions import caption_at, captions, secs
+from loopviz.trace.captions import caption_at, captions
+from loopviz.trace.wording import duration
 
 
 def test_a_suspension_is_captioned_with_its_line_and_what_it_awaits(gather_run):
@@ -21,7 +22,7 @@ def test_a_block_is_captioned_for_as_long_as_it_lasts(blocking_run):
     block = trace.longest_block()
     _, line = source_line(blocking_sleep.load_settings, "time.sleep(")
     expected = (f"UI thread blocked by time.sleep at line {line} for "
-                f"{secs(block.end_ns - block.start_ns)}")
+                f"{duration(block.end_ns - block.start_ns)}")
     assert caption_at(trace, block.start_ns) == expected
     assert caption_at(trace, block.end_ns - 1) == expected
     assert caption_at(trace, block.end_ns) != expected

@@ -14,8 +14,8 @@ from PySide6.QtGui import QColor, QFont, QPainter, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from loopviz.trace import Trace
-from loopviz.trace.captions import secs
 from loopviz.trace.queues import LoopQueues, QueueEntry, loop_queues
+from loopviz.trace.wording import duration
 from loopviz.ui.palette import Palette, palette_for, state_key
 
 # (title, attribute, hint shown under the title)
@@ -71,9 +71,10 @@ class LoopQueuesView(QWidget):
         t = self.queues.t_ns if self.queues is not None else 0
         if attr == "timers" and e.due_ns is not None:
             left = e.due_ns - t
-            return f"{e.name}  {'overdue ' + secs(-left) if left <= 0 else 'due in ' + secs(left)}"
+            when = f"overdue {duration(-left)}" if left <= 0 else f"due in {duration(left)}"
+            return f"{e.name}  {when}"
         if attr == "ready":
-            return f"{e.name}  ({secs(t - e.since_ns)})" if t > e.since_ns else e.name
+            return f"{e.name}  ({duration(t - e.since_ns)})" if t > e.since_ns else e.name
         if attr == "jobs":
             running = self.queues is not None and e in self.queues.jobs_running
             return f"{'▶ ' if running else '… '}{e.name}" + (f" ({e.label})" if e.label else "")

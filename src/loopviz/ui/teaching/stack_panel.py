@@ -7,14 +7,13 @@ made visible. What to show is :func:`loopviz.trace.timeslice.stacks_at`; this on
 
 from __future__ import annotations
 
-import os
-
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import QTreeWidget, QTreeWidgetItem, QWidget
 
 from loopviz.trace import Trace
 from loopviz.trace.timeslice import AsyncStack, stacks_at
+from loopviz.trace.wording import place
 from loopviz.ui.palette import palette_for, state_key
 
 MAX_TASKS = 400  # beyond this the panel lists the first ones (a 10k-task demo stays cheap)
@@ -60,7 +59,7 @@ class AsyncStackPanel(QTreeWidget):
             top.setData(0, Qt.ItemDataRole.UserRole, (stack.file, stack.line))
             for frame in stack.frames:
                 child = QTreeWidgetItem([f"{frame.function or '?'}",
-                                         f"{os.path.basename(frame.file)}:{frame.line}"])
+                                         place(frame.file, frame.line)])
                 child.setData(0, Qt.ItemDataRole.UserRole, (frame.file, frame.line))
                 child.setToolTip(0, f"{frame.file}:{frame.line}")
                 top.addChild(child)

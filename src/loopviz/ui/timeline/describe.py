@@ -2,25 +2,15 @@
 
 from __future__ import annotations
 
-import os
-
 from loopviz.trace import Trace
+from loopviz.trace.wording import duration, place
 from loopviz.ui.timeline.lanes import Hit
 from loopviz.ui.timeline.layout import RECORD_KIND
 
 
 def fmt_duration(seconds: float) -> str:
-    """A duration people read at a glance: 1.02 s, 35.4 ms, 120 µs."""
-    s = abs(seconds)
-    if s >= 1:
-        return f"{seconds:.2f} s"
-    if s >= 1e-3:
-        return f"{seconds * 1e3:.3g} ms"
-    return f"{seconds * 1e6:.3g} µs"
-
-
-def _where(file: str, line: int) -> str:
-    return f"{os.path.basename(file)}:{line}" if file else ""
+    """A segment's duration to three figures (35.4 ms): a tooltip is read closely."""
+    return duration(seconds * 1e9, precise=True)
 
 
 def _task_line(trace: Trace, task_id: int | None) -> list[str]:
@@ -69,9 +59,9 @@ def describe(trace: Trace, hit: Hit) -> str:
         lines.append(f"on {rec.label}" if rec.label else "")
         if rec.due_ns is not None and rec.end_ns is not None and rec.end_ns > rec.due_ns:
             lines.append(f"resumed {fmt_duration((rec.end_ns - rec.due_ns) / 1e9)} after due")
-        lines.append(f"suspended at {_where(rec.file, rec.line)}")
+        lines.append(f"suspended at {place(rec.file, rec.line, '')}")
     elif kind == "blocks":
-        lines.append(f"BLOCKED for {dur} in {rec.function}() at {_where(rec.file, rec.line)}")
+        lines.append(f"BLOCKED for {dur} in {rec.function}() at {place(rec.file, rec.line, '')}")
         if lane.kind == "task":
             lines = _task_line(trace, lane.ident) + lines
     elif kind == "jobs" and hit.state == "queued":
@@ -79,7 +69,7 @@ def describe(trace: Trace, hit: Hit) -> str:
         lines += [f"for {line}" for line in _task_line(trace, rec.task)[:1]]
     elif kind == "diagnostics":
         lines.append(f"{rec.kind}: {rec.message}")
-        lines.append(f"at {_where(rec.file, rec.line)}" if rec.file else "")
+        lines.append(f"at {place(rec.file, rec.line, '')}" if rec.file else "")
     elif kind == "jobs":
         lines.append(f"executor job {rec.function} for {dur}")
         if rec.start_ns is not None:
