@@ -17,7 +17,9 @@ class WindowActions:
     def __init__(self, window: QMainWindow) -> None:
         style = window.style()
 
-        def make(text: str, shortcut: QKeySequence | str | None = None, tip: str = "",
+        def make(text: str,
+                 shortcut: QKeySequence | QKeySequence.StandardKey | str | None = None,
+                 tip: str = "",
                  icon: QStyle.StandardPixmap | None = None) -> QAction:
             action = QAction(text, window)
             if shortcut is not None:

@@ -76,8 +76,10 @@ def make_window(loop: asyncio.AbstractEventLoop, settings: AppSettings | None = 
     from loopviz.ui.theme import ThemeWatcher
 
     app = QApplication.instance()
+    if not isinstance(app, QApplication):
+        raise RuntimeError("the window needs a QApplication (loopviz.loop.ensure_qt_app)")
     watcher = getattr(app, "loopviz_theme", None)
-    if watcher is None:
+    if not isinstance(watcher, ThemeWatcher):
         watcher = ThemeWatcher(app)
         app.loopviz_theme = watcher  # type: ignore[attr-defined]
     window = MainWindow(loop, settings)
@@ -222,7 +224,11 @@ def run_gui(target: str | Target | None = None, *, variant: str | None = None,
             window.attacher.follow(attachment, duration)
         elif run and target is not None:
             window.runFinished.connect(after_run)
-            QTimer.singleShot(START_DELAY_MS, lambda: window.run() or after_run(None))
+            def start() -> None:
+                if not window.run():  # nothing started (bad input, said already)
+                    after_run(None)
+
+            QTimer.singleShot(START_DELAY_MS, start)
         elif screenshot or quit_after_run or record:
             QTimer.singleShot(SETTLE_MS, finish)
         app.exec()

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtWidgets import (
     QLineEdit,
     QPushButton,
@@ -113,7 +113,7 @@ class DemoBrowser(QWidget):
     def clear_selection(self) -> None:
         """No current item (an opened trace of a program that is not listed here)."""
         self.tree.blockSignals(True)
-        self.tree.setCurrentItem(None)
+        self.tree.setCurrentIndex(QModelIndex())
         self.tree.clearSelection()
         self.tree.blockSignals(False)
 
@@ -133,7 +133,7 @@ class DemoBrowser(QWidget):
             item.setHidden(not shown)
         for category in self._categories.values():
             children = [category.child(i) for i in range(category.childCount())]
-            category.setHidden(all(child.isHidden() for child in children))
+            category.setHidden(all(child is None or child.isHidden() for child in children))
 
     def _on_current(self, item: QTreeWidgetItem | None, _previous: object) -> None:
         spec = item.data(0, _SPEC) if item is not None else None

@@ -20,6 +20,7 @@ from PySide6.QtGui import (
     QFont,
     QFontDatabase,
     QPainter,
+    QResizeEvent,
     QSyntaxHighlighter,
     QTextBlock,
     QTextCharFormat,
@@ -249,7 +250,7 @@ class CodeView(QPlainTextEdit):
         else:
             self.gutter.update(0, rect.y(), self.gutter.width(), rect.height())
 
-    def resizeEvent(self, event: object) -> None:
+    def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         cr = self.contentsRect()
         self.gutter.setGeometry(QRect(cr.left(), cr.top(), self.gutter_width(), cr.height()))

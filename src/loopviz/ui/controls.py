@@ -104,7 +104,8 @@ class ParamControls(QWidget):
     def set_demo(self, demo: Demo | None, variant: str | None = None) -> None:
         self.demo = demo
         while self._knob_layout.count():
-            widget = self._knob_layout.takeAt(0).widget()
+            item = self._knob_layout.takeAt(0)
+            widget = item.widget() if item is not None else None
             if widget is not None:
                 widget.deleteLater()
         self.spins.clear()
@@ -156,7 +157,10 @@ class ParamControls(QWidget):
             spin = self.spins.get(name)
             if spin is not None and isinstance(value, int | float) and \
                     not isinstance(value, bool):
-                spin.setValue(int(value) if isinstance(spin, QSpinBox) else float(value))
+                if isinstance(spin, QSpinBox):
+                    spin.setValue(int(value))
+                else:
+                    spin.setValue(float(value))
 
     def non_default_values(self) -> dict[str, float | int]:
         """Only the knobs the user moved (what a command line would need to repeat the run)."""

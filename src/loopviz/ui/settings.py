@@ -113,7 +113,8 @@ class AppSettings:
     def run_timeout_s(self) -> float:
         """The time limit of a run started from the window (a runaway demo is cancelled)."""
         try:
-            return max(1.0, float(self.q.value("run/timeout_s", 60.0)))
+            value = self.q.value("run/timeout_s", 60.0)
+            return max(1.0, float(value if isinstance(value, str | int | float) else 60.0))
         except (TypeError, ValueError):
             return 60.0
 

@@ -13,8 +13,10 @@ import math
 from collections.abc import Callable
 
 import pyqtgraph as pg
+from pyqtgraph.GraphicsScene.mouseEvents import MouseClickEvent, MouseDragEvent
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPicture
+from PySide6.QtWidgets import QGraphicsSceneWheelEvent
 
 from loopviz.ui.palette import LIGHT, Palette
 from loopviz.ui.timeline.lanes import Lane
@@ -130,7 +132,7 @@ class LaneAxis(pg.AxisItem):
         p.setPen(QColor(pal.muted))
         p.drawLine(rect.topRight(), rect.bottomRight())
 
-    def mouseClickEvent(self, ev: object) -> None:
+    def mouseClickEvent(self, ev: MouseClickEvent) -> None:
         if ev.button() != Qt.MouseButton.LeftButton:
             return
         pos = ev.pos()
@@ -145,10 +147,10 @@ class LaneAxis(pg.AxisItem):
         else:
             self.on_select(lane)
 
-    def mouseDragEvent(self, ev: object) -> None:
+    def mouseDragEvent(self, ev: MouseDragEvent) -> None:
         ev.ignore()  # lanes are fixed: no y drag through the axis
 
-    def wheelEvent(self, ev: object) -> None:
+    def wheelEvent(self, ev: QGraphicsSceneWheelEvent) -> None:
         steps = ev.delta() / 120 if hasattr(ev, "delta") else 0
         self.on_scroll(-round(steps * 3))
         ev.accept()

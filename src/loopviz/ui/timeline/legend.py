@@ -7,7 +7,16 @@ Painted, not built from labels, so each swatch is drawn with the very brushes of
 from __future__ import annotations
 
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPaintEvent, QPen, QPolygonF
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QFontMetricsF,
+    QPainter,
+    QPaintEvent,
+    QPen,
+    QPolygonF,
+    QResizeEvent,
+)
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from loopviz.ui.palette import LIGHT, OUTCOME_GLYPHS, Palette, fill_brush, hatch_brush
@@ -93,7 +102,7 @@ class TimelineLegend(QWidget):
         _, h = self._layout(max(self.width(), 900))
         return QSize(900, int(h))
 
-    def resizeEvent(self, event: object) -> None:
+    def resizeEvent(self, event: QResizeEvent) -> None:
         self._fit()
         super().resizeEvent(event)
 

@@ -26,6 +26,7 @@ import math
 import numpy as np
 import pyqtgraph as pg
 from pyqtgraph.exporters import ImageExporter, SVGExporter
+from pyqtgraph.GraphicsScene.mouseEvents import MouseClickEvent
 from PySide6.QtCore import QEvent, QPointF, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QPainter, QPen
 from PySide6.QtSvg import QSvgGenerator
@@ -103,7 +104,10 @@ class TimelineView(QWidget):
 
         self.scrollbar = QScrollBar(Qt.Orientation.Vertical)
         self.scrollbar.valueChanged.connect(self._set_top_row)
-        self.follow_button = QToolButton(text="Follow live", checkable=True, checked=True)
+        self.follow_button = QToolButton()
+        self.follow_button.setText("Follow live")
+        self.follow_button.setCheckable(True)
+        self.follow_button.setChecked(True)
         self.follow_button.setToolTip("Keep the newest time in view while a run is live")
         self.follow_button.toggled.connect(self.set_follow_live)
         self.status = QLabel("")
@@ -180,7 +184,7 @@ class TimelineView(QWidget):
             starts = [records[0].start_ns for records in (trace.steps, trace.blocks)
                       if len(records)]
             starts += [next((c.start_ns for c in trace.callbacks  # loopviz's are not the run
-                             if not c.label.startswith("loopviz")), end * 1e9)]
+                             if not c.label.startswith("loopviz")), int(end * 1e9))]
             if len(trace.tasks):
                 starts.append(trace.tasks[0].created_ns)
             first = min(starts, default=0) / 1e9
@@ -348,7 +352,7 @@ class TimelineView(QWidget):
         else:
             QToolTip.hideText()
 
-    def _mouse_clicked(self, ev: object) -> None:
+    def _mouse_clicked(self, ev: MouseClickEvent) -> None:
         if ev.button() != Qt.MouseButton.LeftButton or ev.double():
             return
         where = self._view_point(ev.scenePos())
