@@ -12,6 +12,7 @@ from typing import Any
 from loopviz._version import __version__
 from loopviz.instrument import Heartbeat, LagProbe, LoopTimerDriver, Tracker, report
 from loopviz.instrument.defaults import default_instruments
+from loopviz.instrument.plugin import Instruments
 from loopviz.trace import Recorder, Trace
 from loopviz.trace.build import build_trace
 from loopviz.trace.incremental import IncrementalBuilder
@@ -58,7 +59,7 @@ class Recording:
         # Watchdog, lost work, deadlock hooks (no runaway abort in a user's own program).
         # Default: on with probes; a Session passes False and runs them as its plugins.
         self.diagnostics = probes if diagnostics is None else diagnostics
-        self._diag_plugins: list[Any] = []
+        self._diagnostics = Instruments()
 
     @property
     def loop(self) -> asyncio.AbstractEventLoop:
@@ -88,9 +89,8 @@ class Recording:
                 probe.start()
         report.register(self.recorder, self.tracker.loop_ident)
         if self.diagnostics and loop.is_running():  # a loop not yet running has no pulse yet
-            self._diag_plugins = default_instruments()
-            for plugin in self._diag_plugins:
-                plugin.install(self)
+            self._diagnostics = Instruments(default_instruments())
+            self._diagnostics.install(self)
         return self
 
     def pause(self) -> None:
@@ -124,9 +124,7 @@ class Recording:
     def detach(self) -> None:
         """Put the loop back, without building a trace (``trace`` builds one when asked):
         a served program's ``stop`` must not pay for a trace nobody reads."""
-        for plugin in reversed(self._diag_plugins):
-            plugin.uninstall()
-        self._diag_plugins.clear()
+        self._diagnostics.uninstall()
         report.unregister(self.recorder)
         for probe in self._probes:
             probe.stop()

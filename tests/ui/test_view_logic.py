@@ -94,8 +94,8 @@ def test_incremental_build_equals_the_full_build(spec: str) -> None:
     class Poll:
         """A plugin that builds incrementally all through the run."""
 
-        def start(self, session) -> None:
-            builder.append(IncrementalBuilder(session.recorder))
+        def install(self, recording) -> None:
+            builder.append(IncrementalBuilder(recording.recorder))
             import asyncio
 
             async def poll() -> None:
@@ -105,7 +105,7 @@ def test_incremental_build_equals_the_full_build(spec: str) -> None:
 
             self.task = asyncio.get_running_loop().create_task(poll())
 
-        def stop(self, session) -> None:
+        def uninstall(self) -> None:
             self.task.cancel()
 
     result = run_headless(resolve(spec), plugins=[Poll()])

@@ -31,6 +31,7 @@ from loopviz import _cpython
 from loopviz.instrument import sites
 from loopviz.instrument.jobs import callable_name
 from loopviz.instrument.overrides import restore_overrides, save_overrides
+from loopviz.instrument.plugin import RecordingView
 from loopviz.instrument.report import callee_at, caller_site, emit
 from loopviz.instrument.watchdog import Stall, Watchdog
 from loopviz.trace.records import Block, Diagnostic
@@ -65,7 +66,7 @@ def _frame_refers(frame: Any, obj: object) -> bool:
 
 
 class DeadlockDetector:
-    """A SessionPlugin observing a :class:`Watchdog` (start it after the watchdog)."""
+    """An Instrument observing a :class:`Watchdog` (install it after the watchdog)."""
 
     def __init__(self, watchdog: Watchdog) -> None:
         self.watchdog = watchdog
@@ -81,16 +82,12 @@ class DeadlockDetector:
         self._nested_sites: set[tuple[str, int]] = set()
 
     # ---- lifecycle ------------------------------------------------------------------------------
-    def start(self, session: Any) -> None:
-        self.install(session.recording)
-
-    def stop(self, session: Any) -> None:
-        self.uninstall()
-
-    def install(self, recording: Any) -> None:
+    def install(self, recording: RecordingView) -> None:
         if self._loop is not None:
             return
-        loop = self._loop = recording.loop
+        # Two of the loop's methods are replaced on the instance (put back by uninstall).
+        loop: Any = recording.loop
+        self._loop = loop
         self._recorder = recording.recorder
         self._saved = save_overrides(loop, ("call_soon_threadsafe", "run_until_complete"))
         loop.call_soon_threadsafe = self._hook_threadsafe(loop.call_soon_threadsafe)

@@ -28,6 +28,7 @@ import traceback
 from typing import Any
 
 from loopviz import _cpython
+from loopviz.instrument.plugin import RecordingView
 from loopviz.instrument.report import caller_site, emit, is_user_file
 from loopviz.instrument.runaway import RunawayAborted
 from loopviz.instrument.unawaited import creation_site
@@ -45,7 +46,7 @@ def _awaits(callback: Any) -> bool:
 
 
 class LostWork:
-    """A SessionPlugin. Invariant: installed on at most one recording; while installed, its
+    """An Instrument. Invariant: installed on at most one recording; while installed, its
     handler is the loop's exception handler unless the program set its own meanwhile."""
 
     def __init__(self, grace_s: float = 0.2, origin_depth: int = 0) -> None:
@@ -60,13 +61,7 @@ class LostWork:
         self._prev_warn: Any = None
         self._prev_handler: Any = None
 
-    def start(self, session: Any) -> None:
-        self.install(session.recording)
-
-    def stop(self, session: Any) -> None:
-        self.uninstall()
-
-    def install(self, recording: Any) -> None:
+    def install(self, recording: RecordingView) -> None:
         if self._recorder is not None or recording.tracker is None:
             return
         self._recorder, self._tracker, self._loop = (

@@ -25,6 +25,7 @@ import types
 from dataclasses import dataclass
 from typing import Any
 
+from loopviz.instrument.plugin import RecordingView
 from loopviz.instrument.report import emit
 from loopviz.instrument.watchdog import STARVED_NS, Stall, Watchdog
 from loopviz.trace.records import Block, Diagnostic
@@ -61,7 +62,7 @@ class _Target:
 
 
 class RunawayGuard:
-    """A SessionPlugin observing a :class:`Watchdog` (start it after the watchdog)."""
+    """An Instrument observing a :class:`Watchdog` (install it after the watchdog)."""
 
     def __init__(self, watchdog: Watchdog, limit_s: float = 10.0, *,
                  resend_s: float = 1.0) -> None:
@@ -78,13 +79,7 @@ class RunawayGuard:
         self._recorder: Any = None
 
     # ---- lifecycle --------------------------------------------------------------------------
-    def start(self, session: Any) -> None:
-        self.install(session.recording)
-
-    def stop(self, session: Any) -> None:
-        self.uninstall()
-
-    def install(self, recording: Any) -> None:
+    def install(self, recording: RecordingView) -> None:
         self._recorder = recording.recorder
         main = threading.main_thread()
         if self.signum is not None and threading.current_thread() is main:

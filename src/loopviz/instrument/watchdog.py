@@ -44,6 +44,7 @@ from typing import Any, Protocol
 from loopviz import _cpython
 from loopviz.instrument import sites
 from loopviz.instrument.gc_pauses import GcPauses
+from loopviz.instrument.plugin import RecordingView
 from loopviz.instrument.report import callee_at, emit, is_user_file
 from loopviz.instrument.thread_cpu import ThreadCpu
 from loopviz.trace.records import Block, Culprit, Diagnostic, DiagnosticKind
@@ -187,7 +188,8 @@ def parse_dump(text: str, ident: int, t: int, task: int | None) -> Sample | None
 
 
 class Watchdog:
-    """A SessionPlugin (``start``/``stop``) that can also be ``install``-ed on a Recording."""
+    """An :class:`~loopviz.instrument.plugin.Instrument`: installed on a recording, it watches the
+    thread that installed it."""
 
     def __init__(self, threshold_s: float = 0.05, *, poll_s: float = 0.005,
                  sample_after_s: float | None = None, backstop: bool = True,
@@ -216,13 +218,7 @@ class Watchdog:
         self._armed_at = 0
 
     # ---- lifecycle ------------------------------------------------------------------------
-    def start(self, session: Any) -> None:
-        self.install(session.recording)
-
-    def stop(self, session: Any) -> None:
-        self.uninstall()
-
-    def install(self, recording: Any) -> None:
+    def install(self, recording: RecordingView) -> None:
         """Watch the thread calling this (the UI thread); without a heartbeat, do nothing."""
         if recording.heartbeat is None or self._thread is not None:
             return

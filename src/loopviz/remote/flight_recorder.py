@@ -25,6 +25,7 @@ from loopviz._version import __version__
 from loopviz.export.framing import LEVEL
 from loopviz.export.spool import SPOOL_MAGIC
 from loopviz.export.wire import Welcome, encode_batch, message
+from loopviz.instrument.plugin import RecordingView
 from loopviz.remote.stream import Streamer
 from loopviz.trace.recorder import Recorder
 
@@ -54,14 +55,14 @@ class FlightRecorder:
         self._file.flush()
         return self
 
-    # ---- a session plugin: on the loop's thread, as the run starts and ends -------------
-    def start(self, session: object) -> None:
+    # ---- an Instrument: on the loop's thread, as the run starts and ends -----------------
+    def install(self, recording: RecordingView) -> None:
         """The first flush now, before the program's first line (a program that then holds
         the GIL for good still leaves its meta and tasks); then every ``interval``."""
         self.flush()
         self._thread.start()
 
-    def stop(self, session: object) -> None:
+    def uninstall(self) -> None:
         """The last flush, as the recording ends (the saved trace comes after)."""
         self._halt()
         self.flush()

@@ -8,7 +8,9 @@ import asyncio
 import os
 from typing import Any
 
-from loopviz.session.runner import RunResult, Session, SessionPlugin
+from loopviz.instrument.plugin import Instrument
+from loopviz.session.plugins import new_session
+from loopviz.session.runner import RunResult
 from loopviz.session.targets import Target
 
 
@@ -34,27 +36,15 @@ def close_loop(loop: asyncio.AbstractEventLoop) -> None:
 
 
 def run_headless(target: Target, *, timeout: float | None = None, loop: str = "qt",
-                 plugins: list[SessionPlugin] | None = None, diagnostics: bool = True,
+                 plugins: list[Instrument] | None = None, diagnostics: bool = True,
                  **session_kw: Any) -> RunResult:
-    """Run ``target`` to the end on a fresh loop and return its result (trace included).
-    ``diagnostics`` adds :func:`loopviz.session.plugins.default_plugins` after ``plugins``."""
+    """Run ``target`` to the end on a fresh loop and return its result (trace included); the
+    session is assembled as the desktop app's (:func:`loopviz.session.plugins.new_session`)."""
     # A program may make widgets (Qt aborts without a QApplication); a demo says if it does.
     needs_widgets = target.demo is None or target.demo.needs_widgets
+    session = new_session(target, loop_kind=loop, timeout=timeout, plugins=plugins or (),
+                          diagnostics=diagnostics, **session_kw)
     ev_loop = new_loop(loop, gui=needs_widgets)
-    plugins = list(plugins or [])
-    if diagnostics:
-        from loopviz.session.plugins import default_plugins
-
-        plugins += default_plugins(loop)
-    heartbeat_on_loop = True
-    if loop == "qt":
-        from loopviz.session.qt_heartbeat import QtHeartbeat
-
-        plugins.insert(0, QtHeartbeat())
-        heartbeat_on_loop = False
-    session = Session(target, timeout=timeout, plugins=plugins,
-                      loop_heartbeat=heartbeat_on_loop, **session_kw)
-    session.recorder.meta["loop"] = "loopviz-qt" if loop == "qt" else "asyncio"
     try:
         if target.program is not None:
             return session.run_program(ev_loop)

@@ -3,10 +3,9 @@ Heartbeat, so a blocked UI thread shows as a long interval (and wakes the watchd
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from loopviz.session.runner import Session
+from loopviz.instrument.plugin import RecordingView
 
 
 class QtHeartbeat:
@@ -14,10 +13,10 @@ class QtHeartbeat:
         self.interval_ms = interval_ms
         self._timer: Any = None
 
-    def start(self, session: Session) -> None:
+    def install(self, recording: RecordingView) -> None:
         from PySide6.QtCore import Qt, QTimer
 
-        heartbeat = session.recording.heartbeat
+        heartbeat = recording.heartbeat
         if heartbeat is None:
             return
         heartbeat.interval_s = self.interval_ms / 1000
@@ -28,7 +27,7 @@ class QtHeartbeat:
         heartbeat.beat()
         self._timer.start()
 
-    def stop(self, session: Session) -> None:
+    def uninstall(self) -> None:
         if self._timer is not None:
             self._timer.stop()
             self._timer.deleteLater()

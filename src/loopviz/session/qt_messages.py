@@ -15,6 +15,7 @@ import sys
 from typing import Any
 
 from loopviz import _cpython
+from loopviz.instrument.plugin import RecordingView
 from loopviz.instrument.report import caller_site, report_wrong_thread
 
 WRONG_THREAD = re.compile(
@@ -40,7 +41,7 @@ def _loop_method_on(frame: Any) -> str | None:
 
 
 class QtMessages:
-    """A SessionPlugin. Invariant: while started, our handler is installed and chains to the
+    """An Instrument. Invariant: while installed, our handler is installed and chains to the
     one that was there before."""
 
     def __init__(self) -> None:
@@ -49,13 +50,7 @@ class QtMessages:
         self.seen: list[str] = []
         self._sites: set[tuple[str, str, int]] = set()  # (message, file, line) passed on
 
-    def start(self, session: Any) -> None:
-        self.install(session.recording)
-
-    def stop(self, session: Any) -> None:
-        self.uninstall()
-
-    def install(self, recording: Any = None) -> None:
+    def install(self, recording: RecordingView | None = None) -> None:
         from PySide6.QtCore import qInstallMessageHandler
 
         if not self._installed:

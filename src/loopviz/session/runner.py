@@ -12,13 +12,13 @@ the loop.
 from __future__ import annotations
 
 import asyncio
-import sys
 import threading
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal
 
+from loopviz.instrument.plugin import Instrument, Instruments
 from loopviz.recording import Recording
 from loopviz.session.targets import Target
 from loopviz.session.time_limit import CLEANUP_AFTER_LIMIT_S, TimeLimit
@@ -39,15 +39,6 @@ class ScriptExit(Exception):  # noqa: N818 - it is a result, not an error
     def __init__(self, code: object) -> None:
         super().__init__(f"main called sys.exit({code!r})")
         self.code = code
-
-
-class SessionPlugin(Protocol):
-    """Something that runs beside a session (heartbeat timer, watchdog, diagnostics).
-    ``start`` is called once instrumentation is installed, ``stop`` before it is removed."""
-
-    def start(self, session: Session) -> None: ...
-
-    def stop(self, session: Session) -> None: ...
 
 
 RunStatus = Literal["finished", "exited", "raised", "interrupted", "bad-input", "cancelled",
@@ -107,7 +98,7 @@ class Session:
     main task is named ``main``; :meth:`cancel` may be called any time, any number of times."""
 
     def __init__(self, target: Target, *, timeout: float | None = None, probes: bool = True,
-                 loop_heartbeat: bool = True, plugins: list[SessionPlugin] | None = None,
+                 loop_heartbeat: bool = True, plugins: list[Instrument] | None = None,
                  recorder: Recorder | None = None) -> None:
         self.target = target
         self.timeout = timeout
@@ -118,7 +109,10 @@ class Session:
             meta={"target": target.id, "variant": target.variant,
                   "source_file": target.source_file, "params": dict(target.params)},
         )
-        self.plugins: list[SessionPlugin] = list(plugins or [])
+        # What runs beside the recording (heartbeat timer, diagnostics, flight recorder),
+        # installed on it in order once the loop is instrumented (loopviz.instrument.plugin).
+        self.plugins: list[Instrument] = list(plugins or [])
+        self._instruments = Instruments()
         self.main_task: asyncio.Task[Any] | None = None
         self.result: RunResult | None = None
         self._timed_out = False
@@ -162,8 +156,8 @@ class Session:
                                         on_leave=recording.pause)
         recording.start()
         recording.pause()  # the program starts outside its loop
-        for plugin in self.plugins:
-            plugin.start(self)
+        self._instruments = Instruments(self.plugins)
+        self._instruments.install(recording)
         limit = None
         if self.timeout:  # it holds: see session/time_limit.py
             limit = TimeLimit(loop, threading.get_ident(), self.timeout, self._on_timeout,
@@ -198,12 +192,7 @@ class Session:
         return self.result
 
     def _stop_recording(self) -> Trace:
-        for plugin in reversed(self.plugins):
-            try:
-                plugin.stop(self)
-            except Exception as exc:  # a broken plugin must not lose the trace
-                print(f"loopviz: {type(plugin).__name__}.stop failed: {exc!r}",
-                      file=sys.stderr)
+        self._instruments.uninstall()  # a broken plugin is logged there: the trace is kept
         return self.recording.stop()
 
     async def run(self) -> RunResult:
@@ -211,8 +200,8 @@ class Session:
         before = asyncio.all_tasks(loop)
         self.recording.loop = loop
         self.recording.start()
-        for plugin in self.plugins:
-            plugin.start(self)
+        self._instruments = Instruments(self.plugins)
+        self._instruments.install(self.recording)
         timer = None
         try:
             assert self.target.make_main is not None, "a program runs with run_program()"

@@ -16,28 +16,10 @@ from __future__ import annotations
 
 import asyncio
 import traceback
-from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from loopviz.session import RunResult, Session, SessionPlugin, Target
-from loopviz.session.qt_heartbeat import QtHeartbeat
-
-
-def session_plugins() -> list[SessionPlugin]:
-    """The UI heartbeat from a QTimer, plus the diagnostics (watchdog etc.) when available."""
-    plugins: list[Any] = [QtHeartbeat()]
-    try:
-        from loopviz.session.plugins import default_plugins
-    except ImportError:
-        try:
-            from loopviz.instrument.watchdog import Watchdog
-        except ImportError:
-            return plugins
-        plugins.append(Watchdog())
-    else:
-        plugins += list(default_plugins("qt"))
-    return plugins
+from loopviz.session import RunResult, Session, Target, new_session
 
 
 class RunController(QObject):
@@ -61,9 +43,7 @@ class RunController(QObject):
         """Start ``target``; None if a run is already in flight."""
         if self.running:
             return None
-        session = Session(target, timeout=timeout, plugins=session_plugins(),
-                          loop_heartbeat=False)
-        session.recorder.meta["loop"] = "loopviz-qt"
+        session = new_session(target, timeout=timeout)  # as `loopviz run` assembles one
         self.session = session
         self.result = None
         if target.program is not None:

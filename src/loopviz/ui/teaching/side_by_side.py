@@ -15,8 +15,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
-from loopviz.session import RunResult, Session, Target
-from loopviz.ui.runs import session_plugins
+from loopviz.session import RunResult, Target, new_session
 from loopviz.ui.timeline.view import TimelineView
 
 NAME_MAX = 24
@@ -50,9 +49,7 @@ async def run_one_after_another(targets: Sequence[Target], *, timeout: float | N
     """Run each target in its own Session, in order; ``on_result(i, result)`` after each."""
     results = []
     for i, target in enumerate(targets):
-        session = Session(target, timeout=timeout, plugins=session_plugins(),
-                          loop_heartbeat=False)
-        session.recorder.meta["loop"] = "loopviz-qt"
+        session = new_session(target, timeout=timeout)
         result = await session.run()
         results.append(result)
         if callable(on_result):
