@@ -27,5 +27,12 @@ def task_lane_name(name: str, coro: str) -> str:
     return name
 
 
+def task_short_name(name: str, coro: str) -> str:
+    """The one word a reader knows a task by: its given name, else what it runs (``main``)."""
+    if coro and (not name or _ASYNCIO_DEFAULT.match(name)):
+        return short_coro(coro)
+    return name or "Task"
+
+
 def thread_lane_name(name: str, role: str) -> str:
     return UI_THREAD if role == "ui-loop" else name

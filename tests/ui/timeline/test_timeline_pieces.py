@@ -95,10 +95,11 @@ def test_library_tasks_are_grouped_below_the_users_own_and_start_collapsed() -> 
     m = model_of(make_trace(tasks=tasks, waits=waits))
     labels = ["  " * lane.depth + lane.label for lane in m.rows]
     # mine was started by library code (Task-4): it is the user's, so it is not hidden there
-    assert labels == ["UI thread", "main", "  handler", "  mine", "  library tasks (2)"]
+    # named after its parent: a top-level group's label would differ from it by indent only
+    assert labels == ["UI thread", "main", "  handler", "  mine", "  library tasks of main (2)"]
     m.toggle_collapsed(m.rows[-1].ident)
     assert ["  " * lane.depth + lane.label for lane in m.rows][-3:] == [
-        "  library tasks (2)", "    Task-2 · work", "    Task-4 · work"]
+        "  library tasks of main (2)", "    Task-2 · work", "    Task-4 · work"]
 
 
 def test_revealing_a_library_task_opens_its_group() -> None:

@@ -15,7 +15,7 @@ from typing import Any
 
 from loopviz.trace import Trace
 from loopviz.trace.columns import NA
-from loopviz.trace.names import task_lane_name, thread_lane_name
+from loopviz.trace.names import task_lane_name, task_short_name, thread_lane_name
 from loopviz.trace.task_table import TaskTable
 from loopviz.ui.timeline.library import group_ident
 
@@ -75,6 +75,11 @@ def order_lanes(trace: Trace, used_threads: set[int], key: Any,
     return lanes
 
 
+def group_label(members: int, parent: str | None) -> str:
+    """``library tasks (6)`` at the top; ``library tasks of main (6)`` under a task."""
+    return f"library tasks of {parent} ({members})" if parent else f"library tasks ({members})"
+
+
 def task_lanes(trace: Trace, key: Any, cache: dict[int, Lane],
                library: set[int] | frozenset[int] = frozenset()) -> list[Lane]:
     """Task lanes in tree order. Tasks in ``library`` go after their user siblings, inside
@@ -96,6 +101,8 @@ def task_lanes(trace: Trace, key: Any, cache: dict[int, Lane],
                 parent = up if up in parent_of else None
         return parent
 
+    # A nested group is named after its parent: two groups otherwise differ by indent only.
+    owner = {tid: task_short_name(name, coro or "") for tid, name, coro in rows}
     children: dict[int | None, list[tuple[int, str, str | None]]] = {}
     for row in rows:
         children.setdefault(shown_parent(row[0]), []).append(row)
@@ -118,7 +125,7 @@ def task_lanes(trace: Trace, key: Any, cache: dict[int, Lane],
             _, parent, members = item
             ident = group_ident(parent)
             lanes.append(Lane(key("group", ident), "group", ident,
-                              f"library tasks ({len(members)})", depth, True))
+                              group_label(len(members), owner.get(parent)), depth, True))
             stack.extend((c, depth + 1) for c in reversed(members))
             continue
         tid, name, coro = item
