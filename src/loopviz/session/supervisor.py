@@ -99,27 +99,33 @@ def notify(event: str) -> None:
 
 # ---- the parent -----------------------------------------------------------------------------
 def supervise(argv: list[str], timeout: float, *, target: str, variant: str | None,
-              started: float | None = None) -> Outcome:
+              started: float | None = None, command: list[str] | None = None) -> Outcome:
     """Run ``python -m loopviz ARGV`` as a supervised child (see the module docstring);
-    ``started``: when the command began (``time.monotonic()``), the deadline's origin."""
+    ``started``: when the command began (``time.monotonic()``), the deadline's origin;
+    ``command``: what runs instead of ``python -m loopviz`` (tests)."""
     start = time.monotonic() if started is None else started
     read_fd, write_fd = os.pipe()
     with tempfile.TemporaryFile(prefix="loopviz-stacks-") as dump:
         env = {**os.environ, ENV: f"{write_fd}:{dump.fileno()}"}
         previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
         try:
-            child = subprocess.Popen([sys.executable, "-m", "loopviz", *argv], env=env,
-                                     pass_fds=(write_fd, dump.fileno()))
+            child = subprocess.Popen([*(command or [sys.executable, "-m", "loopviz"]), *argv],
+                                     env=env, pass_fds=(write_fd, dump.fileno()))
             os.close(write_fd)
-            events = _watch(child, read_fd, start + timeout + KILL_AFTER_S)
-            if child.poll() is not None:
-                return Outcome(child.returncode if events.code is None else events.code)
-            if events.ended:  # loopviz's own saving or exit overran: its summary is printed
-                _kill(child)
+            events = _watch(child, read_fd, start + timeout + KILL_AFTER_S, _Events())
+            stuck = child.poll() is None and not events.ended
+            if stuck:
+                _dump_and_freeze(child, read_fd, events)
+                stuck = not events.ended
+                if not stuck:  # its run ended meanwhile: it goes on, watched as any other
+                    with contextlib.suppress(ProcessLookupError):
+                        child.send_signal(signal.SIGCONT)
+                    _watch(child, read_fd, time.monotonic() + AFTER_END_S, events)
+            if not stuck:
+                if child.poll() is not None:
+                    return Outcome(child.returncode if events.code is None else events.code)
+                _kill(child)  # loopviz's own saving or exit overran: its summary is printed
                 return Outcome(events.code if events.code is not None else 0)
-            with contextlib.suppress(ProcessLookupError):
-                child.send_signal(signal.SIGUSR2)
-            time.sleep(DUMP_WAIT_S)
             _kill(child)
             dump.seek(0)
             text = dump.read(1 << 20).decode("utf-8", "replace")
@@ -131,30 +137,46 @@ def supervise(argv: list[str], timeout: float, *, target: str, variant: str | No
                                      int((time.monotonic() - start) * 1e9)))
 
 
+def _dump_and_freeze(child: subprocess.Popen[bytes], read_fd: int, events: _Events) -> None:
+    """Ask the child for its stacks, then freeze it and read what it said till then: frozen,
+    it can say nothing more, so a child that ended its run meanwhile (and prints its own
+    summary: it must be the only one, --json is one document) is told from one to kill."""
+    for sig in (signal.SIGUSR2, signal.SIGSTOP):
+        with contextlib.suppress(ProcessLookupError):
+            child.send_signal(sig)
+        if sig == signal.SIGUSR2:
+            time.sleep(DUMP_WAIT_S)
+    _watch(child, read_fd, 0.0, events, drain=True)
+
+
 @dataclass(slots=True)
 class _Events:
     ident: int = 0
     where: str | None = None  # the program's line at the limit, as the child saw it
     ended: bool = False
     code: int | None = None
+    pending: bytes = b""  # a line the child has not finished writing
 
 
-def _watch(child: subprocess.Popen[bytes], read_fd: int, deadline: float) -> _Events:
-    events, pending = _Events(), b""
+def _watch(child: subprocess.Popen[bytes], read_fd: int, deadline: float, events: _Events, *,
+           drain: bool = False) -> _Events:
+    """Read the child's reports into ``events`` until ``deadline`` (moved on by ``ended`` and
+    ``done``) or its exit; with ``drain``, only what is already written, waiting for nothing."""
     while True:
-        wait = deadline - time.monotonic()
-        if wait <= 0:
+        wait = 0.0 if drain else deadline - time.monotonic()
+        if wait < 0:
             return events
         ready, _, _ = select.select([read_fd], [], [], wait)
         if not ready:
+            if drain:
+                return events
             continue
         chunk = os.read(read_fd, 4096)
         if not chunk:  # the child exited (or closed our pipe): wait for its status
             with contextlib.suppress(subprocess.TimeoutExpired):
-                child.wait(timeout=max(0.0, deadline - time.monotonic()))
+                child.wait(timeout=0 if drain else max(0.0, deadline - time.monotonic()))
             return events
-        pending += chunk
-        *lines, pending = pending.split(b"\n")
+        *lines, events.pending = (events.pending + chunk).split(b"\n")
         for line in lines:
             word, _, arg = line.decode("ascii", "replace").partition(" ")
             if word == "started" and arg.isdigit():
