@@ -1,6 +1,7 @@
 """Make the README's teaching screenshots and the slow-motion GIF, from real runs.
 
-``xvfb-run -a python -m loopviz.ui.teaching.screens assets/`` writes:
+A developer's tool, not part of the installed package (nothing in loopviz imports it):
+``xvfb-run -a python tools/screens.py assets/`` writes:
 
 - ``teaching-scrub.png``: a replay paused mid-run, the async stack of every task at the cursor;
 - ``teaching-side-by-side.png``: sequential vs gather on one time axis, with both totals;
