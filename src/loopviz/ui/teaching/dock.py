@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from loopviz.ui.teaching.replay import SPEEDS
+from loopviz.ui.state.replay_clock import SPEEDS
 
 _BUTTONS = (("home", "|◀◀", "Start (Home)"), ("prev", "◀", "Previous event (←)"),
             ("play", "▶ Replay", "Replay / pause (Space)"),

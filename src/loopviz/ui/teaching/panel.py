@@ -24,8 +24,8 @@ from PySide6.QtWidgets import QDockWidget, QMainWindow, QWidget
 from loopviz.trace import Trace
 from loopviz.trace.captions import caption_at
 from loopviz.ui.code_view import code_marks
+from loopviz.ui.state.cursor import TimeCursor
 from loopviz.ui.teaching.captions import CaptionBar
-from loopviz.ui.teaching.cursor import TimeCursor
 from loopviz.ui.teaching.dock import TeachingDock, TransportBar
 from loopviz.ui.teaching.queues import LoopQueuesView
 from loopviz.ui.teaching.quiz import QuizPanel
@@ -49,7 +49,7 @@ class Teaching:
         self.scale = 1.0
         self.side_by_side: Any = None
         self._recording = False  # a GIF export is rendering frames
-        self.cursor = TimeCursor(window)
+        self.cursor = TimeCursor()
         self.replay = ReplayController(window)
         self.caption = CaptionBar()
         self.stack = AsyncStackPanel()

@@ -11,14 +11,11 @@ replay that reaches the end (not when paused or stopped).
 
 from __future__ import annotations
 
-import time
-
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from loopviz.trace import Trace
 from loopviz.trace.timeslice import timeslice
-
-SPEEDS: tuple[float, ...] = (0.1, 0.25, 0.5, 1.0, 2.0, 4.0)
+from loopviz.ui.state.replay_clock import ReplayClock
 
 
 class ReplayController(QObject):
@@ -29,15 +26,27 @@ class ReplayController(QObject):
 
     def __init__(self, parent: QObject | None = None, *, fps: int = 30) -> None:
         super().__init__(parent)
-        self.trace: Trace | None = None
-        self.speed = 1.0
-        self.t_ns = 0
+        self.clock = ReplayClock()  # which instant to show: the logic, Qt-free
         self.frames = 0  # frames emitted in the current replay
         self._timer = QTimer(self)
         self._timer.setInterval(max(1, round(1000 / fps)))
         self._timer.timeout.connect(self._tick)
-        self._t0 = 0
-        self._wall0 = 0.0
+
+    @property
+    def trace(self) -> Trace | None:
+        return self.clock.trace
+
+    @property
+    def t_ns(self) -> int:
+        return self.clock.t_ns
+
+    @property
+    def speed(self) -> float:
+        return self.clock.speed
+
+    @speed.setter
+    def speed(self, speed: float) -> None:
+        self.clock.speed = speed
 
     @property
     def playing(self) -> bool:
@@ -45,35 +54,24 @@ class ReplayController(QObject):
 
     def set_trace(self, trace: Trace | None) -> None:
         """The trace to replay (a new one stops any replay in progress)."""
-        if trace is not self.trace:
+        if trace is not self.clock.trace:
             self.pause()
-            self.trace = trace
-            self.t_ns = trace.duration_ns if trace is not None else 0
+            self.clock.set_trace(trace)
 
     def set_speed(self, speed: float) -> None:
         """0.1×–4× (clamped); takes effect at once, from the current instant."""
-        speed = min(max(float(speed), SPEEDS[0]), SPEEDS[-1])
-        if self.playing:
-            self._rebase()
-        self.speed = speed
-        self.speedChanged.emit(speed)
+        self.speedChanged.emit(self.clock.set_speed(speed))
 
     def faster(self, direction: int) -> None:
         """The next preset speed up (+1) or down (-1)."""
-        i = min(range(len(SPEEDS)), key=lambda k: abs(SPEEDS[k] - self.speed))
-        self.set_speed(SPEEDS[min(max(i + direction, 0), len(SPEEDS) - 1)])
+        self.set_speed(self.clock.next_speed(direction))
 
     def play(self, from_ns: int | None = None) -> bool:
         """Start (or resume) at ``from_ns`` (default: where it is; from 0 if at the end)."""
-        if self.trace is None:
+        if not self.clock.start(from_ns):
             return False
-        start = self.t_ns if from_ns is None else from_ns
-        if start >= self.trace.duration_ns:
-            start = 0
-        self.t_ns = max(0, int(start))
         self.frames = 0
-        self._rebase()
-        self._emit(self.t_ns)
+        self._emit(self.clock.t_ns)
         self._timer.start()
         self.playingChanged.emit(True)
         return True
@@ -91,31 +89,20 @@ class ReplayController(QObject):
 
     def seek(self, t_ns: int) -> None:
         """Show ``t_ns`` now (playing or not)."""
-        if self.trace is None:
-            return
-        self.t_ns = min(max(int(t_ns), 0), self.trace.duration_ns)
-        self._rebase()
-        self._emit(self.t_ns)
-
-    def _rebase(self) -> None:
-        self._t0, self._wall0 = self.t_ns, time.monotonic()
+        if self.clock.seek(t_ns):
+            self._emit(self.clock.t_ns)
 
     def _tick(self) -> None:
-        trace = self.trace
-        if trace is None:
+        if self.clock.trace is None:
             self.pause()
             return
-        t = self._t0 + round((time.monotonic() - self._wall0) * self.speed * 1e9)
-        if t >= trace.duration_ns:
-            self.t_ns = trace.duration_ns
-            self._emit(trace.duration_ns)
+        ended = self.clock.advance()
+        self._emit(self.clock.t_ns)
+        if ended:
             self.pause()
             self.finished.emit()
-            return
-        self.t_ns = t
-        self._emit(t)
 
     def _emit(self, t_ns: int) -> None:
-        assert self.trace is not None
+        assert self.clock.trace is not None
         self.frames += 1
-        self.frame.emit(timeslice(self.trace, t_ns), t_ns)
+        self.frame.emit(timeslice(self.clock.trace, t_ns), t_ns)

@@ -8,19 +8,16 @@ lands exactly on a step start, a wake-up or a job start, never in between.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, Signal
-
 from loopviz.trace import Trace
 from loopviz.trace.timeslice import next_event, prev_event
+from loopviz.ui.state.notify import Notifier
 
 
-class TimeCursor(QObject):
+class TimeCursor:
     """Invariant: ``t_ns`` is None or within [0, trace.duration_ns] of the current trace."""
 
-    moved = Signal(object)  # int ns, or None (the cursor was cleared)
-
-    def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
+    def __init__(self) -> None:
+        self.moved: Notifier[int | None] = Notifier()  # int ns, or None (cleared)
         self.trace: Trace | None = None
         self.t_ns: int | None = None
 
