@@ -55,7 +55,7 @@ def run_to_end(qtbot) -> Callable[..., object]:
 
     def go(win: MainWindow, timeout_ms: int = 30_000) -> object:
         with qtbot.waitSignal(win.runFinished, timeout=timeout_ms) as blocker:
-            win.actions.run.trigger()
+            win.commands.run.trigger()
         return blocker.args[0]
 
     return go

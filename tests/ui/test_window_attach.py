@@ -25,7 +25,7 @@ def test_attaching_shows_the_recent_past_then_live_and_detaching_keeps_it(window
     joined = window.attacher.attachment.welcome.now_ns
     requests = window.trace.tasks_named("request-")
     assert any(t.created_ns < joined - 0.5e9 for t in requests), "the past, before attaching"
-    assert not window.actions.run.isEnabled() and window.actions.cancel.isEnabled()
+    assert not window.commands.run.isEnabled() and window.commands.cancel.isEnabled()
     assert "watched from outside" in window.explanation.toPlainText()
     assert "async def worker" in window.code.toPlainText(), "the program's own source"
     assert "(attached at 127.0.0.1:" in window.windowTitle()
@@ -35,13 +35,13 @@ def test_attaching_shows_the_recent_past_then_live_and_detaching_keeps_it(window
     assert all(model.row_of("task", t.id) >= 0 for t in window.trace.tasks_named("worker-"))
     assert window.chart.isVisible() and len(window.trace.loop_lag) > 10
     with qtbot.waitSignal(window.attacher.finished, timeout=10_000):
-        window.actions.cancel.trigger()
+        window.commands.cancel.trigger()
     assert window.statusBar().currentMessage().startswith("Detached")
     final = window.trace
     assert len(final.tasks_named("request-")) > len(requests)
     assert not any(c.label.startswith("loopviz:") for c in final.callbacks), \
         "this window's repaints are not the program's work"
-    assert window.actions.run.isEnabled() and window.actions.attach.isEnabled()
+    assert window.commands.run.isEnabled() and window.commands.attach.isEnabled()
     assert window.settings.last_attach() == program.address
     time.sleep(0.3)
     assert program.proc.poll() is None, "the program goes on"
@@ -69,8 +69,8 @@ def test_attaching_to_nothing_is_one_error_and_the_window_stays_as_it_was(window
     qtbot.waitUntil(lambda: bool(errors), timeout=10_000)
     [(title, message)] = errors
     assert title == "Attach" and "nothing is serving at" in message and "\n" not in message
-    assert not window.attacher.active and window.actions.run.isEnabled()
-    assert window.actions.attach.isEnabled()
+    assert not window.attacher.active and window.commands.run.isEnabled()
+    assert window.commands.attach.isEnabled()
 
 
 def test_a_program_that_wants_a_token_is_asked_for_it(window, qtbot, tmp_path, monkeypatch):

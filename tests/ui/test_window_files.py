@@ -73,7 +73,7 @@ def test_a_script_that_starts_no_loop_is_refused_with_one_line_when_run(
     result = run_to_end(window)
     assert result.status == "bad-input"
     assert len(errors) == 1 and words in errors[0][1] and "\n" not in errors[0][1]
-    assert window.actions.run.isEnabled()
+    assert window.commands.run.isEnabled()
     choose(window, "interleaving", rounds=1, pause=0.05)
     assert run_to_end(window).status == "finished"
 
@@ -92,7 +92,7 @@ def test_a_script_whose_main_fails_is_a_result_not_a_crash(window, run_to_end, e
     result = run_to_end(window)
     assert result.status == status and not errors
     assert window.trace is not None and window.trace.tasks_named("main")
-    assert window.actions.run.isEnabled()
+    assert window.commands.run.isEnabled()
 
 
 def test_the_window_remembers_the_last_demo_and_its_splitters(qtbot, qt_loop, tmp_path,
@@ -121,10 +121,10 @@ def test_the_window_remembers_the_last_demo_and_its_splitters(qtbot, qt_loop, tm
 def test_presentation_mode_scales_fonts_and_can_be_toggled_back(window, qapp) -> None:
     base = qapp.font().pointSizeF()
     code = window.code.font().pointSizeF()
-    window.actions.presentation.trigger()
+    window.commands.presentation.trigger()
     assert window.presentation and qapp.font().pointSizeF() > base * 1.4
     assert window.code.font().pointSizeF() > code * 1.4
-    window.actions.presentation.trigger()
+    window.commands.presentation.trigger()
     assert not window.presentation and qapp.font().pointSizeF() == pytest.approx(base)
 
 

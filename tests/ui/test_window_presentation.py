@@ -24,7 +24,7 @@ def test_presentation_shows_only_the_chosen_panels_and_fits(window, run_to_end, 
                                                             size) -> None:
     choose(window, "channel-backpressure", "pitfall")  # the demo with the most knobs
     window.resize(*size)
-    window.actions.presentation.trigger()
+    window.commands.presentation.trigger()
     qtbot.wait(50)
     assert window.presentation and window.presentation_mode.panels == set(DEFAULT_PANELS)
     teaching = window.teaching
@@ -47,8 +47,8 @@ def test_presentation_shows_only_the_chosen_panels_and_fits(window, run_to_end, 
 def test_leaving_presentation_puts_every_panel_back(window, qtbot) -> None:
     before = {w: w.isVisible() for w in (window.browser, window.code, window.findings_panel,
                                          window.statusBar(), window.timeline)}
-    window.actions.presentation.trigger()
-    window.actions.presentation.trigger()
+    window.commands.presentation.trigger()
+    window.commands.presentation.trigger()
     qtbot.wait(20)
     assert not window.presentation
     assert {w: w.isVisible() for w in before} == before
@@ -57,7 +57,7 @@ def test_leaving_presentation_puts_every_panel_back(window, qtbot) -> None:
 
 
 def test_a_chosen_panel_is_remembered_and_shown(window, settings) -> None:
-    window.actions.presentation.trigger()
+    window.commands.presentation.trigger()
     window.presentation_mode.actions["code"].setChecked(True)
     assert window.code.isVisible()
     assert "code" in settings.presentation_panels(frozenset())

@@ -52,7 +52,7 @@ def test_sys_exit_and_errors_in_a_program_are_results(window, run_to_end, errors
     path.write_text("raise RuntimeError('at import')\n")
     result = run_to_end(window)
     assert result.status == "raised" and "at import" in result.error
-    assert window.actions.run.isEnabled()
+    assert window.commands.run.isEnabled()
 
 
 def test_cancel_interrupts_a_server_program(window, qtbot, errors, tmp_path) -> None:
@@ -67,7 +67,7 @@ def test_cancel_interrupts_a_server_program(window, qtbot, errors, tmp_path) -> 
 
     QTimer.singleShot(500, press_cancel)
     with qtbot.waitSignal(window.runFinished, timeout=20_000) as blocker:
-        window.actions.run.trigger()
+        window.commands.run.trigger()
     assert running == [True]
     assert blocker.args[0].status == "cancelled" and not errors
 

@@ -49,7 +49,7 @@ def test_gather_run_gives_a_lane_per_task_and_an_await_arrow_each(window, run_to
     texts = [e.text for e in window.findings_panel.entries()]
     assert any("gather" in t for t in texts)
     assert "Finished" in window.statusBar().currentMessage()
-    assert not window.actions.cancel.isEnabled() and window.actions.run.isEnabled()
+    assert not window.commands.cancel.isEnabled() and window.commands.run.isEnabled()
 
 
 def test_blocking_demo_shows_the_freeze_on_the_ui_lane_and_in_the_chart(window,
@@ -77,11 +77,11 @@ def test_blocking_demo_shows_the_freeze_on_the_ui_lane_and_in_the_chart(window,
 def test_cancel_ends_a_running_demo_with_its_tasks_cancelled(window, qtbot) -> None:
     choose(window, "sequential-vs-gather", "fixed", fetches=3, delay=1.5)
     with qtbot.waitSignal(window.runFinished, timeout=20_000) as blocker:
-        window.actions.run.trigger()
+        window.commands.run.trigger()
         qtbot.waitUntil(lambda: window.trace is not None and len(window.trace.tasks) >= 4,
                         timeout=10_000)
-        assert window.actions.cancel.isEnabled()
-        window.actions.cancel.trigger()
+        assert window.commands.cancel.isEnabled()
+        window.commands.cancel.trigger()
     result = blocker.args[0]
     assert result.status == "cancelled"
     outcomes = {t.name: t.outcome for t in result.trace.tasks}

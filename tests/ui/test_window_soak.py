@@ -45,7 +45,7 @@ def one_round(window, qtbot, run_to_end, errors, tmp_path: Path, hostile: list[P
     assert window.open_script(str(server))
     QTimer.singleShot(300, window.cancel)  # as a click during the program's run
     with qtbot.waitSignal(window.runFinished, timeout=20_000) as blocker:
-        window.actions.run.trigger()
+        window.commands.run.trigger()
     assert blocker.args[0].status == "cancelled"
     for path in hostile:
         assert not window.open_trace(str(path))

@@ -69,8 +69,8 @@ class Attacher(QObject):
         self._poll.timeout.connect(self._check)
         self.connected.connect(self.follow)
         self.connectFailed.connect(self._failed)
-        window.actions.attach.triggered.connect(lambda: self.ask())
-        window.actions.cancel.triggered.connect(self.detach)
+        window.commands.attach.triggered.connect(lambda: self.ask())
+        window.commands.cancel.triggered.connect(self.detach)
 
     @property
     def active(self) -> bool:
@@ -96,7 +96,7 @@ class Attacher(QObject):
             files.show_error(window, "Attach", str(exc))
             return False
         self.connecting = True
-        window.actions.attach.setEnabled(False)
+        window.commands.attach.setEnabled(False)
         window.show_status(f"Attaching to {attachment.address}…")
         threading.Thread(target=self._connect, args=(attachment,), name="loopviz-connect",
                          daemon=True).start()
@@ -112,7 +112,7 @@ class Attacher(QObject):
 
     def _failed(self, message: str, attachment: Attachment) -> None:
         self.connecting = False
-        self.window.actions.attach.setEnabled(not self.window.runs.running)
+        self.window.commands.attach.setEnabled(not self.window.runs.running)
         if files.ErrorsToStderr.active is None and any(k in message for k in _NEEDS_TOKEN):
             token = ask_token(self.window, message.rpartition(": ")[2])
             if token:
@@ -141,7 +141,7 @@ class Attacher(QObject):
                                                            "started_at": welcome.started_at}))
         name = os.path.basename(str(meta.get("target") or "a program"))
         window.setWindowTitle(f"loopviz — {name} (attached at {address})")
-        window.actions.set_running(True)
+        window.commands.set_running(True)
         window.controls.set_enabled_for_run(True)
         window.timeline.set_live(True)
         window.run_started = time.monotonic() - welcome.now_ns / 1e9  # the program's clock
@@ -185,7 +185,7 @@ class Attacher(QObject):
         trace = attachment.trace()
         window.bridge.finish(trace)
         window.end_live()
-        window.actions.attach.setEnabled(True)
+        window.commands.attach.setEnabled(True)
         ended = {"ended": "The program ended its stream", "lost": "The stream broke",
                  "detached": "Detached"}.get(attachment.state, attachment.state)
         window.show_status(f"{ended} ({attachment.ending}): showing the "

@@ -20,7 +20,6 @@ from PySide6.QtWidgets import (
     QApplication,
     QDockWidget,
     QLabel,
-    QMainWindow,
     QSplitter,
     QWidget,
 )
@@ -48,15 +47,18 @@ from loopviz.ui.responsiveness import PulseIndicator, ResponsivenessChart
 from loopviz.ui.runs import RunController
 from loopviz.ui.settings import AppSettings, restore_layout, save_layout
 from loopviz.ui.teaching import install as install_teaching
+from loopviz.ui.teaching.host import TeachingHost
 from loopviz.ui.theme import LIGHT, Theme
 from loopviz.ui.timeline.view import TimelineView
 
 SIDE_VIEWS_S = 0.25  # chart, findings, code marks, summary: 4 Hz is plenty while live
+BEHIND = ("The run records faster than loopviz's 5 % share of the UI thread allows: the views "
+          "catch up when it calms down or ends.")
 DEFAULT_SIZES = {"main": [270, 930, 420], "left": [420, 380], "center": [620, 200],
                  "right": [480, 320]}
 
 
-class MainWindow(QMainWindow):
+class MainWindow(TeachingHost):
     runFinished = Signal(object)  # RunResult | None (None: loopviz failed)
 
     def __init__(self, loop: asyncio.AbstractEventLoop, settings: AppSettings | None = None,
@@ -77,7 +79,7 @@ class MainWindow(QMainWindow):
         self.run_started = 0.0
         self._side_views_at = 0.0
 
-        self.actions = WindowActions(self)
+        self.commands = WindowActions(self)
         self.browser = DemoBrowser(demos if demos is not None else all_demos())
         self.explanation = ExplanationView()
         self.controls = ParamControls()
@@ -97,13 +99,13 @@ class MainWindow(QMainWindow):
         self.teaching = install_teaching(self)  # cursor, replay, queues, stack, quiz, GIF
         self.attacher = install_attaching(self)  # File › Attach: a program served elsewhere
         self.presentation_mode = Presentation(self)
-        self.actions.view_menu.addMenu(self.presentation_mode.menu)
+        self.commands.view_menu.addMenu(self.presentation_mode.menu)
         self._restore()
 
     # ---- construction ----------------------------------------------------------------------
     def _build_layout(self) -> None:
-        self.actions.build_menus(self)
-        self.toolbar = self.actions.build_toolbar(self, self.controls, self.pulse, self.clock)
+        self.commands.build_menus(self)
+        self.toolbar = self.commands.build_toolbar(self, self.controls, self.pulse, self.clock)
         self.splitters: dict[str, QSplitter] = {}
         left = self._splitter("left", Qt.Orientation.Vertical, self.browser, self.explanation)
         center = self._splitter("center", Qt.Orientation.Vertical, self.timeline, self.chart)
@@ -126,7 +128,7 @@ class MainWindow(QMainWindow):
         return splitter
 
     def _connect(self) -> None:
-        a = self.actions
+        a = self.commands
         a.run.triggered.connect(self.run)
         a.cancel.triggered.connect(self.cancel)
         a.open_script.triggered.connect(lambda: self.open_script())
@@ -149,9 +151,7 @@ class MainWindow(QMainWindow):
         self.browser.openScriptRequested.connect(lambda: self.open_script())
         self.controls.variant_switch.changed.connect(self._variant_changed)
         self.bridge.traceUpdated.connect(self._show_trace)
-        self.bridge.behindChanged.connect(lambda behind: behind and self.show_status(
-            "The run records faster than loopviz's 5 % share of the UI thread allows: "
-            "the views catch up when it calms down or ends."))
+        self.bridge.behindChanged.connect(lambda on: self.show_status(BEHIND if on else None))
         self.runs.finished.connect(self._run_finished)
         self.runs.failed.connect(self._run_failed)
         self.timeline.taskSelected.connect(self._task_selected)
@@ -250,7 +250,7 @@ class MainWindow(QMainWindow):
         self.read_only_path = None
         self.findings, self.status, self.selected_task = [], None, None
         self.setWindowTitle(f"loopviz — {target.title}")
-        self.actions.set_running(True)
+        self.commands.set_running(True)
         self.controls.set_enabled_for_run(True)
         self.timeline.set_live(True)
         self.run_started = time.monotonic()
@@ -293,7 +293,7 @@ class MainWindow(QMainWindow):
     def end_live(self) -> None:
         self.clock_timer.stop()
         self._tick_clock()
-        self.actions.set_running(False)
+        self.commands.set_running(False)
         self.controls.set_enabled_for_run(False)
         self.timeline.set_live(False)
 
@@ -404,8 +404,8 @@ class MainWindow(QMainWindow):
         """Presentation mode (:mod:`loopviz.ui.presentation`): the chosen panels only, big
         and high-contrast."""
         self.presentation = on
-        if self.actions.presentation.isChecked() != on:
-            self.actions.presentation.setChecked(on)
+        if self.commands.presentation.isChecked() != on:
+            self.commands.presentation.setChecked(on)
             return  # the toggled signal calls back in
         self.presentation_mode.set_on(on)
         self.settings.set_presentation(on)

@@ -19,7 +19,7 @@ from typing import Any
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QDockWidget, QMainWindow, QWidget
+from PySide6.QtWidgets import QDockWidget, QWidget
 
 from loopviz.trace import Trace
 from loopviz.trace.captions import caption_at
@@ -27,6 +27,7 @@ from loopviz.ui.code_view import code_marks
 from loopviz.ui.state.cursor import TimeCursor
 from loopviz.ui.teaching.captions import CaptionBar
 from loopviz.ui.teaching.dock import TeachingDock, TransportBar
+from loopviz.ui.teaching.host import TeachingHost
 from loopviz.ui.teaching.queues import LoopQueuesView
 from loopviz.ui.teaching.quiz import QuizPanel
 from loopviz.ui.teaching.replay import ReplayController
@@ -42,7 +43,7 @@ PRESENTATION_SCALE = 1.6
 
 
 class Teaching:
-    def __init__(self, window: QMainWindow) -> None:
+    def __init__(self, window: TeachingHost) -> None:
         self.window = window
         self.full: Trace | None = None
         self.replaying = False
@@ -147,8 +148,8 @@ class Teaching:
         w.bridge.traceUpdated.connect(self.set_trace)
         w.runFinished.connect(self._run_finished)
         w.browser.targetSelected.connect(lambda *_: self._demo_changed())  # after the window's
-        w.actions.run.triggered.connect(lambda: self.quiz.set_locked(True))
-        w.actions.presentation.toggled.connect(self.set_presentation)
+        w.commands.run.triggered.connect(lambda: self.quiz.set_locked(True))
+        w.commands.presentation.toggled.connect(self.set_presentation)
         self.stack.frameActivated.connect(self._show_line)
         self._demo_changed()
 
@@ -329,8 +330,9 @@ class Teaching:
     def set_focus_view(self, on: bool) -> None:
         """Only the timeline, its chart and the teaching dock: for a projector or a recording."""
         main = self.window.splitters["main"]
-        for i in (0, 2):
-            main.widget(i).setVisible(not on)
+        for side in (main.widget(0), main.widget(2)):
+            if side is not None:
+                side.setVisible(not on)
 
     def zoom_to_selected(self) -> None:
         task = self.window.selected_task
@@ -386,8 +388,9 @@ class Teaching:
         saved = self.replay.speed
         self.replay.speed = speed  # the caption hold follows the recording's speed
         left = self.window.splitters["main"].widget(0)
-        left_shown = left.isVisible()
-        left.hide()  # the demo browser is no part of a recording: the timeline gets its room
+        left_shown = left is not None and left.isVisible()
+        if left is not None:
+            left.hide()  # the demo browser is no part of a recording: the timeline gets its room
         self._recording = True
         try:
             info = record_replay(trace, widget or self.window, self.show_frame, path, fps=fps,
@@ -396,7 +399,8 @@ class Teaching:
         finally:
             self._recording = False
             self.replay.speed = saved
-            left.setVisible(left_shown)
+            if left is not None:
+                left.setVisible(left_shown)
             self._show_views(trace)
             self.cursor.t_ns = None
             self._cursor_moved(None)
@@ -422,8 +426,6 @@ class Teaching:
                 f"{info.bytes / 1e6:.1f} MB in {time.monotonic() - started:.1f} s")
 
 
-def install(window: QMainWindow) -> Teaching:
+def install(window: TeachingHost) -> Teaching:
     """Add the teaching tools to ``window`` (see the module docstring)."""
-    teaching = Teaching(window)
-    window.teaching = teaching  # type: ignore[attr-defined]
-    return teaching
+    return Teaching(window)
