@@ -19,7 +19,7 @@ from loopviz.ui.state.replay_clock import ReplayClock
 
 
 class ReplayController(QObject):
-    frame = Signal(object, int)  # (Trace as of t, t_ns)
+    frame = Signal(object, object)  # (Trace as of t, t_ns: past 2**31 ns, no C int holds it)
     playingChanged = Signal(bool)
     speedChanged = Signal(float)
     finished = Signal()
