@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 
+from loopviz.trace.wording import block_sentence, duration
 from tests.diagnostics.conftest import culprit_line, kinds, program, program_blocks, run_program
 
 
@@ -19,7 +20,7 @@ def test_blocking_sleep_is_attributed_to_its_line(loop_kind: str) -> None:
     assert block.task is not None
     [diag] = result.trace.diagnostics
     assert diag.line == block.line
-    assert diag.message.startswith("UI thread blocked 0.")
+    assert diag.message.startswith(f"UI thread blocked {duration(block.end_ns - block.start_ns)}")
     assert f"by time.sleep at sleep_block.py:{block.line}" in diag.message
     assert result.summary()["longest_block_at"] == f"{program('sleep_block')}:{block.line}"
 
@@ -73,7 +74,7 @@ def test_one_sample_in_a_task_step_does_not_make_its_line_the_culprit_of_a_repai
     assert (block.culprit, block.file, block.function) == ("unknown", "", EVENT_PROCESSING)
     block, _ = dog._block(0, 200_000_000, [step, step, paint])
     assert (block.culprit, block.file, block.line) == ("user", "prog.py", 26)
-    assert "no Python code ran" in Watchdog.sentence(dog._block(0, 10**8, [paint])[0])
+    assert "no Python code ran" in block_sentence(dog._block(0, 10**8, [paint])[0])
 
 
 def test_a_sampled_frame_without_a_line_number_is_placed_on_its_function_not_fatal() -> None:

@@ -29,7 +29,7 @@ from loopviz.instrument.plugin import RecordingView
 from loopviz.instrument.report import emit
 from loopviz.instrument.watchdog import STARVED_NS, Stall, Watchdog
 from loopviz.trace.records import Block, Diagnostic
-from loopviz.trace.wording import place
+from loopviz.trace.wording import block_sentence, place
 
 _now = time.monotonic_ns
 _CAN_SIGNAL = hasattr(signal, "pthread_kill") and hasattr(signal, "SIGUSR1")
@@ -145,7 +145,7 @@ class RunawayGuard:
         if blind is not None and secs >= self.limit_s:
             emit(self._recorder, Diagnostic(
                 block.end_ns, "blocked-loop",
-                f"{Watchdog.sentence(block)}: past the {self.limit_s:g} s runaway limit, but "
+                f"{block_sentence(block)}: past the {self.limit_s:g} s runaway limit, but "
                 f"a C call that holds the GIL cannot be interrupted in-process; loopviz waited "
                 f"for it to return", block.task, block.file, block.line))
         for start in [s for s in self._blind if s < start_ns]:

@@ -48,7 +48,7 @@ from loopviz.instrument.plugin import RecordingView
 from loopviz.instrument.report import callee_at, emit, is_user_file
 from loopviz.instrument.thread_cpu import ThreadCpu
 from loopviz.trace.records import Block, Culprit, Diagnostic, DiagnosticKind
-from loopviz.trace.wording import place
+from loopviz.trace.wording import block_sentence
 
 _now = time.monotonic_ns
 STARVED_NS = 250_000_000  # a tick gap this long: the watchdog itself could not run (GIL held)
@@ -57,9 +57,6 @@ _backstop_lock = threading.Lock()  # faulthandler's later-dump timer is one per 
 _PKG = sites.PKG_DIR  # ends with os.sep
 _LOOP_DIRS = (os.path.join(sites.PKG_DIR, "loop") + os.sep,)
 _UI_DIR = os.path.join(sites.PKG_DIR, "ui") + os.sep
-CULPRIT_LABEL = {"qt": "Qt", "loop": "the event loop's own machinery",
-                 "loopviz": "loopviz itself", "unknown": "code loopviz cannot see into",
-                 "gc": "Python's garbage collector"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -365,7 +362,7 @@ class Watchdog:
         for obs in tuple(self.observers):
             self._notify(obs, "stall_ended", start, block)
         if self._claims.pop(start, None) is None:
-            text = self.sentence(block)
+            text = block_sentence(block)
             if backstop:
                 text += " (a C call holding the GIL, caught by the faulthandler backstop)"
             emit(self.recorder, Diagnostic(block.end_ns, "blocked-loop", text, block.task,
@@ -397,25 +394,6 @@ class Watchdog:
         task = tasks.most_common(1)[0][0] if tasks else None
         return Block(thread, rec.ns(start), rec.ns(end), file, line, function, best[0].stack,
                      task, best[0].culprit), any(s.backstop for s in best)
-
-    @staticmethod
-    def sentence(block: Block) -> str:
-        """``UI thread blocked 0.31 s by time.sleep at blocking.py:14``."""
-        secs = (block.end_ns - block.start_ns) / 1e9
-        if block.culprit == "user":
-            text = f"UI thread blocked {secs:.2f} s by {block.function} at " \
-                   f"{place(block.file, block.line)}"
-        elif block.culprit == "gc":
-            text = f"UI thread blocked {secs:.2f} s by {block.function}"
-            text += f", started at {place(block.file, block.line)}" if block.file else ""
-        elif block.file:
-            text = (f"UI thread blocked {secs:.2f} s inside {CULPRIT_LABEL[block.culprit]} "
-                    f"({block.function} at {place(block.file, block.line)})")
-        elif block.function:
-            text = f"UI thread blocked {secs:.2f} s in {block.function} (no Python code ran)"
-        else:
-            text = f"UI thread blocked {secs:.2f} s; no sample caught where"
-        return text
 
     # ---- the faulthandler backstop --------------------------------------------------------------
     def _arm(self, now: int) -> None:

@@ -18,7 +18,7 @@ from loopviz.demos import Demo, get_demo
 from loopviz.session.program import Program, TargetError, find_program
 from loopviz.trace import Finding, Trace
 from loopviz.trace.concurrency import in_flight_peak
-from loopviz.trace.wording import duration, place
+from loopviz.trace.wording import block_sentence
 
 
 @dataclass
@@ -45,10 +45,7 @@ def general_findings(trace: Trace) -> list[Finding]:
                    f"{trace.duration_ns / 1e9:.2f} s")]
     block = trace.longest_block()
     if block is not None:
-        out.append(Finding(f"UI thread blocked {duration(block.end_ns - block.start_ns)} "
-                           f"by {block.function or 'code'} at {place(block.file, block.line)}",
-                           ok=False,
-                           data={"at_ns": block.start_ns}))
+        out.append(Finding(block_sentence(block), ok=False, data={"at_ns": block.start_ns}))
     for diag in trace.diagnostics:
         out.append(Finding(f"{diag.kind}: {diag.message}", ok=False, data={"at_ns": diag.t_ns}))
     return out

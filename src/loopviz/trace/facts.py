@@ -23,7 +23,7 @@ from dataclasses import dataclass, field, replace
 
 from loopviz.trace.model import Trace
 from loopviz.trace.records import Finding
-from loopviz.trace.wording import duration, place
+from loopviz.trace.wording import block_sentence
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,8 +59,7 @@ def timed_facts(trace: Trace) -> list[Fact]:
             used.add(id(diag))
             text, times = diag.message, (b.start_ns, diag.t_ns)
         else:
-            text = (f"UI thread blocked {duration(b.end_ns - b.start_ns)} by "
-                    f"{b.function or 'code'} at {place(b.file, b.line)}")
+            text = block_sentence(b)
         out.append(Fact(text, False, "block", b.start_ns, b.file, b.line, times=times))
     grouped: dict[tuple[str, str, str, int], int] = {}
     for d in trace.diagnostics:
