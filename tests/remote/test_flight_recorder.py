@@ -16,7 +16,7 @@ from loopviz.export import load_trace
 from loopviz.export.framing import MAGIC
 from loopviz.export.spool import ENDING, SPOOL_MAGIC
 
-PROGRAM = Path(__file__).parents[1] / "engine" / "endings" / "ends_abruptly.py"
+PROGRAM = Path(__file__).parents[1] / "session" / "endings" / "ends_abruptly.py"
 
 
 def start(tmp_path: Path, how: str, loop: str = "qt") -> tuple[subprocess.Popen, Path, Path]:

@@ -10,11 +10,11 @@ import pytest
 
 from loopviz.export import save_trace
 from loopviz.session import resolve, run_headless
-from tests.engine.hostile import cases
-from tests.engine.mutate import mutant
+from tests.export.hostile import cases
+from tests.export.mutate import mutant
 from tests.ui.test_window_runs import choose
 
-MUTANTS = 60  # the window's share of the fuzz budget (tests/engine: the loaders' share)
+MUTANTS = 60  # the window's share of the fuzz budget (tests/export: the loaders' share)
 
 
 @pytest.fixture(scope="module")

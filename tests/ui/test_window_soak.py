@@ -14,8 +14,8 @@ from pathlib import Path
 from PySide6.QtCore import QTimer
 
 from loopviz.export import save_trace
-from tests.engine.hostile import cases
-from tests.engine.test_run_endings import PROGRAMS
+from tests.export.hostile import cases
+from tests.session.test_run_endings import PROGRAMS
 from tests.ui.test_window_runs import choose
 
 ROUNDS = int(os.environ.get("LOOPVIZ_SOAK", "3"))

@@ -55,7 +55,7 @@ def test_a_c_call_holding_the_gil_is_a_block() -> None:
 def test_a_short_c_call_holding_the_gil_is_still_a_block() -> None:
     """It leaves no sample either (the watchdog needs the GIL, the backstop waits 0.3 s), but
     the UI thread used the CPU all along: a block of the program's, with no line to blame."""
-    from tests.diagnostics.conftest import kinds, program_blocks, run_program
+    from tests.instrument.conftest import kinds, program_blocks, run_program
 
     result = run_program("short_c_call")
     assert kinds(result) == ["blocked-loop"]
@@ -68,7 +68,7 @@ def test_a_short_c_call_holding_the_gil_is_still_a_block() -> None:
 def test_a_stall_by_the_garbage_collector_is_blamed_on_it(loop_kind: str) -> None:
     """A collection holds the GIL, so no sample sees it: without its own callbacks it would
     read 'no sample caught where' (the soak test's big heap made 50-130 ms ones)."""
-    from tests.diagnostics.conftest import run_program
+    from tests.instrument.conftest import run_program
 
     result = run_program("gc_pause", loop=loop_kind)
     gc_blocks = [b for b in result.trace.blocks if b.culprit == "gc"]

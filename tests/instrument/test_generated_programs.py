@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from loopviz.trace.invariants import violations
-from tests.engine.harness import run_everywhere
+from tests.instrument.harness import run_everywhere
 
 
 class Failure(Exception):

@@ -6,7 +6,7 @@ import os
 
 from loopviz.instrument.report import check_ui_thread
 from loopviz.trace.facts import facts
-from tests.diagnostics.conftest import culprit_line, kinds, run_program
+from tests.instrument.conftest import culprit_line, kinds, run_program
 
 
 def test_check_ui_thread_reports_the_worker_thread_and_line(loop_kind: str) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import signal
 
-from tests.diagnostics.conftest import culprit_line, kinds, program_blocks, run_program
+from tests.instrument.conftest import culprit_line, kinds, program_blocks, run_program
 
 
 def test_busy_loop_is_aborted_within_the_limit_and_the_next_run_is_normal(

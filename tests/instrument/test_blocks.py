@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 
 from loopviz.trace.wording import block_sentence, duration
-from tests.diagnostics.conftest import culprit_line, kinds, program, program_blocks, run_program
+from tests.instrument.conftest import culprit_line, kinds, program, program_blocks, run_program
 
 
 def test_blocking_sleep_is_attributed_to_its_line(loop_kind: str) -> None:

@@ -9,8 +9,8 @@ import sys
 import pytest
 
 from loopviz.trace.invariants import violations
-from tests.engine.harness import run_everywhere
-from tests.engine.programs import PROGRAMS, Boom, _worker
+from tests.instrument.differential_programs import PROGRAMS, Boom, _worker
+from tests.instrument.harness import run_everywhere
 
 
 @pytest.mark.parametrize("program", PROGRAMS, ids=lambda p: p.__name__)

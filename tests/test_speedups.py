@@ -19,7 +19,7 @@ from loopviz import _native
 from loopviz.instrument.overrides import own_override, restore_overrides, save_overrides
 from loopviz.trace.recorder import Recorder, _Column
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 needs_c = pytest.mark.skipif(_native.speedups is None, reason="C speedups not built here")
 
 
@@ -153,8 +153,9 @@ def test_a_task_factory_the_loop_already_had_still_makes_the_tasks() -> None:
 def test_the_pure_python_twins_pass_the_engine_suite() -> None:
     """Every C fast path has a Python twin; the engine's behavioural suite must hold on both."""
     env = dict(os.environ, LOOPVIZ_PURE_PYTHON="1", QT_QPA_PLATFORM="offscreen")
-    suites = ["tests/engine/test_differential.py", "tests/engine/test_generated_programs.py",
-              "tests/engine/test_instrumentation.py", "tests/engine/test_speedups.py"]
+    suites = ["tests/instrument/test_differential.py",
+              "tests/instrument/test_generated_programs.py",
+              "tests/instrument/test_instrumentation.py", "tests/test_speedups.py"]
     proc = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:randomly", *suites],
                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]

@@ -13,7 +13,7 @@ import warnings
 
 import pytest
 
-from tests.diagnostics.conftest import kinds, run_program
+from tests.instrument.conftest import kinds, run_program
 
 ROUNDS = 20
 

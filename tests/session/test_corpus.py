@@ -23,7 +23,7 @@ from loopviz.instrument.sites import is_loopviz_file
 from loopviz.trace import Trace
 from loopviz.trace.names import short_coro
 
-PROGRAMS = Path(__file__).parent / "programs"
+PROGRAMS = Path(__file__).parent / "corpus"
 SUMMARY = "loopviz · "  # the first line of loopviz's summary, after the program's own stderr
 
 

@@ -14,7 +14,7 @@ from loopviz.instrument.sites import is_loopviz_file, is_user_file
 from loopviz.instrument.tracker import callable_name
 from loopviz.session import resolve, run_headless
 from loopviz.trace.names import task_lane_name, thread_lane_name
-from tests.engine.test_instrumentation import record
+from tests.instrument.test_instrumentation import record
 
 
 def library_coroutine(module: str, name: str):

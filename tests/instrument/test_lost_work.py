@@ -7,7 +7,7 @@ import warnings
 
 import pytest
 
-from tests.diagnostics.conftest import culprit_line, kinds, run_program
+from tests.instrument.conftest import culprit_line, kinds, run_program
 
 UNAWAITED = "ignore:coroutine .* was never awaited:RuntimeWarning"
 

@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from tests.diagnostics.conftest import culprit_line, kinds, program_blocks, run_program
+from tests.instrument.conftest import culprit_line, kinds, program_blocks, run_program
 
 
 def test_result_of_a_coroutine_sent_to_the_same_loop_is_a_deadlock(loop_kind: str) -> None:

@@ -1,4 +1,4 @@
-"""Files that cannot hurt: every hostile trace file (tests/engine/hostile.py) is refused with
+"""Files that cannot hurt: every hostile trace file (tests/export/hostile.py) is refused with
 one line naming what is wrong, by load and by the Chrome export, and by the command line
 with exit 2 and no traceback; bombs are refused in bounded memory; seeded mutants of real
 traces either load (and export) or are refused with one line, never anything else."""
@@ -18,8 +18,8 @@ import pytest
 
 from loopviz.export import TraceFileError, export_chrome_trace, load_trace, save_trace
 from loopviz.session import resolve, run_headless
-from tests.engine.hostile import cases, v1_bytes, v1_doc
-from tests.engine.mutate import mutant
+from tests.export.hostile import cases, v1_bytes, v1_doc
+from tests.export.mutate import mutant
 
 # Mutants per format: CI's fixed budget (LOOPVIZ_FUZZ raises it for a longer hunt).
 FUZZ = int(os.environ.get("LOOPVIZ_FUZZ", "400"))
@@ -115,7 +115,7 @@ def test_a_version_1_file_of_many_empty_lists_is_refused_before_parsing(tmp_path
 def spools(tmp_path_factory):
     """Flight recorder spools of real runs that ended in os._exit (tests/remote)."""
     folder = tmp_path_factory.mktemp("spools")
-    program = Path(__file__).parent / "endings" / "ends_abruptly.py"
+    program = Path(__file__).parents[1] / "session" / "endings" / "ends_abruptly.py"
     out = []
     for loop in ("qt", "asyncio"):
         path = folder / f"{loop}.loopviz"

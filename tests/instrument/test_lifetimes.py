@@ -16,9 +16,9 @@ from loopviz import _native
 
 HERE = Path(__file__).parent
 PROGRAMS = {
-    "runs_a_subprocess": HERE / "endings" / "runs_a_subprocess.py",
-    "task_group_and_thread": HERE.parent / "diagnostics" / "programs" / "clean.py",
-    "fire_and_forget_fixed": HERE.parent / "diagnostics" / "programs" / "fire_and_forget_fixed.py",
+    "runs_a_subprocess": HERE.parent / "session" / "endings" / "runs_a_subprocess.py",
+    "task_group_and_thread": HERE / "programs" / "clean.py",
+    "fire_and_forget_fixed": HERE / "programs" / "fire_and_forget_fixed.py",
 }
 
 

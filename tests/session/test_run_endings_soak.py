@@ -12,7 +12,7 @@ import time
 import pytest
 
 from loopviz.session import load_script, run_headless
-from tests.engine.test_run_endings import PROGRAMS
+from tests.session.test_run_endings import PROGRAMS
 
 ROUNDS = 8
 LIMIT_S = 0.3
