@@ -33,7 +33,7 @@ from loopviz._native import IMPLEMENTATION
 
 PROGRAM = Path(__file__).parent / "programs" / "served.py"
 SERVING = re.compile(r"serving .* at (\S+:\d+) ")
-BENCH = re.compile(r"BENCH in_program=([\d.]+) cpu=([\d.]+)")
+BENCH = re.compile(r"BENCH in_program=([\d.]+) cpu=([\d.]+)(?: serving=([\d.]+))?")
 LOOPVIZ = [sys.executable, "-m", "loopviz"]
 TARGET_VS_RECORD = 1.05
 TARGET_GROWTH = 0.05
@@ -80,6 +80,9 @@ def viewer(address: str, *extra: str) -> subprocess.Popen[str]:
                             stderr=subprocess.PIPE, text=True)
 
 
+SERVING: dict[str, list[float]] = {}  # the serving thread's own CPU, by variant and work
+
+
 def run_once(mode: str, viewers: int, work: str = "churn",
              seconds: float = 0.0) -> tuple[float, float]:
     env = {"SERVED_MODE": mode, "SERVED_WORK": work, "SERVED_VIEWERS": str(viewers),
@@ -96,7 +99,20 @@ def run_once(mode: str, viewers: int, work: str = "churn",
             raise SystemExit(f"a viewer failed: {werr}")
     found = BENCH.search(err)
     assert found, err
+    if found.group(3) is not None:
+        SERVING.setdefault(f"{work} {viewers}", []).append(float(found.group(3)))
     return float(found.group(1)), float(found.group(2))
+
+
+def serving_line(work: str, viewers: int, recording_cpu: float) -> str:
+    """The serving thread's own CPU (no GIL waits of the program's thread in it): the least
+    noisy figure of what serving costs, beside the recording's whole CPU."""
+    own = SERVING.get(f"{work} {viewers}", [])
+    if not own:
+        return ""
+    return (f"   serving thread's own cpu with {viewers} viewer(s): {min(own):.3f}s "
+            f"(median {statistics.median(own):.3f}s) = {100 * min(own) / recording_cpu:.1f} % "
+            f"of recording's cpu")
 
 
 def overhead(repeat: int, viewers: int) -> dict[str, tuple[float, float]]:
@@ -127,6 +143,8 @@ def overhead(repeat: int, viewers: int) -> dict[str, tuple[float, float]]:
               f"{c / plain_c:8.2f}x{c / rec_c:8.2f}x{verdict}")
     spread = max(max(x for x, _ in r) / min(x for x, _ in r) for r in runs.values())
     print(f"   noise: slowest / fastest in-program run of a variant up to {spread:.2f}x")
+    for n in (0, viewers):
+        print(serving_line("churn", n, rec_c))
     return best
 
 
@@ -151,6 +169,8 @@ def steady_cpu(repeat: int, viewers: int, seconds: float) -> None:
                        f"{'met' if c / rec <= TARGET_VS_RECORD else 'MISSED'}")
         print(f"   {name:44}{c:7.3f}s cpu ({100 * c / seconds:4.1f} % of a core)"
               f"{c / plain:7.2f}x plain{c / rec:7.2f}x record{verdict}")
+    for n in (0, viewers):
+        print(serving_line("load", n, rec))
 
 
 def rss_mib(pid: int) -> float | None:

@@ -7,7 +7,8 @@ viewers are streaming before the work starts (so the whole workload is watched).
 SERVED_WORK: churn (CHURN_TASKS tasks x CHURN_AWAITS ``sleep(0)``: the overhead figure) or
 load (a server's steady load for SERVED_SECONDS: ~2,000 short requests a second beside a few
 long-lived workers, for the memory figure). Prints its in-program wall and CPU time (the
-whole process's CPU, the serving thread's included) on stderr.
+whole process's CPU, the serving thread's included, and with ``serve`` the serving thread's
+own) on stderr.
 """
 import asyncio
 import contextlib
@@ -64,10 +65,14 @@ async def main() -> None:
     with watch as serving:
         while VIEWERS and serving.viewers < VIEWERS:
             await asyncio.sleep(0.01)
+        clock = None if MODE != "serve" else \
+            time.pthread_getcpuclockid(serving.server._thread.ident)
+        s0 = time.clock_gettime(clock) if clock is not None else 0.0
         t0, c0 = time.perf_counter(), time.process_time()
         await (churn() if WORK == "churn" else load())
+        own = f" serving={time.clock_gettime(clock) - s0:.6f}" if clock is not None else ""
         print(f"BENCH in_program={time.perf_counter() - t0:.6f} "
-              f"cpu={time.process_time() - c0:.6f}", file=sys.stderr, flush=True)
+              f"cpu={time.process_time() - c0:.6f}{own}", file=sys.stderr, flush=True)
 
 
 if __name__ == "__main__":

@@ -15,7 +15,7 @@ import pytest
 
 import loopviz
 from loopviz._version import __version__
-from loopviz.export.wire import Hello, message, preamble
+from loopviz.export.wire import WIRE_VERSION, Hello, message, parse_preamble, preamble
 from loopviz.remote.address import AddressError
 from loopviz.remote.client import AttachError, Attachment
 from loopviz.remote.serving import Serving
@@ -92,7 +92,8 @@ def test_a_viewer_of_another_wire_version_gets_a_one_line_refusal():
 
     with listening(future_server) as address:
         line = one_line_exit_2(address)
-    assert "wire version 99 (loopviz 9.9.0)" in line and "speaks version 1" in line
+    assert "wire version 99 (loopviz 9.9.0)" in line
+    assert f"speaks version {WIRE_VERSION}" in line
 
 
 async def busy(stop: threading.Event, ticks: list[int]) -> None:
@@ -156,15 +157,19 @@ def test_serving_beyond_loopback_needs_the_flag_and_a_token():
     assert "--allow-remote" in proc.stderr
 
 
-def test_a_viewer_of_another_version_is_shown_the_door_after_the_servers_preamble():
+@pytest.mark.parametrize("theirs", [1, 99], ids=["version-1 viewer", "a future viewer"])
+def test_a_viewer_of_another_version_is_shown_the_door_after_the_servers_preamble(theirs):
+    """A version 1 viewer (tasks as rows) reads this preamble and says in one line that the
+    program serves version 2: it never gets a frame it would misread."""
     with served_here() as (serving, _):
         sock = socket.create_connection(("127.0.0.1", serving.port), timeout=5)
         with sock:
-            sock.sendall(preamble("9.9.0", wire=99) + message("hello", Hello("9.9.0")))
+            sock.sendall(preamble("0.0.9", wire=theirs) + message("hello", Hello("0.0.9")))
             got = b""
             while chunk := sock.recv(4096):
                 got += chunk
         assert got == preamble(__version__), "its preamble, then the connection closes"
+        assert parse_preamble(got) == (WIRE_VERSION, __version__) and WIRE_VERSION == 2
 
 
 def test_a_viewer_that_stops_reading_is_let_go_and_the_program_goes_on():

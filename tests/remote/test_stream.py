@@ -22,13 +22,21 @@ from loopviz.trace.invariants import violations
 
 def wire(batch: Batch) -> list[Batch]:
     """The batch as a viewer receives it: encoded to frames, each decoded."""
+    return decoded(encode_batch(batch, zstandard.ZstdCompressor()))
+
+
+def decoded(frames) -> list[Batch]:
     from io import BytesIO
 
     from loopviz.export.framing import read_frames
 
-    frames = encode_batch(batch, zstandard.ZstdCompressor())
     return [decode_batch(f.header, f.columns)
             for f in read_frames(BytesIO(b"".join(frames)))]
+
+
+def past(streamer: Streamer) -> list[Batch]:
+    """A newcomer's past as it receives it (made as the server makes it, a frame at a time)."""
+    return decoded(list(streamer.past(streamer.rec.now()).frames(zstandard.ZstdCompressor())))
 
 
 def welcome(rec) -> Welcome:
@@ -84,19 +92,20 @@ class Tap:
 
     def tick(self) -> None:
         self.streamer.trim(0.0)  # as the server does, about once a second
-        first = self.collects == 0
-        joining = not first and self.newcomer is None and self.collects >= self.join_after
-        delta, whole = self.streamer.collect(delta=not first, snapshot=first or joining,
-                                             now_ns=self.rec.now())
-        if first:  # the follower's first batch is the past (empty yet)
-            delta, whole = whole, None
-        for batch in wire(delta) if delta is not None else []:
+        if self.collects == 0:  # the follower's first batches are the past (empty yet)
+            self.streamer.skip()
+            for batch in past(self.streamer):
+                self.follower.apply(batch)
+            self.collects += 1
+            return
+        joining = self.newcomer is None and self.collects >= self.join_after
+        for batch in wire(self.streamer.collect(self.rec.now())):
             self.follower.apply(batch)
             if self.newcomer is not None:
                 self.newcomer.apply(batch)
-        if whole is not None:
+        if joining:
             self.newcomer = Mirror(welcome(self.rec), "test")
-            for batch in wire(whole):
+            for batch in past(self.streamer):
                 self.newcomer.apply(batch)
         self.collects += 1
 
@@ -166,22 +175,25 @@ def test_behind_a_ring_buffer_a_late_viewer_gets_only_the_last_seconds() -> None
         {(s.task, s.start_ns) for s in build_trace(tap.follower.recorder).steps}
 
 
-def test_a_batch_too_large_for_one_frame_sends_its_rows_before_its_columns(monkeypatch):
+def test_a_batch_too_large_for_one_frame_sends_its_tasks_before_its_columns(monkeypatch):
     import numpy as np
 
     from loopviz.export import wire as wire_mod
 
     monkeypatch.setattr(wire_mod, "ROW_CHUNK", 2)
     monkeypatch.setattr(wire_mod, "COLUMN_CHUNK", 3)
-    tasks = [[i, f"t{i}", "c", None, 0, None, "pending", None, "f.py", 1] for i in (1, 2, 3)]
+    tasks = {"id": np.array([1, 2, 3]), "parent": np.array([0, 1, 1]),
+             "created_ns": np.array([0, 5, 6]), "line": np.array([1, 2, 3], np.int32),
+             "name": ["a", "b", "c"], "coro": ["c"] * 3, "file": ["f.py"] * 3}
     steps = np.array([[1 + i % 3, 10 * i, 10 * i + 5, -1] for i in range(7)], np.int64)
-    batch = Batch(100, {"tasks": tasks}, {"steps": steps})
+    batch = Batch(100, {}, {"steps": steps}, tables={"tasks": tasks})
     frames = encode_batch(batch, zstandard.ZstdCompressor())
-    decoded = wire(batch)
-    assert len(frames) == len(decoded) == 2 + 3
-    kinds = ["rows" if b.rows.get("tasks") else "raw" for b in decoded]
-    assert kinds == ["rows", "rows", "raw", "raw", "raw"]
-    assert np.array_equal(np.concatenate([b.raw["steps"] for b in decoded[2:]]), steps)
+    got = wire(batch)
+    assert len(frames) == len(got) == 2 + 3
+    kinds = ["tasks" if "tasks" in b.tables else "raw" for b in got]
+    assert kinds == ["tasks", "tasks", "raw", "raw", "raw"]
+    assert [n for b in got[:2] for n in b.tables["tasks"]["name"]] == ["a", "b", "c"]
+    assert np.array_equal(np.concatenate([b.raw["steps"] for b in got[2:]]), steps)
     assert encode_frame  # the same container as the file
 
 
@@ -197,11 +209,13 @@ def test_a_running_task_is_sent_again_only_once_it_ended_or_was_renamed() -> Non
             streamer, follower = Streamer(rec), Mirror(welcome(rec), "test")
 
             def tick(now_ns: int) -> list[int]:
-                delta, _ = streamer.collect(delta=True, snapshot=False, now_ns=now_ns)
-                assert delta is not None
+                """The ids of the tasks this tick sends: new, ended or renamed."""
+                delta = streamer.collect(now_ns)
                 for batch in wire(delta):
                     follower.apply(batch)
-                return [row[0] for row in delta.rows["tasks"]]
+                return [*delta.tables["tasks"]["id"].tolist(),
+                        *delta.tables["ends"]["task"].tolist(),
+                        *(tid for tid, _ in delta.rows["names"])]
 
             tasks = [asyncio.create_task(waiter(), name=f"waiter-{k}") for k in range(50)]
             await asyncio.sleep(0.01)

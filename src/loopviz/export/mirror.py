@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from loopviz.export.wire import Batch, Welcome, WireError
+from loopviz.export.wire import OUTCOMES, Batch, Table, Welcome, WireError
 from loopviz.trace.recorder import JobEntry, Recorder, TaskEntry
 from loopviz.trace.records import Block, Diagnostic
 
@@ -58,7 +58,14 @@ class Mirror:
             for kind, file, line, label, stack in rows.get("sites", ()):
                 rec.sites.append((kind, file, line, label))
                 rec.site_stacks.append(tuple(stack))
-            self._tasks(rows.get("tasks", ()), t0)
+            self._tasks(rows.get("tasks", ()), t0)  # version 1's rows (an old spool)
+            if "tasks" in batch.tables:
+                self._new_tasks(batch.tables["tasks"], t0)
+            if "ends" in batch.tables:
+                self._ends(batch.tables["ends"], t0)
+            for tid, name in rows.get("names", ()):
+                if (entry := rec.tasks.get(tid)) is not None:
+                    entry.name = name
             for jid, thread, task, function, submitted, start, end in rows.get("jobs", ()):
                 rec.jobs[jid] = JobEntry(self._task_or_none(task), function, submitted + t0,
                                          thread, _shift(start, t0), _shift(end, t0))
@@ -133,6 +140,45 @@ class Mirror:
                 entry.name = name
                 entry.ended, entry.outcome, entry.exception = _shift(ended, t0), outcome, \
                     exception
+
+    def _know(self, ids: np.ndarray) -> None:
+        if len(ids) and not (int(ids.min()) > 0 and int(ids.max()) < MAX_TASK_ID):
+            raise WireError("malformed batch: a task id out of range")
+        top = int(ids.max()) if len(ids) else 0
+        if top >= len(self._known):
+            grown = np.zeros(max(top + 1, 2 * len(self._known)), bool)
+            grown[:len(self._known)] = self._known
+            self._known = grown
+        self._known[ids] = True
+
+    def _new_tasks(self, t: Table, t0: int) -> None:
+        """New tasks (columns): running until their end comes (in ``ends``)."""
+        created = t["created_ns"]
+        if len(created) and not -TIME_LIMIT < int(created.min()) <= int(created.max()) \
+                < TIME_LIMIT:
+            raise WireError("malformed batch: a task's creation time out of range")
+        ids = t["id"]
+        self._know(ids)  # first: a parent in the same table is known
+        tasks, known = self.recorder.tasks, self._known
+        parents = t["parent"]
+        ok = (parents > 0) & (parents < len(known))
+        ok[ok] = known[parents[ok]]
+        for tid, name, coro, parent, at, file, line in zip(
+                ids.tolist(), t["name"], t["coro"], np.where(ok, parents, 0).tolist(),
+                (created + t0).tolist(), t["file"], t["line"].tolist(), strict=True):
+            tasks[tid] = TaskEntry(name, coro, parent or None, at, file, line)
+
+    def _ends(self, t: Table, t0: int) -> None:
+        ended, outcome = t["ended_ns"], t["outcome"]
+        if len(ended) and not (-TIME_LIMIT < int(ended.min()) <= int(ended.max()) < TIME_LIMIT
+                               and int(outcome.max()) < len(OUTCOMES)):
+            raise WireError("malformed batch: a task's end out of range")
+        tasks = self.recorder.tasks
+        for tid, at, code, exception in zip(t["task"].tolist(), (ended + t0).tolist(),
+                                            outcome.tolist(), t["exception"], strict=True):
+            entry = tasks.get(tid)
+            if entry is not None:
+                entry.ended, entry.outcome, entry.exception = at, OUTCOMES[code], exception
 
     def _has(self, task: int) -> bool:
         return 0 < task < len(self._known) and bool(self._known[task])

@@ -12,10 +12,13 @@ clock) or ``refused`` (a reason) and then streams ``batch`` frames, the first on
 buffered recent past, and finally ``end`` (why the stream ends).
 
 A batch carries what the program's Recorder learned since the previous one: row tables
-(threads, tasks and jobs as upserts by id, wait sites, await edges, callbacks, blocks,
-diagnostics, samples) and the raw step, wake-up and due-time records as columns. All times
-are integer ns since the program's trace started, as in the file. Viewers derive the waits
-themselves (the same IncrementalBuilder as a local run), so the program never pays for it.
+(threads, jobs as upserts by id, wait sites, await edges, callbacks, blocks, diagnostics,
+samples, renames), column tables (new tasks; tasks that ended) and the raw step, wake-up and
+due-time records as columns. All times are integer ns since the program's trace started, as
+in the file. Viewers derive the waits themselves (the same IncrementalBuilder as a local
+run), so the program never pays for it. Version 2 (this one) sends tasks as columns, each
+once when new and its end once: version 1 sent a row per task, twice, which the program's
+serving thread paid for in Python objects.
 """
 
 from __future__ import annotations
@@ -27,17 +30,23 @@ from typing import Any
 
 import msgspec
 import numpy as np
-import zstandard
 
 from loopviz.export import native_v2
-from loopviz.export.framing import Limits, delta_decode, delta_encode, encode_frame
+from loopviz.export.framing import (
+    Compressor,
+    Limits,
+    delta_decode,
+    delta_encode,
+    encode_frame,
+)
+from loopviz.trace.records import Outcome
 
 WIRE_MAGIC = b"\x89LVW\r\n\x1a\n"  # not the file's LVZ: a stream is never taken for a file
-WIRE_VERSION = 1
+WIRE_VERSION = 2
 _FIXED = struct.Struct("<IB")
 PREAMBLE_MAX = len(WIRE_MAGIC) + _FIXED.size + 255
 # Frames to a viewer: as large as a file's, but a stream may run for days.
-STREAM_LIMITS = Limits(max_total_bytes=1 << 62, max_frames=1 << 62)
+STREAM_LIMITS = Limits(max_total_bytes=1 << 62, max_frames=1 << 62, stored=True)
 # What a server reads from a viewer before trusting it: one small hello.
 HELLO_LIMITS = Limits(max_frame_bytes=64 << 10, max_header_bytes=64 << 10,
                       max_total_bytes=64 << 10, max_frames=1)
@@ -48,7 +57,8 @@ Opt = int | None
 ROW_TYPES: dict[str, Any] = {
     "threads": native_v2.ROW_TYPES["threads"],
     "sites": list[tuple[str, str, int, str, list[str]]],  # kind, file, line, label, stack
-    "tasks": native_v2.ROW_TYPES["tasks"],
+    "tasks": native_v2.ROW_TYPES["tasks"],  # version 1's task rows: still read (old spools)
+    "names": list[tuple[int, str]],  # task id, its new name (renamed while it runs)
     "jobs": list[tuple[int, Opt, Opt, str, int, Opt, Opt]],  # id, then the file's job row
     "edges": list[tuple[int, int, list[int]]],  # task, suspended_ns, awaited task ids
     "callbacks": native_v2.ROW_TYPES["callbacks"],
@@ -57,6 +67,16 @@ ROW_TYPES: dict[str, Any] = {
     "loop_lag": native_v2.ROW_TYPES["loop_lag"],
     "ui_heartbeat": native_v2.ROW_TYPES["ui_heartbeat"],
 }
+# column tables: name -> (its numeric columns and dtypes, its text columns and their types);
+# tasks: new tasks (parent 0: none); ends: tasks that ended (outcome an index into OUTCOMES)
+TABLES: dict[str, tuple[dict[str, str], dict[str, Any]]] = {
+    "tasks": ({"id": "<i8", "parent": "<i8", "created_ns": "<i8", "line": "<i4"},
+              {"name": list[str], "coro": list[str], "file": list[str]}),
+    "ends": ({"task": "<i8", "ended_ns": "<i8", "outcome": "<u1"},
+             {"exception": list[str | None]}),
+}
+OUTCOMES: tuple[Outcome, ...] = ("result", "exception", "cancelled")
+Table = dict[str, Any]  # a column table: column name -> numpy array (numeric) or list (text)
 # raw record columns: name -> the columns of its (n, k) int64 array, times in ns since start
 RAW = {"steps": ("task", "start_ns", "end_ns", "site"), "wakes": ("task", "ready_ns"),
        "dues": ("task", "at_ns", "due_ns")}
@@ -128,7 +148,7 @@ def _shown(data: bytes) -> str:
 
 
 def message(kind: str, payload: msgspec.Struct,
-            compressor: zstandard.ZstdCompressor | None = None) -> bytes:
+            compressor: Compressor | None = None) -> bytes:
     return encode_frame({"frame": kind, **msgspec.structs.asdict(payload)}, None, compressor)
 
 
@@ -172,35 +192,76 @@ class Batch:
     raw: dict[str, np.ndarray] = field(default_factory=dict)  # RAW name -> (n, k) int64
     dropped_before_ns: int | None = None
     past: bool = False
+    tables: dict[str, Table] = field(default_factory=dict)  # TABLES name -> its columns
 
     def records(self) -> int:
-        return sum(len(r) for r in self.rows.values()) + sum(len(a) for a in self.raw.values())
+        return sum(len(r) for r in self.rows.values()) + sum(len(a) for a in self.raw.values()) \
+            + sum(table_len(t) for t in self.tables.values())
 
 
-def encode_batch(batch: Batch, compressor: zstandard.ZstdCompressor) -> list[bytes]:
-    """The batch as frames: usually one; a large one (the buffered past) in chunks, every row
-    table before any raw column, so that no record names a task its viewer has not seen."""
-    head = {"frame": "batch", "now_ns": batch.now_ns, "past": batch.past,
-            "dropped_before_ns": batch.dropped_before_ns}
+def table_len(table: Table) -> int:
+    return len(next(iter(table.values()))) if table else 0
+
+
+def _table_part(name: str, table: Table, part: slice) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(header text, frame columns) of rows ``part`` of column table ``name``."""
+    numeric, text = TABLES[name]
+    return ({f"{name}.{c}": table[c][part] for c in text},
+            {f"{name}.{c}": table[c][part] for c in numeric})
+
+
+def encode_batch(batch: Batch, compressor: Compressor) -> list[bytes]:
+    """The batch as frames: usually one; a large one in chunks, in an order that never names a
+    task before its viewer has it: threads and sites, the tasks table, then the other tables
+    and rows, then the raw columns."""
+    head = batch_head(batch.now_ns, batch.past, batch.dropped_before_ns)
     rows = {name: r for name, r in batch.rows.items() if len(r)}
     raw = {name: a for name, a in batch.raw.items() if len(a)}
-    small = all(len(r) <= ROW_CHUNK for r in rows.values()) and \
-        all(len(a) <= COLUMN_CHUNK for a in raw.values())
-    if small:
+    tables = {name: t for name, t in batch.tables.items() if table_len(t)}
+    if all(len(r) <= ROW_CHUNK for r in rows.values()) and \
+            all(table_len(t) <= ROW_CHUNK for t in tables.values()) and \
+            all(len(a) <= COLUMN_CHUNK for a in raw.values()):
         whole = {name: made for name, r in rows.items()
                  if (made := r.all() if isinstance(r, LazyRows) else r)}
-        return [encode_frame({**head, "rows": whole}, _columns(raw), compressor)]
-    frames = []
-    for table, items in rows.items():
-        chunks = items.chunks(ROW_CHUNK) if isinstance(items, LazyRows) else \
-            (items[at:at + ROW_CHUNK] for at in range(0, len(items), ROW_CHUNK))
-        for chunk in chunks:
-            frames.append(encode_frame({**head, "rows": {table: chunk}}, None, compressor))
+        return [batch_frame(head, compressor, whole, tables, raw)]
+    first = {name: rows.pop(name) for name in ("threads", "sites") if name in rows}
+    frames = [f for table, items in first.items()
+              for f in row_frames(head, table, items, compressor)]
+    for name, table in tables.items():
+        frames += [batch_frame(head, compressor, tables={name: table},
+                               part=slice(at, at + ROW_CHUNK))
+                   for at in range(0, table_len(table), ROW_CHUNK)]
+    for name, items in rows.items():
+        frames += row_frames(head, name, items, compressor)
     for name, a in raw.items():
-        for at in range(0, len(a), COLUMN_CHUNK):
-            frames.append(encode_frame({**head, "rows": {}},
-                                       _columns({name: a[at:at + COLUMN_CHUNK]}), compressor))
+        frames += [batch_frame(head, compressor, raw={name: a[at:at + COLUMN_CHUNK]})
+                   for at in range(0, len(a), COLUMN_CHUNK)]
     return frames
+
+
+def batch_head(now_ns: int, past: bool, dropped_before_ns: int | None) -> dict[str, Any]:
+    return {"frame": "batch", "now_ns": now_ns, "past": past,
+            "dropped_before_ns": dropped_before_ns}
+
+
+def batch_frame(head: dict[str, Any], compressor: Compressor,
+                rows: dict[str, list[Any]] | None = None, tables: dict[str, Table] | None = None,
+                raw: dict[str, np.ndarray] | None = None, part: slice = slice(None)) -> bytes:
+    """One batch frame: ``rows``, rows ``part`` of column ``tables``, ``raw`` records."""
+    text: dict[str, Any] = {}
+    columns = _columns(raw or {})
+    for name, table in (tables or {}).items():
+        t, c = _table_part(name, table, part)
+        text.update(t)
+        columns.update(c)
+    return encode_frame({**head, "rows": rows or {}, "text": text}, columns, compressor)
+
+
+def row_frames(head: dict[str, Any], table: str, items: list[Any] | LazyRows,
+               compressor: Compressor) -> list[bytes]:
+    chunks = items.chunks(ROW_CHUNK) if isinstance(items, LazyRows) else \
+        (items[at:at + ROW_CHUNK] for at in range(0, len(items), ROW_CHUNK))
+    return [batch_frame(head, compressor, {table: chunk}) for chunk in chunks]
 
 
 def _columns(raw: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
@@ -238,9 +299,14 @@ def decode_batch(header: dict[str, Any], columns: dict[str, np.ndarray]) -> Batc
             raise WireError(f"malformed batch: {name}: {exc}") from None
     raw: dict[str, np.ndarray] = {}
     groups = {c.partition(".")[0] for c in columns}
-    if not groups <= set(RAW):
-        raise WireError(f"malformed batch: unknown columns {sorted(groups - set(RAW))}")
-    for name in groups:
+    if not groups <= set(RAW) | set(TABLES):
+        raise WireError(f"malformed batch: unknown columns "
+                        f"{sorted(groups - set(RAW) - set(TABLES))}")
+    texts = header.get("text", {})
+    if not isinstance(texts, dict) or not {str(k).partition(".")[0] for k in texts} <= groups:
+        raise WireError("malformed batch: text must be a map of its tables' columns")
+    tables = {name: _table(name, texts, columns) for name in groups & set(TABLES)}
+    for name in groups - set(TABLES):
         want = {f"{name}.{c}" for c in RAW[name]}
         if set(c for c in columns if c.startswith(name + ".")) != want:
             raise WireError(f"malformed batch: {name} needs the columns {sorted(want)}")
@@ -248,7 +314,27 @@ def decode_batch(header: dict[str, Any], columns: dict[str, np.ndarray]) -> Batc
             raise WireError(f"malformed batch: the {name} columns differ in length")
         raw[name] = _raw(name, {c.partition(".")[2]: columns[c].astype(np.int64)
                                 for c in want})
-    return Batch(now, rows, raw, dropped, bool(header.get("past")))
+    return Batch(now, rows, raw, dropped, bool(header.get("past")), tables)
+
+
+def _table(name: str, texts: dict[str, Any], columns: dict[str, np.ndarray]) -> Table:
+    numeric, text = TABLES[name]
+    if {c for c in columns if c.startswith(name + ".")} != {f"{name}.{c}" for c in numeric}:
+        raise WireError(f"malformed batch: {name} needs the columns {sorted(numeric)}")
+    out: Table = {}
+    for c, dtype in numeric.items():
+        a = columns[f"{name}.{c}"]
+        if a.dtype != np.dtype(dtype):
+            raise WireError(f"malformed batch: {name}.{c} must be {dtype}")
+        out[c] = a
+    for c, kind in text.items():
+        try:
+            out[c] = msgspec.convert(texts.get(f"{name}.{c}"), kind, strict=True)
+        except msgspec.ValidationError as exc:
+            raise WireError(f"malformed batch: {name}.{c}: {exc}") from None
+    if len({len(v) for v in out.values()}) != 1:
+        raise WireError(f"malformed batch: the {name} columns differ in length")
+    return out
 
 
 def _raw(name: str, c: dict[str, np.ndarray]) -> np.ndarray:

@@ -105,9 +105,9 @@ class FlightRecorder:
                 None if keep is None else keep / 1e9, self.interval, rec.loop_thread,
                 dict(rec.meta)), self._cctx))
             self._welcomed = True
-        batch, _ = self._streamer.collect(delta=True, snapshot=False, now_ns=rec.now())
+        batch = self._streamer.collect(rec.now())
         now = time.monotonic()
-        if batch is None or (not batch.records() and now - self._last_write < IDLE_FLUSH_S):
+        if not batch.records() and now - self._last_write < IDLE_FLUSH_S:
             return
         out.write(b"".join(encode_batch(batch, self._cctx)))
         out.flush()  # in the kernel's hands: an os._exit or a kill -9 loses nothing written

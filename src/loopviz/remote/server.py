@@ -4,7 +4,12 @@ Contract: nothing here runs on the program's loop or ever blocks it. The thread 
 ``select``; with no viewer it wakes only to apply the ring buffer about once a second (so an
 idle program's samples do not pile up either). With viewers it ticks every ``interval``: one
 :class:`~loopviz.remote.stream.Streamer` read under the recorder's lock, encoded once and
-queued to every viewer (zstd runs without the GIL). Sockets are non-blocking and each viewer's
+queued to every viewer (stored frames on loopback, else zstd, which runs without the GIL). A
+tick costs ~0.5 ms whatever it carries, so one with little to send (fewer than ``BATCH_INTS``
+raw ints waiting) waits, up to ``MAX_WAIT`` intervals: a quiet program is streamed ~4 times
+a second, a busy one 10 times. A newcomer's queue starts with the past
+(:class:`~loopviz.remote.past.Past`), whose frames are made only as its connection takes
+them, and shared by the newcomers of one tick. Sockets are non-blocking and each viewer's
 queue is bounded: a viewer that falls ``max_behind`` bytes behind gets an ``end`` frame
 saying so and is dropped; a viewer that disconnects or is killed is simply forgotten. Errors
 of a viewer never reach the program; an internal error stops serving with one line on stderr.
@@ -27,7 +32,7 @@ from collections import deque
 import zstandard
 
 from loopviz._version import __version__
-from loopviz.export.framing import LEVEL, FrameError, read_frames
+from loopviz.export.framing import LEVEL, Compressor, FrameError, Stored, read_frames
 from loopviz.export.wire import (
     HELLO_LIMITS,
     WIRE_VERSION,
@@ -44,12 +49,15 @@ from loopviz.export.wire import (
     read_message,
 )
 from loopviz.remote.address import Address, AddressError
+from loopviz.remote.past import Reader, Shared
 from loopviz.remote.stream import Streamer
 from loopviz.trace.recorder import Recorder
 
 GREETING_S = 5.0  # a connection must say hello within this
 CLOSING_S = 2.0  # a viewer being let go gets this long to take its last frames
 TRIM_EVERY_S = 1.0  # the ring buffer, applied from the server's thread
+BATCH_INTS = 1 << 14  # raw ints waiting (~4,000 steps) that are worth a tick at once
+MAX_WAIT = 2.5  # else a tick waits at most this many intervals
 _SIZES = struct.Struct("<II")
 
 
@@ -58,16 +66,15 @@ def _size(n: int) -> str:
 
 
 class _Viewer:
-    __slots__ = ("allowance", "deadline", "inbox", "out", "peer", "queued", "sock", "state")
+    __slots__ = ("deadline", "inbox", "out", "peer", "queued", "sock", "state")
 
-    def __init__(self, sock: socket.socket, peer: str, allowance: int) -> None:
+    def __init__(self, sock: socket.socket, peer: str) -> None:
         self.sock = sock
         self.peer = peer
-        self.state = "greeting"  # -> pending (snapshot at the next tick) -> streaming; closing
+        self.state = "greeting"  # -> pending (the past at the next tick) -> streaming; closing
         self.inbox = bytearray()
-        self.out: deque[memoryview] = deque()
+        self.out: deque[memoryview | Reader] = deque()
         self.queued = 0
-        self.allowance = allowance
         self.deadline = time.monotonic() + GREETING_S
 
     def queue(self, frames: list[bytes]) -> None:
@@ -75,17 +82,37 @@ class _Viewer:
             self.out.append(memoryview(frame))
             self.queued += len(frame)
 
+    def next_frame(self) -> bool:
+        """The next frame of the past at the head of the queue, made now; False when the
+        past is all sent (it leaves the queue)."""
+        reader = self.out[0]
+        assert isinstance(reader, Reader)
+        frame = reader.shared.take(reader.k)
+        if frame is None:
+            self.out.popleft()
+            reader.shared.leave(reader.k)
+            return False
+        self.out.appendleft(memoryview(frame))
+        self.queued += len(frame)
+        return True
+
     def let_go(self, frame: bytes | None) -> None:
         """Send nothing more but ``frame`` (after what is half sent), then close."""
         head = self.out[0] if self.out else None
+        self.drop_readers()
         self.out.clear()
         self.queued = 0
-        if head is not None:  # perhaps half sent: a frame is never cut
+        if isinstance(head, memoryview):  # perhaps half sent: a frame is never cut
             self.queue([bytes(head)])
         if frame is not None:
             self.queue([frame])
         self.state = "closing"
         self.deadline = time.monotonic() + CLOSING_S
+
+    def drop_readers(self) -> None:
+        for item in self.out:
+            if isinstance(item, Reader):
+                item.shared.leave(item.k)
 
 
 class Server:
@@ -104,7 +131,9 @@ class Server:
         self.dropped_slow = 0  # viewers let go for falling behind
         self._streamer = Streamer(recorder)
         self._viewers: dict[socket.socket, _Viewer] = {}
-        self._cctx = zstandard.ZstdCompressor(level=LEVEL)
+        # Loopback: frames go stored; zstd would cost the program more than the bytes saved.
+        self._cctx: Compressor = Stored() if address.loopback else \
+            zstandard.ZstdCompressor(level=LEVEL)
         self._listener: socket.socket | None = None
         self._sel = selectors.DefaultSelector()
         self._wake_r, self._wake_w = socket.socketpair()
@@ -165,7 +194,7 @@ class Server:
             self._sel.close()
 
     def _serve(self) -> None:
-        next_tick = next_trim = time.monotonic()
+        next_tick = next_trim = last_tick = time.monotonic()
         while True:
             now = time.monotonic()
             waits = [v.deadline - now for v in self._viewers.values()
@@ -184,11 +213,20 @@ class Server:
                 if viewer.state in ("greeting", "closing") and now >= viewer.deadline:
                     self._forget(sock)
             if now >= next_tick:
-                self._tick()
+                if self._worth_a_tick(now - last_tick):
+                    self._tick()
+                    last_tick = now
                 next_tick = now + self.interval
             if now >= next_trim:
                 self._streamer.trim(TRIM_EVERY_S)
                 next_trim = now + TRIM_EVERY_S
+
+    def _worth_a_tick(self, since_last: float) -> bool:
+        if since_last >= MAX_WAIT * self.interval or \
+                any(v.state == "pending" for v in self._viewers.values()):
+            return True
+        waiting = sum(self.recorder.raw_totals()) - sum(self._streamer.cursor)
+        return waiting >= BATCH_INTS
 
     def _event(self, sock: socket.socket, data: object, events: int) -> None:
         if data == "listener":
@@ -215,7 +253,7 @@ class Server:
             except OSError:  # e.g. too many open files: the program matters more
                 return
             sock.setblocking(False)
-            viewer = _Viewer(sock, str(peer[0]), self.max_behind)
+            viewer = _Viewer(sock, str(peer[0]))
             self._viewers[sock] = viewer
             self._sel.register(sock, selectors.EVENT_READ, "viewer")
             viewer.queue([preamble(__version__)])  # first, so any client can tell who we are
@@ -291,25 +329,25 @@ class Server:
         pending = [v for v in self._viewers.values() if v.state == "pending"]
         if not streaming and not pending:
             return
-        delta, whole = self._streamer.collect(delta=bool(streaming), snapshot=bool(pending),
-                                              now_ns=self.recorder.now())
-        if delta is not None:
+        now = self.recorder.now()
+        if streaming:
+            delta = self._streamer.collect(now)
             frames = encode_batch(delta, self._cctx)
             for viewer in streaming:
                 viewer.queue(frames)
                 self._flush(viewer)  # what the connection takes now is not behind
-                if viewer.sock in self._viewers and viewer.queued > viewer.allowance:
+                if viewer.sock in self._viewers and viewer.queued > self.max_behind:
                     self.dropped_slow += 1
                     viewer.let_go(message("end", End(
                         "too-slow", f"this viewer fell more than {_size(self.max_behind)} "
                         f"behind the program, which let it go", delta.now_ns), self._cctx))
                     self._flush(viewer)
-        if whole is not None:
-            frames = encode_batch(whole, self._cctx)
-            size = sum(len(f) for f in frames)
-            for viewer in pending:
-                viewer.allowance = self.max_behind + size  # the past may be large, once
-                viewer.queue(frames)
+        else:
+            self._streamer.skip()
+        if pending:
+            past = Shared(self._streamer.past(now).frames(self._cctx), len(pending))
+            for k, viewer in enumerate(pending):
+                viewer.out.append(past.reader(k))
                 viewer.state = "streaming"
                 self._flush(viewer)
 
@@ -318,6 +356,9 @@ class Server:
         try:
             while viewer.out:
                 head = viewer.out[0]
+                if isinstance(head, Reader):
+                    viewer.next_frame()
+                    continue
                 sent = sock.send(head)
                 viewer.queued -= sent
                 if sent < len(head):
@@ -329,8 +370,6 @@ class Server:
         except OSError:  # gone: reset, broken pipe
             self._forget(sock)
             return
-        if viewer.queued <= self.max_behind:
-            viewer.allowance = self.max_behind
         if viewer.state == "closing" and not viewer.out:
             self._forget(sock)
             return
@@ -338,7 +377,9 @@ class Server:
         self._sel.modify(sock, want, "viewer")
 
     def _forget(self, sock: socket.socket) -> None:
-        if self._viewers.pop(sock, None) is not None:
+        viewer = self._viewers.pop(sock, None)
+        if viewer is not None:
+            viewer.drop_readers()
             with contextlib.suppress(KeyError, ValueError):
                 self._sel.unregister(sock)
         sock.close()

@@ -143,6 +143,24 @@ class _Column:
             out.extend(buf[skip:whole])
         return out
 
+    def between(self, start: int, stop: int) -> array[int]:
+        """The ints [start, stop), counting dropped ones (whole records; the caller holds the
+        recorder's lock): a chunk of what :meth:`since` would return, without copying the
+        rest. Ints dropped meanwhile are skipped."""
+        lo, hi = max(0, start - self.dropped), max(0, stop - self.dropped)
+        past = self.past
+        out = past[lo:min(hi, len(past))]
+        if hi > len(past):
+            buf = self.buf
+            skip = max(0, lo - len(past))
+            want = min(hi - len(past), len(buf) - len(buf) % self.stride)
+            if want > skip:
+                if type(buf) is not list:
+                    out.frombytes(buf.peek(want)[skip * 8:])
+                else:
+                    out.extend(buf[skip:want])
+        return out
+
     def copy(self) -> array[int]:
         out = array("q", self.past)
         buf = self.buf
@@ -385,6 +403,11 @@ class Recorder:
                                               self._wakes.since_to(wakes),
                                               self._dues.since_to(dues))
         return (s, w, d), (s_end, w_end, d_end)
+
+    def raw_between(self, which: int, start: int, stop: int) -> array[int]:
+        """Ints [start, stop) of (steps, wakes, dues)[``which``], counting dropped ones: a
+        chunk at a time of a long past, for a newcomer (the caller holds ``lock``)."""
+        return (self._steps, self._wakes, self._dues)[which].between(start, stop)
 
     def append_raw(self, steps: bytes, wakes: bytes, dues: bytes) -> None:
         """Whole raw records made elsewhere (int64 bytes, raw monotonic times): a viewer's
