@@ -144,9 +144,8 @@ class _Column:
         return out
 
     def between(self, start: int, stop: int) -> array[int]:
-        """The ints [start, stop), counting dropped ones (whole records; the caller holds the
-        recorder's lock): a chunk of what :meth:`since` would return, without copying the
-        rest. Ints dropped meanwhile are skipped."""
+        """The ints [start, stop) (whole records) of what :meth:`since` would return, without
+        copying the rest; ints dropped meanwhile are skipped. The caller holds the lock."""
         lo, hi = max(0, start - self.dropped), max(0, stop - self.dropped)
         past = self.past
         out = past[lo:min(hi, len(past))]
@@ -405,8 +404,8 @@ class Recorder:
         return (s, w, d), (s_end, w_end, d_end)
 
     def raw_between(self, which: int, start: int, stop: int) -> array[int]:
-        """Ints [start, stop) of (steps, wakes, dues)[``which``], counting dropped ones: a
-        chunk at a time of a long past, for a newcomer (the caller holds ``lock``)."""
+        """Ints [start, stop) of (steps, wakes, dues)[``which``] (a newcomer's past, a chunk at
+        a time): :meth:`_Column.between`."""
         return (self._steps, self._wakes, self._dues)[which].between(start, stop)
 
     def append_raw(self, steps: bytes, wakes: bytes, dues: bytes) -> None:
