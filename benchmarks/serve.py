@@ -80,7 +80,7 @@ def viewer(address: str, *extra: str) -> subprocess.Popen[str]:
                             stderr=subprocess.PIPE, text=True)
 
 
-SERVING: dict[str, list[float]] = {}  # the serving thread's own CPU, by variant and work
+OWN_CPU: dict[str, list[float]] = {}  # the serving thread's own CPU, by variant and work
 
 
 def run_once(mode: str, viewers: int, work: str = "churn",
@@ -100,14 +100,14 @@ def run_once(mode: str, viewers: int, work: str = "churn",
     found = BENCH.search(err)
     assert found, err
     if found.group(3) is not None:
-        SERVING.setdefault(f"{work} {viewers}", []).append(float(found.group(3)))
+        OWN_CPU.setdefault(f"{work} {viewers}", []).append(float(found.group(3)))
     return float(found.group(1)), float(found.group(2))
 
 
 def serving_line(work: str, viewers: int, recording_cpu: float) -> str:
     """The serving thread's own CPU (no GIL waits of the program's thread in it): the least
     noisy figure of what serving costs, beside the recording's whole CPU."""
-    own = SERVING.get(f"{work} {viewers}", [])
+    own = OWN_CPU.get(f"{work} {viewers}", [])
     if not own:
         return ""
     return (f"   serving thread's own cpu with {viewers} viewer(s): {min(own):.3f}s "
