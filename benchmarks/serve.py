@@ -7,6 +7,9 @@
    time and the program process's CPU time (its serving thread included). Targets: served
    costs no more than recording, with or without viewers (<= 1.05x recording: the noise).
    1b: the same four with a server's steady load (below) for 10 s: the program's CPU.
+   Beside both, the serving thread's own CPU (its clock, read in the program): the least
+   noisy figure of what serving costs (it leaves out the program's thread waiting for the
+   GIL, which the process's CPU ratios include).
 2. memory: a server's steady load (~2,000 short requests a second and a few long-lived
    workers) served for ``--minutes`` (default 10) with the default 60 s ring buffer, while
    viewers come and go (one follows for a minute from 1:30, one takes a 2 s look every two
