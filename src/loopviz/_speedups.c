@@ -26,66 +26,20 @@
 #include <frameobject.h>
 #include <structmember.h>
 
-/* CPython 3.11-3.13: read a suspended coroutine's instruction offset and walk the caller's
- * frames through the interpreter's own frame records (the internal headers installed with each
- * Python, the way Cython and greenlet do), instead of asking for frame *objects*: each of those
- * is a GC-tracked allocation, and a coroutine's stays alive as long as the coroutine (measured:
- * the largest single per-task cost of the factory and first step). Other versions use the
- * public frame-object API. */
-#if PY_VERSION_HEX >= 0x030B0000 && PY_VERSION_HEX < 0x030E0000 && !defined(LOOPVIZ_PUBLIC_API_ONLY)
-#define LOOPVIZ_FRAME_INTERNALS 1
-#ifndef Py_BUILD_CORE
-#define Py_BUILD_CORE 1
-#endif
-#include <internal/pycore_frame.h>
-#undef Py_BUILD_CORE
-#endif
-
-#ifdef LOOPVIZ_FRAME_INTERNALS
-static inline PyCodeObject *
-iframe_code(_PyInterpreterFrame *f)
-{
-#if PY_VERSION_HEX >= 0x030D0000
-    return _PyFrame_GetCode(f);
-#else
-    return f->f_code;
-#endif
-}
-
-/* f_lasti as Python shows it (a byte offset; -1 before the first instruction). */
-static inline int
-iframe_lasti(_PyInterpreterFrame *f)
-{
-    int i = _PyInterpreterFrame_LASTI(f);
-    return i < 0 ? -1 : i * (int)sizeof(_Py_CODEUNIT);
-}
-
-/* What PyFrame_GetBack and PyEval_GetFrame skip: frames not yet started, and C shims. */
-static inline _PyInterpreterFrame *
-first_complete(_PyInterpreterFrame *f)
-{
-    while (f != NULL && _PyFrame_IsIncomplete(f)) {
-        f = f->previous;
-    }
-    return f;
-}
-
-static inline _PyInterpreterFrame *
-current_iframe(void)
-{
-#if PY_VERSION_HEX >= 0x030D0000
-    return PyThreadState_Get()->current_frame;
-#else
-    return PyThreadState_Get()->cframe->current_frame;
-#endif
-}
-#endif
+/* Public C API only (CPython's documented, non-limited API): no internal headers, nothing
+ * under Py_BUILD_CORE, so a new CPython release needs no rewrite here. An earlier version read
+ * coroutines' instruction offsets and the creator's frames from the interpreter's own frame
+ * records (pycore_frame.h); measured on the default path it was worth 0.03-0.09x of the churn's
+ * overhead (benchmarks/frame_internals.py, docs/DESIGN.md "C speedups"), and dropped. Two
+ * exported underscore names remain on the frozen releases that have no public equivalent:
+ * _PyTime_GetMonotonicClock before 3.13 (PyTime_Monotonic since) and PyCoroObject's cr_code
+ * on 3.11 (PyGen_GetCode since 3.12). */
 
 static PyObject *str_cr_await, *str_cr_frame;
-/* The native coroutine type's own cr_await getter: read once per bare yield, so called directly
- * rather than through a type lookup. */
-static getter coro_get_await;
-static void *coro_get_await_closure;
+/* The native coroutine type's own cr_await and cr_frame getters: read once per bare yield, so
+ * called directly rather than through a type lookup. */
+static getter coro_get_await, coro_get_frame;
+static void *coro_get_await_closure, *coro_get_frame_closure;
 static PyObject *str_slow_send, *str_compact;
 static PyObject *str_tasks, *str_listeners, *str_get_name, *str_must_cancel, *str_name, *str_ended,
     *str_outcome, *str_exception, *str_result, *str_cancelled, *str_recorder, *str_steps,
@@ -346,7 +300,6 @@ typedef struct {
     PyObject *rec;        /* tracker.recorder */
     PyObject *sleep0;     /* tracker.sleep0_sites: user chain key -> site of a bare yield */
     PyObject *task;       /* weakref to the Task (set by the factory) */
-    PyObject *frame;      /* the coroutine's frame object, read once */
     PyObject *last_inner; /* bare-yield shortcut: code of the library coroutine last time */
     PyObject *last_site;  /* ... and the site it gave */
     int last_lasti;       /* ... at this instruction of the task's own frame (-1: invalid) */
@@ -370,7 +323,6 @@ core_traverse(ProxyCore *self, visitproc visit, void *arg)
     Py_VISIT(self->rec);
     Py_VISIT(self->sleep0);
     Py_VISIT(self->task);
-    Py_VISIT(self->frame);
     Py_VISIT(self->last_inner);
     Py_VISIT(self->last_site);
     Py_VISIT(self->entry);
@@ -388,7 +340,6 @@ core_clear(ProxyCore *self)
     Py_CLEAR(self->rec);
     Py_CLEAR(self->sleep0);
     Py_CLEAR(self->task);
-    Py_CLEAR(self->frame);
     Py_CLEAR(self->last_inner);
     Py_CLEAR(self->last_site);
     Py_CLEAR(self->entry);
@@ -438,7 +389,6 @@ core_fill(ProxyCore *self, PyObject *coro, PyObject *id, PyObject *tracker, PyOb
     SET_FIELD(self->steps, Py_NewRef(steps));
     SET_FIELD(self->sleep0, Py_NewRef(sleep0));
     SET_FIELD(self->task, Py_NewRef(Py_None));
-    SET_FIELD(self->frame, NULL);
     SET_FIELD(self->last_inner, Py_NewRef(Py_None));
     SET_FIELD(self->last_site, PyLong_FromLong(0));
     SET_FIELD(self->entry, NULL);
@@ -519,22 +469,19 @@ cached_user(PyObject *code)
 static int
 own_lasti(ProxyCore *self, int *lasti)
 {
-#ifdef LOOPVIZ_FRAME_INTERNALS
-    *lasti = iframe_lasti((_PyInterpreterFrame *)((PyCoroObject *)self->coro)->cr_iframe);
-    return 1;
-#else
-    if (self->frame == NULL) {
-        self->frame = PyObject_GetAttr(self->coro, str_cr_frame);
-        if (self->frame == NULL) {
-            return -1;
-        }
+    /* Not kept: a second reference would make CPython copy the frame's data out when the
+     * coroutine ends (take_ownership); the coroutine keeps its frame object anyway. */
+    PyObject *frame = coro_get_frame != NULL ? coro_get_frame(self->coro, coro_get_frame_closure)
+                                             : PyObject_GetAttr(self->coro, str_cr_frame);
+    if (frame == NULL) {
+        return -1;
     }
-    if (!PyFrame_Check(self->frame)) {
-        return 0;
+    int has = PyFrame_Check(frame);
+    if (has) {
+        *lasti = PyFrame_GetLasti((PyFrameObject *)frame);
     }
-    *lasti = PyFrame_GetLasti((PyFrameObject *)self->frame);
-    return 1;
-#endif
+    Py_DECREF(frame);
+    return has;
 }
 
 /* Steals ``site`` (a site id from a Python method, or NULL with an exception set). */
@@ -1418,69 +1365,43 @@ site_line(TaskFactory *self, PyCodeObject *code, int lasti)
     return self->line;
 }
 
+/* file and line of ``frame`` (the line from the factory's cache). New reference in *file. */
+static void
+frame_site(TaskFactory *self, PyFrameObject *frame, PyObject **file, int *line)
+{
+    PyCodeObject *code = PyFrame_GetCode(frame); /* new */
+    *file = Py_NewRef(code->co_filename);
+    *line = site_line(self, code, PyFrame_GetLasti(frame));
+    Py_DECREF(code);
+}
+
 /* file:line of the innermost user frame that asked for the task (the factory itself has no
  * Python frame: the innermost one is create_task's); else of create_task's caller. New
  * reference in *file. */
 static int
 creation_site(TaskFactory *self, PyObject **file, int *line)
 {
-#ifdef LOOPVIZ_FRAME_INTERNALS
-    /* The same walk over the interpreter's frame records: no frame objects made. */
-    _PyInterpreterFrame *top = first_complete(current_iframe());
-    _PyInterpreterFrame *first = top != NULL ? first_complete(top->previous) : NULL;
-    _PyInterpreterFrame *hit = first;
-    for (_PyInterpreterFrame *f = first; f != NULL; f = first_complete(f->previous)) {
-        int ok = is_user(self, (PyObject *)iframe_code(f));
-        if (ok < 0) {
-            return -1;
-        }
-        if (ok) {
-            hit = f;
-            break;
-        }
-    }
-    if (hit == NULL) {
-        *file = Py_NewRef(str_empty);
-        *line = 0;
-        return 0;
-    }
-    PyCodeObject *code = iframe_code(hit);
-    *file = Py_NewRef(code->co_filename);
-    *line = site_line(self, code, _PyInterpreterFrame_LASTI(hit) * (int)sizeof(_Py_CODEUNIT));
-    return 0;
-#else
     PyFrameObject *top = PyEval_GetFrame(); /* borrowed */
-    PyFrameObject *frame = top != NULL ? PyFrame_GetBack(top) : NULL; /* new */
-    PyFrameObject *first = frame;
-    Py_XINCREF(first);
-    *file = NULL;
+    PyFrameObject *first = top != NULL ? PyFrame_GetBack(top) : NULL; /* new */
+    PyFrameObject *frame = (PyFrameObject *)Py_XNewRef(first);
     while (frame != NULL) {
         PyCodeObject *code = PyFrame_GetCode(frame); /* new */
         int ok = is_user(self, (PyObject *)code);
-        if (ok < 0) {
-            Py_DECREF(code);
-            Py_DECREF(frame);
-            Py_XDECREF(first);
-            return -1;
-        }
-        if (ok) {
-            *file = Py_NewRef(code->co_filename);
-            *line = PyFrame_GetLineNumber(frame);
-            Py_DECREF(code);
-            Py_DECREF(frame);
-            Py_XDECREF(first);
-            return 0;
-        }
         Py_DECREF(code);
+        if (ok != 0) {
+            if (ok > 0) {
+                frame_site(self, frame, file, line);
+            }
+            Py_DECREF(frame);
+            Py_DECREF(first);
+            return ok > 0 ? 0 : -1;
+        }
         PyFrameObject *back = PyFrame_GetBack(frame);
         Py_DECREF(frame);
         frame = back;
     }
     if (first != NULL) {
-        PyCodeObject *code = PyFrame_GetCode(first);
-        *file = Py_NewRef(code->co_filename);
-        *line = PyFrame_GetLineNumber(first);
-        Py_DECREF(code);
+        frame_site(self, first, file, line);
         Py_DECREF(first);
     }
     else {
@@ -1488,7 +1409,6 @@ creation_site(TaskFactory *self, PyObject **file, int *line)
         *line = 0;
     }
     return 0;
-#endif
 }
 
 /* The recorded id of the task in its step now, or None. New reference. */
@@ -1887,6 +1807,23 @@ static PyMethodDef module_methods[] = {
 #define INTERN(var, text) \
     if ((var = PyUnicode_InternFromString(text)) == NULL) return -1
 
+/* The native coroutine type's getter of ``name`` (left NULL if it is not a plain getset
+ * descriptor: callers then look the attribute up). */
+static int
+coro_getter(PyObject *name, getter *get, void **closure)
+{
+    PyObject *descr = PyObject_GetAttr((PyObject *)&PyCoro_Type, name);
+    if (descr == NULL) {
+        return -1;
+    }
+    if (Py_IS_TYPE(descr, &PyGetSetDescr_Type)) {
+        *get = ((PyGetSetDescrObject *)descr)->d_getset->get;
+        *closure = ((PyGetSetDescrObject *)descr)->d_getset->closure;
+    }
+    Py_DECREF(descr); /* the type keeps it */
+    return 0;
+}
+
 /* Multi-phase initialisation (PEP 489): the module object is made by the import system, this
  * fills it. The types are static and the interned names process-wide, so the module is for
  * one interpreter only (3.12+ says so) and needs the GIL (3.13+: on a free-threaded build,
@@ -1895,18 +1832,11 @@ static int
 speedups_exec(PyObject *m)
 {
     INTERN(str_cr_await, "cr_await");
-    {
-        PyObject *descr = PyObject_GetAttr((PyObject *)&PyCoro_Type, str_cr_await);
-        if (descr == NULL) {
-            return -1;
-        }
-        if (Py_IS_TYPE(descr, &PyGetSetDescr_Type)) {
-            coro_get_await = ((PyGetSetDescrObject *)descr)->d_getset->get;
-            coro_get_await_closure = ((PyGetSetDescrObject *)descr)->d_getset->closure;
-        }
-        Py_DECREF(descr); /* the type keeps it */
-    }
     INTERN(str_cr_frame, "cr_frame");
+    if (coro_getter(str_cr_await, &coro_get_await, &coro_get_await_closure) < 0
+        || coro_getter(str_cr_frame, &coro_get_frame, &coro_get_frame_closure) < 0) {
+        return -1;
+    }
     INTERN(str_slow_send, "_slow_send");
     INTERN(str_compact, "_compact");
     INTERN(str_get_coro, "get_coro");
