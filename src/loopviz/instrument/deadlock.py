@@ -14,7 +14,7 @@ the stall is claimed so it is not also reported as a plain block. The demo's tim
 
 Calling ``loop.run_until_complete`` or ``asyncio.run`` while the loop runs raises at once; the
 hooks record a ``nested-run`` diagnostic with the calling line first. Everything hooked (loop
-instance attributes, ``asyncio.run``) is put back by ``uninstall``.
+methods, ``asyncio.run``) is put back by ``uninstall``.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from typing import Any
 from loopviz import _cpython
 from loopviz.instrument import sites
 from loopviz.instrument.jobs import callable_name
-from loopviz.instrument.overrides import restore_overrides, save_overrides
+from loopviz.instrument.overrides import hook_rare
 from loopviz.instrument.plugin import RecordingView
 from loopviz.instrument.report import callee_at, caller_site, emit
 from loopviz.instrument.watchdog import Stall, Watchdog
@@ -75,7 +75,7 @@ class DeadlockDetector:
         self._sent: weakref.WeakKeyDictionary[Any, tuple[str, str, int]] = (
             weakref.WeakKeyDictionary())
         self._sent_lock = threading.Lock()
-        self._saved: dict[str, Any] = {}
+        self._undo: list[Any] = []
         self._orig_run: Any = None
         self._done: set[int] = set()  # stalls already explained
         self._looked: dict[int, int] = {}
@@ -85,13 +85,13 @@ class DeadlockDetector:
     def install(self, recording: RecordingView) -> None:
         if self._loop is not None:
             return
-        # Two of the loop's methods are replaced on the instance (put back by uninstall).
         loop: Any = recording.loop
         self._loop = loop
         self._recorder = recording.recorder
-        self._saved = save_overrides(loop, ("call_soon_threadsafe", "run_until_complete"))
-        loop.call_soon_threadsafe = self._hook_threadsafe(loop.call_soon_threadsafe)
-        loop.run_until_complete = self._hook_run_until_complete(loop.run_until_complete)
+        # On the loop's class, not the loop: see overrides.hook_rare.
+        self._undo = [
+            hook_rare(loop, "call_soon_threadsafe", self._hook_threadsafe),
+            hook_rare(loop, "run_until_complete", self._hook_run_until_complete)]
         self._orig_run = asyncio.runners.run
         asyncio.run = asyncio.runners.run = self._hook_asyncio_run(self._orig_run)
         if self not in self.watchdog.observers:
@@ -102,7 +102,9 @@ class DeadlockDetector:
             return
         if self in self.watchdog.observers:
             self.watchdog.observers.remove(self)
-        restore_overrides(self._loop, self._saved)
+        for undo in reversed(self._undo):
+            undo()
+        self._undo = []
         if asyncio.runners.run is not self._orig_run:
             asyncio.run = asyncio.runners.run = self._orig_run
         self._loop = self._recorder = None

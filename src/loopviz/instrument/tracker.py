@@ -28,7 +28,7 @@ from loopviz._native import speedups
 from loopviz.instrument import anyio_jobs, task_factories
 from loopviz.instrument.callbacks import TimedCallback, code_of
 from loopviz.instrument.jobs import callable_name, in_process, timed_job
-from loopviz.instrument.overrides import restore_overrides, save_overrides
+from loopviz.instrument.overrides import hook_rare, restore_overrides, save_overrides
 from loopviz.instrument.proxy import CoroutineProxy
 from loopviz.instrument.sites import (
     _user_cache,
@@ -49,7 +49,7 @@ _current_task = _cpython.current_task
 _getframe = _cpython.getframe
 _user_get = _user_cache.get
 _SLEEP_TIMER = _cpython.SLEEP_TIMER
-_HOOKED = ("call_soon", "call_later", "call_at", "run_in_executor")
+_HOOKED = ("call_soon", "call_later", "call_at")  # instance attributes (hot)
 _BUILTIN, _FUNCTION, _METHOD = type(len), types.FunctionType, types.MethodType
 # What a task's bare step never is; a call_soon of anything else with no arguments may be a
 # user callback to time.
@@ -96,6 +96,7 @@ class Tracker:
         self.loop_ident: int | None = None
         self.loop_tid = 0
         self._saved: dict[str, Any] = {}
+        self._undo_executor: Callable[[], None] = lambda: None
         self._prev_factory: Callable[..., Any] | None = None
         self.installed = False
 
@@ -120,7 +121,8 @@ class Tracker:
             # One instance attribute fewer matters: see overrides.py.
             loop.call_later = self._hook_timer(orig["call_later"])
         loop.call_at = self._hook_timer(orig["call_at"], absolute=True)
-        loop.run_in_executor = self._hook_executor(orig["run_in_executor"])
+        # Rare: hooked on the loop's class (one instance attribute fewer: see overrides.py).
+        self._undo_executor = hook_rare(loop, "run_in_executor", self._hook_executor)
         self._prev_factory = loop.get_task_factory()
         self._install_factory()
         task_factories.keep(loop, self)  # a factory the program sets is composed with ours
@@ -140,6 +142,8 @@ class Tracker:
         loop = self.loop
         anyio_jobs.unhook(self)
         restore_overrides(loop, self._saved)
+        self._undo_executor()
+        self._undo_executor = lambda: None
         task_factories.release(loop)
         task_factories.install_factory(loop, self._prev_factory)  # the program's latest
         self.sleep_dues.clear()
