@@ -99,6 +99,25 @@ def test_runner_and_a_loop_the_program_makes_are_loopviz_loops(tmp_path, capsys)
     assert [t.coro for t in result.trace.tasks if t.coro == "tick"] == ["tick"] * 3
 
 
+def test_the_programs_loop_carries_only_the_two_hot_hooks_while_it_runs(tmp_path, capsys):
+    """Every attribute added to an asyncio loop past its fast layout's room costs every step
+    (instrument/overrides.py): everything rare is hooked on the class, for this loop alone."""
+    path = write(tmp_path, "prog.py", """
+        import asyncio
+        async def main():
+            fresh = asyncio.new_event_loop()  # asked inside a running loop: asyncio's own
+            print(sorted(set(vars(asyncio.get_running_loop())) - set(vars(fresh))))
+            fresh.close()
+        asyncio.run(main())
+    """)
+    loop_class = asyncio.SelectorEventLoop  # what new_loop("asyncio") makes here
+    before = dict(vars(loop_class))
+    result = run(path, diagnostics=True)
+    assert result.status == "finished"
+    assert capsys.readouterr().out == "['call_at', 'call_soon']\n"
+    assert dict(vars(loop_class)) == before, "the class is put back"
+
+
 def test_a_loop_on_another_thread_is_the_programs_own_and_still_works(tmp_path, capsys):
     path = write(tmp_path, "prog.py", """
         import asyncio, threading

@@ -36,7 +36,7 @@ from collections.abc import Callable
 from typing import Any
 
 from loopviz import _cpython
-from loopviz.instrument.overrides import restore_overrides, save_overrides
+from loopviz.instrument.overrides import hook_rare
 
 CLEANUP_S = 2.0
 """After an interrupt, how long each of the program's clean-up runs may take before it too is
@@ -73,7 +73,7 @@ class LoopLender:
         self.cleanup_s = CLEANUP_S  # each clean-up run's bound once interrupted
         self._thread = 0
         self._saved_policy: Any = None
-        self._saved: dict[str, Any] = {}
+        self._undo: list[Callable[[], None]] = []
         self._running = False
         self._cleanup_timer: Any = None
         self._debug = False
@@ -87,15 +87,18 @@ class LoopLender:
         self._debug = loop.get_debug()
         self._factory = loop.get_task_factory()
         self._handler = loop.get_exception_handler()  # loopviz's own (lost work) stays
-        self._saved = save_overrides(loop, ("run_forever", "close"))
-        loop.run_forever = self._hook_run_forever(loop.run_forever)  # type: ignore[method-assign]
-        loop.close = self._close  # type: ignore[method-assign]
+        # Called a few times a run: hooked on the loop's class, for this loop alone (an
+        # instance attribute would cost every step: see instrument/overrides.py).
+        self._undo = [hook_rare(loop, "run_forever", self._hook_run_forever),
+                      hook_rare(loop, "close", lambda orig: self._close)]
         self._saved_policy = asyncio.get_event_loop_policy()
         asyncio.set_event_loop_policy(_LendingPolicy(self))
 
     def uninstall(self) -> None:
         asyncio.set_event_loop_policy(self._saved_policy)
-        restore_overrides(self.loop, self._saved)
+        for undo in reversed(self._undo):
+            undo()
+        self._undo = []
         self._reopen()
 
     # ---- lending ----------------------------------------------------------------------------
