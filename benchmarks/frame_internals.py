@@ -26,7 +26,7 @@ import scale  # the churn program and the child runner, shared
 
 SRC = Path(__file__).resolve().parent.parent / "src" / "loopviz"
 TARGET = "public API only: at most ~0.1x more than the frame-internals build"
-INTERNALS_COMMIT = "578085b"  # main's last commit whose C core read pycore_frame.h
+INTERNALS_COMMIT = "578085b"  # its C core is the last that read pycore_frame.h (unchanged to be3d0e1~1)
 
 
 def build(root: Path, name: str, source: str) -> Path:
