@@ -26,7 +26,8 @@ import scale  # the churn program and the child runner, shared
 
 SRC = Path(__file__).resolve().parent.parent / "src" / "loopviz"
 TARGET = "public API only: at most ~0.1x more than the frame-internals build"
-INTERNALS_COMMIT = "578085b"  # its C core is the last that read pycore_frame.h (unchanged to be3d0e1~1)
+# The C core of this commit is the last that read pycore_frame.h (unchanged to be3d0e1~1).
+INTERNALS_COMMIT = "578085b"
 
 
 def build(root: Path, name: str, source: str) -> Path:
