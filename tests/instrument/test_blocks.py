@@ -93,3 +93,28 @@ def test_a_sampled_frame_without_a_line_number_is_placed_on_its_function_not_fat
     assert sample is not None
     assert (sample.file, sample.line) == (code.co_filename, code.co_firstlineno)
     assert sample.culprit == "user"
+
+
+def test_a_stall_loopvizs_own_updates_and_paints_took_is_its_own_whatever_was_sampled():
+    """The window's recorded updates and paints (``loopviz: ...`` callbacks) covering a stall
+    all but a sub-threshold rest make it loopviz's, even when its few samples found Qt's event
+    processing (C paints between them) or a line in a view's slot; a stall they leave 50 ms or
+    more of still belongs to the program."""
+    from loopviz.instrument.watchdog import EVENT_PROCESSING, Sample, Watchdog
+    from loopviz.trace.recorder import Recorder
+
+    dog = Watchdog()
+    dog.recorder, dog.ui_ident = Recorder(), 1
+    thread = dog.recorder.thread_id(1, role="ui-loop")
+    ms = 1_000_000
+    for start, end, label in [(10 * ms, 150 * ms, "loopviz: update"),
+                              (160 * ms, 190 * ms, "loopviz: repaint"),
+                              (150 * ms, 400 * ms, "step of someone else's thread")]:
+        dog.recorder.add_callback(thread, start, end, label)
+    dog.recorder.add_callback(thread + 1, 190 * ms, 400 * ms, "loopviz: update")
+    paint = Sample(2, "", 0, EVENT_PROCESSING, "unknown", (), None, None)
+    step = Sample(1, "prog.py", 26, "site.start", "user", (), None, None)
+    block, _ = dog._block(0, 200 * ms, [paint, step, step])
+    assert block.culprit == "loopviz"
+    block, _ = dog._block(0, 250 * ms, [paint, step, step])
+    assert (block.culprit, block.line) == ("user", 26)

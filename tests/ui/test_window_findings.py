@@ -3,6 +3,8 @@ and a freeze), and a diagnostic repeated by a worker is one line with its count.
 
 from __future__ import annotations
 
+import time
+
 from tests.ui.test_window_runs import choose
 
 
@@ -40,3 +42,43 @@ def test_every_diagnostic_is_accounted_for_by_exactly_one_line(window, run_to_en
     assert wrong >= 2
     assert any(f"× {wrong}" in window.findings_panel.list.item(i).text()
                for i in range(window.findings_panel.list.count()))
+
+
+SLOW_VIEW_PROGRAM = """\
+import asyncio, time
+async def main():
+    for _ in range(40):
+        await asyncio.sleep(0.02)
+    time.sleep(0.25)  # the program's own block
+    for _ in range(10):
+        await asyncio.sleep(0.02)
+asyncio.run(main())
+"""
+
+
+def test_a_slow_view_update_is_loopvizs_own_work_never_a_finding_about_the_program(
+        window, run_to_end, tmp_path) -> None:
+    """A view that takes 0.25 s over one live update stalls the UI thread the program shares:
+    that stall is drawn as loopviz's own work on the UI lane, not listed as a block of the
+    program, while the program's own time.sleep in the same run still is."""
+    path = tmp_path / "steady.py"
+    path.write_text(SLOW_VIEW_PROGRAM)
+    assert window.open_script(str(path))
+    stalled: list[int] = []
+
+    def slow_view(trace) -> None:
+        if trace is not None and window.bridge.live and not stalled and len(trace.steps) > 5:
+            stalled.append(1)
+            time.sleep(0.25)  # a view's costly redraw, inside the bridge's update
+
+    window.bridge.traceUpdated.connect(slow_view)
+    run_to_end(window)
+    assert stalled
+    trace = window.trace
+    [block] = trace.blocks
+    assert (block.file, block.line, block.function) == (str(path), 5, "time.sleep")
+    own = [c for c in trace.callbacks if c.label.startswith("loopviz: stalled")]
+    assert own and max(c.end_ns - c.start_ns for c in own) >= 0.2e9
+    assert not any(c.start_ns <= block.start_ns < c.end_ns for c in own)
+    listed = [e.shown for e in window.findings_panel.entries()]
+    assert sum("blocked" in text for text in listed) == 1, listed

@@ -47,6 +47,7 @@ from loopviz.instrument.gc_pauses import GcPauses
 from loopviz.instrument.plugin import RecordingView
 from loopviz.instrument.report import callee_at, emit, is_user_file
 from loopviz.instrument.thread_cpu import ThreadCpu
+from loopviz.trace.observer import own_ns_between
 from loopviz.trace.records import Block, Culprit, Diagnostic, DiagnosticKind
 from loopviz.trace.wording import block_sentence
 
@@ -376,6 +377,13 @@ class Watchdog:
         # stall); Python samples of the same stall only see its tail, after the C call returned.
         samples = [s for s in samples if s.backstop] or samples
         user = [s for s in samples if s.culprit == "user"]
+        if end - start - own_ns_between(rec.callbacks, thread, start, end) < self.threshold_s * 1e9:
+            # loopviz's recorded updates and paints (a collection inside them included) took all
+            # but a sub-threshold rest: the observer's stall whatever its few samples caught
+            # (the GIL is rarely free to sample in a paint; between paints Qt draws in C).
+            own = Counter(s.function for s in samples if s.culprit == "loopviz").most_common(1)
+            return Block(thread, rec.ns(start), rec.ns(end), "", 0,
+                         own[0][0] if own else "its window's updates", (), None, "loopviz"), False
         collecting = self._gc.culprit(self.ui_ident, start, end)
         if collecting is not None:  # it held the GIL: where it started, if a sample says
             at = user[-1] if user else None

@@ -11,6 +11,7 @@ caused.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,6 +20,32 @@ import numpy as np
 Trace = Any  # a loopviz.trace.Trace (not imported: the model imports this module)
 
 OWN_PREFIX = "loopviz"
+
+
+def own_ns_between(callbacks: Sequence[tuple[int, int, int, str]], thread: int,
+                   start: int, end: int) -> int:
+    """How much of [start, end] loopviz's own callbacks on ``thread`` covered, overlaps counted
+    once: a Recorder's raw ``callbacks`` (appended as each ends, by any thread: read from the
+    newest back until one ended a second before ``start``). Safe from another thread while the
+    UI thread appends and a ring drops the oldest."""
+    spans: list[tuple[int, int]] = []
+    i = len(callbacks) - 1
+    while i >= 0:
+        try:
+            th, s, e, label = callbacks[i]
+        except IndexError:  # a ring dropped the oldest meanwhile: what was read is the newest
+            break
+        if e < start - 1_000_000_000:
+            break
+        if th == thread and label.startswith(OWN_PREFIX) and s < end:
+            spans.append((max(s, start), min(e, end)))
+        i -= 1
+    covered, reach = 0, start
+    for s, e in sorted(spans):
+        if e > reach:
+            covered += e - max(s, reach)
+            reach = e
+    return covered
 
 
 @dataclass(frozen=True, slots=True)
