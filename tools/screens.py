@@ -81,8 +81,8 @@ def main(out_dir: str) -> int:
     os.makedirs(out_dir, exist_ok=True)
     app = ensure_app()
     loop = attach_loop(app)
-    tmp = tempfile.mkdtemp(prefix="loopviz-screens-")
-    window = make_window(loop, AppSettings(QSettings(os.path.join(tmp, "s.ini"),
+    tmp = tempfile.TemporaryDirectory(prefix="loopviz-screens-")
+    window = make_window(loop, AppSettings(QSettings(os.path.join(tmp.name, "s.ini"),
                                                      QSettings.Format.IniFormat)))
     window.resize(*SIZE)
     window.show()
@@ -102,6 +102,7 @@ def main(out_dir: str) -> int:
     finally:
         window.close()
         close_loop(loop)
+        tmp.cleanup()
     del task
     if failed:
         raise failed[0]
@@ -145,7 +146,7 @@ async def _tour(window: Any, out_dir: str) -> None:
     await run_demo(window, "blocking-sleep", "pitfall", block=1.0)
     window.resize(1280, 800)
     await asyncio.sleep(0.3)
-    info = teaching.export_gif(os.path.join(out_dir, "blocking-slowmo.gif"), fps=10,
+    info = teaching.export_replay(os.path.join(out_dir, "blocking-slowmo.gif"), fps=10,
                                speed=0.25, max_width=960)
     print(f"{info.path}: {info.frames} frames, {info.size}, {info.bytes / 1e6:.2f} MB")
 
