@@ -80,5 +80,8 @@ def test_a_slow_view_update_is_loopvizs_own_work_never_a_finding_about_the_progr
     own = [c for c in trace.callbacks if c.label.startswith("loopviz: stalled")]
     assert own and max(c.end_ns - c.start_ns for c in own) >= 0.2e9
     assert not any(c.start_ns <= block.start_ns < c.end_ns for c in own)
+    longest = max(own, key=lambda c: c.end_ns - c.start_ns)  # shaded grey in the chart too
+    assert any(a <= longest.start_ns / 1e9 + 1e-6 and b >= longest.end_ns / 1e9 - 1e-6
+               for a, b in window.chart.own_regions())
     listed = [e.shown for e in window.findings_panel.entries()]
     assert sum("blocked" in text for text in listed) == 1, listed

@@ -95,3 +95,19 @@ def test_a_saved_record_trace_opens_with_its_own_source_and_no_demo_knobs(window
     assert window.browser.current() is None
     assert "unknown target" not in window.explanation.toPlainText()
     assert "test_window_time_axis.py" in window.explanation.toPlainText()
+
+
+def test_the_chart_starts_at_zero_and_keeps_its_legend_above_the_highest_value(
+        window, run_to_end, qtbot) -> None:
+    from tests.ui.test_window_runs import choose
+
+    choose(window, "blocking-sleep", "pitfall", block=0.3)
+    run_to_end(window)
+    chart = window.chart
+    top = chart.series.top_ms()
+    assert top >= 250
+    view_box = chart.getViewBox()
+    low, high = view_box.viewRange()[1]
+    assert low <= 0 < top < high
+    legend_bottom = view_box.mapSceneToView(chart.legend.sceneBoundingRect().bottomLeft()).y()
+    assert top <= legend_bottom <= high  # the highest plateau runs below the legend

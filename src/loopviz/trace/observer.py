@@ -107,17 +107,29 @@ def program_values(trace: Trace, which: str) -> np.ndarray:
     """The ``loop_lag`` or ``ui_heartbeat`` values with loopviz's own stretches inside each
     sample's span ([t - value, t]: the wait it measured) taken out."""
     t, value = _samples(getattr(trace, which))
-    own = trace.derived.get("own_work")
-    if own is None:
-        own = trace.derived["own_work"] = OwnWork(trace)
+    own = own_work(trace)
     out: np.ndarray = np.maximum(value - own.covered(t - value, t), 0)
     return out
 
 
-def observer_share(trace: Trace) -> ObserverShare:
-    own = trace.derived.get("own_work")
+def own_work(trace: Trace) -> OwnWork:
+    """The trace's :class:`OwnWork`, built once per trace."""
+    own: OwnWork | None = trace.derived.get("own_work")
     if own is None:
         own = trace.derived["own_work"] = OwnWork(trace)
+    return own
+
+
+def own_stretches(trace: Trace, min_ns: int) -> list[tuple[int, int]]:
+    """loopviz's merged stretches on the UI thread at least ``min_ns`` long (ns since the
+    trace's start): what the responsiveness chart shades as the tool's, not the program's."""
+    own = own_work(trace)
+    keep = (own.ends - own.starts) >= min_ns
+    return list(zip(own.starts[keep].tolist(), own.ends[keep].tolist(), strict=True))
+
+
+def observer_share(trace: Trace) -> ObserverShare:
+    own = own_work(trace)
     _, lag = _samples(trace.loop_lag)
     raw = np.sort(lag)
     p99 = int(raw[min(len(raw) - 1, int(0.99 * len(raw)))]) if len(raw) else 0

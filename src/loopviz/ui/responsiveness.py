@@ -2,8 +2,11 @@
 
 ``ResponsivenessChart`` plots the UI heartbeat interval and the loop lag (ms, from
 ``trace.ui_heartbeat`` / ``trace.loop_lag``) against time in seconds, with every freeze
-(``trace.blocks``) shaded red; ``link_x`` gives it the timeline's x range (one axis, one unit)
-and ``align_to`` puts its data area under the timeline's, so both zoom and pan together.
+(``trace.blocks``) shaded red and loopviz's own stretches on the thread (10 ms or more) shaded
+grey, as on the timeline's UI lane: a spike there is the tool's, not the program's. The y range
+starts at 0 and leaves the legend its own room above the highest value; ``link_x`` gives it
+the timeline's x range (one axis, one unit) and ``align_to`` puts its data area under the
+timeline's, so both zoom and pan together.
 ``PulseIndicator`` is the most direct picture of a blocked UI thread: a dot bouncing from a
 UI-thread timer, which stops dead while the thread is stuck.
 
@@ -23,6 +26,7 @@ from PySide6.QtGui import QColor, QFont, QPainter, QPen
 from PySide6.QtWidgets import QWidget
 
 from loopviz.trace import Trace
+from loopviz.trace.observer import own_stretches
 from loopviz.ui.theme import LIGHT, Theme, scaled
 
 
@@ -35,13 +39,21 @@ class Series:
     lag_t: np.ndarray
     lag_ms: np.ndarray
     freezes: tuple[tuple[float, float], ...]
+    own: tuple[tuple[float, float], ...] = ()  # loopviz's own work on the UI thread
+
+    def top_ms(self) -> float:
+        return float(max(self.heartbeat_ms.max(initial=0.0), self.lag_ms.max(initial=0.0)))
+
+
+OWN_SHOWN_NS = 10_000_000  # shorter stretches of loopviz's work would be hairlines
 
 
 def responsiveness_series(trace: Trace) -> Series:
     hb = np.asarray(trace.ui_heartbeat, dtype=np.float64).reshape(-1, 2)
     lag = np.asarray(trace.loop_lag, dtype=np.float64).reshape(-1, 2)
     return Series(hb[:, 0] / 1e9, hb[:, 1] / 1e6, lag[:, 0] / 1e9, lag[:, 1] / 1e6,
-                  tuple((b.start_ns / 1e9, b.end_ns / 1e9) for b in trace.blocks))
+                  tuple((b.start_ns / 1e9, b.end_ns / 1e9) for b in trace.blocks),
+                  tuple((a / 1e9, b / 1e9) for a, b in own_stretches(trace, OWN_SHOWN_NS)))
 
 
 def plateaus(t_s: np.ndarray, value_ms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -77,10 +89,12 @@ class ResponsivenessChart(pg.PlotWidget):
         self.heartbeat_curve = item.plot([], [], name="UI heartbeat interval", stepMode=None)
         self.lag_curve = item.plot([], [], name="loop lag")
         self._regions: list[pg.LinearRegionItem] = []
-        self._seen: tuple[int, int, int] = (-1, -1, -1)
+        self._own_regions: list[pg.LinearRegionItem] = []
+        self._seen: tuple[int, ...] = (-1,)
         self.series: Series | None = None
         self.getViewBox().setMouseEnabled(x=True, y=False)
-        self.getViewBox().enableAutoRange(axis="y")
+        self.getViewBox().disableAutoRange(axis="y")  # _fit_y: from 0, the legend above
+        self.getViewBox().sigResized.connect(self._fit_y)
         self.apply_style()
 
     def link_x(self, view_box: pg.ViewBox | None) -> None:
@@ -154,6 +168,9 @@ class ResponsivenessChart(pg.PlotWidget):
         self.legend.setPen(pg.mkPen(t.chart_foreground + "40"))
         for region in self._regions:
             region.setBrush(pg.mkBrush(t.freeze))
+        for region in self._own_regions:
+            region.setBrush(pg.mkBrush(t.own))
+        self._fit_y()
 
     def set_theme(self, theme: Theme) -> None:
         self.theme = theme
@@ -167,33 +184,51 @@ class ResponsivenessChart(pg.PlotWidget):
         if trace is None:
             self.heartbeat_curve.setData([], [])
             self.lag_curve.setData([], [])
-            self._set_freezes(())
-            self._seen = (-1, -1, -1)
+            self._set_regions(self._regions, (), self.theme.freeze)
+            self._set_regions(self._own_regions, (), self.theme.own)
+            self._seen = (-1,)
             self.series = None
             return
-        seen = (len(trace.ui_heartbeat), len(trace.loop_lag), len(trace.blocks))
+        seen = (len(trace.ui_heartbeat), len(trace.loop_lag), len(trace.blocks),
+                len(trace.callbacks))
         if seen == self._seen:
             return  # nothing new to draw: the cheap path of a live run between samples
         self._seen = seen
         self.series = s = responsiveness_series(trace)
         self.heartbeat_curve.setData(*plateaus(s.heartbeat_t, s.heartbeat_ms))
         self.lag_curve.setData(*plateaus(s.lag_t, s.lag_ms))
-        self._set_freezes(s.freezes)
+        self._set_regions(self._regions, s.freezes, self.theme.freeze)
+        self._set_regions(self._own_regions, s.own, self.theme.own)
+        self._fit_y()
 
-    def _set_freezes(self, freezes: tuple[tuple[float, float], ...]) -> None:
-        while len(self._regions) > len(freezes):
-            self.removeItem(self._regions.pop())
-        while len(self._regions) < len(freezes):
-            region = pg.LinearRegionItem(movable=False, brush=pg.mkBrush(self.theme.freeze),
+    def _fit_y(self, *_args: object) -> None:
+        """0 to the highest value, with the legend's height (top left, over the data area)
+        added above it so no curve runs under the legend."""
+        vb = self.getViewBox()
+        top = max(self.series.top_ms() if self.series is not None else 0.0, 1.0)
+        room = self.legend.boundingRect().height() + 10
+        above = min(0.5, room / vb.height()) if vb.height() > 0 else 0.25
+        span = top / (1.0 - above)
+        vb.setYRange(-0.04 * span, span, padding=0)
+
+    def _set_regions(self, regions: list[pg.LinearRegionItem],
+                     spans: tuple[tuple[float, float], ...], colour: str) -> None:
+        while len(regions) > len(spans):
+            self.removeItem(regions.pop())
+        while len(regions) < len(spans):
+            region = pg.LinearRegionItem(movable=False, brush=pg.mkBrush(colour),
                                          pen=pg.mkPen(None))
             region.setZValue(-10)
             self.addItem(region)
-            self._regions.append(region)
-        for region, (start, end) in zip(self._regions, freezes, strict=True):
+            regions.append(region)
+        for region, (start, end) in zip(regions, spans, strict=True):
             region.setRegion((start, end))
 
     def freeze_regions(self) -> list[tuple[float, float]]:
         return [tuple(r.getRegion()) for r in self._regions]
+
+    def own_regions(self) -> list[tuple[float, float]]:
+        return [tuple(r.getRegion()) for r in self._own_regions]
 
 
 def _blend(fg: str, bg: str, amount: float) -> QColor:

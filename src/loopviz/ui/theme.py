@@ -34,12 +34,13 @@ class Theme:
     diagnostic_line: str  # code view: lines with a diagnostic or block
     ok: str
     bad: str
+    own: str = "#a6a6a670"  # loopviz's own work shaded in the chart (the UI lane's grey)
 
 
 LIGHT = Theme(False, "#ffffff", "#202020", "#0072b2", "#e69f00", "#d5553580", "#fff2a8",
               "#e8f0fb", "#f9d4cf", "#117733", "#c0392b")
 DARK = Theme(True, "#1e1f22", "#e6e6e6", "#56b4e9", "#e69f00", "#ff6b6b70", "#5c5420",
-             "#27344a", "#5a2a2a", "#44bb77", "#ff6b6b")
+             "#27344a", "#5a2a2a", "#44bb77", "#ff6b6b", "#7d7d7d70")
 
 
 def system_is_dark() -> bool:
