@@ -72,3 +72,23 @@ def test_a_thread_touching_a_widget_300_times_is_one_counted_line(tmp_path) -> N
     assert diag["count"] == 300
     [touched] = [f for f in summary["facts"] if f["kind"] == "diagnostic"]
     assert touched["count"] == 300 and touched["line"] == 6
+
+
+def test_a_demo_finding_naming_its_block_keeps_its_lesson_with_the_blocks_line() -> None:
+    lesson = Finding("analyse's CPU loop (no await) ran as one 30 ms step", ok=True,
+                     data={"at_ns": 60})
+    [merged] = facts(blocked_trace(), [lesson])
+    assert merged.text == "analyse's CPU loop (no await) ran as one 30 ms step (prog.py:9)"
+    assert (merged.ok, merged.kind, merged.t_ns, merged.line) == (True, "block", 60, 9)
+
+
+def test_the_cpu_demos_lesson_and_the_block_it_caused_are_one_line() -> None:
+    for target, variant, says in [("cancellation", "pitfall", "analyse's CPU loop"),
+                                  ("async-in-name-only", "pitfall", "checksum ran in 1 step"),
+                                  ("offload-cpu", "pitfall", "inline, on the UI thread")]:
+        result = run_headless(resolve(target, variant))
+        listed = result.summary()["facts"]
+        lesson = [f for f in listed if says in f["text"]]
+        assert len(lesson) == 1 and lesson[0]["kind"] == "block" and lesson[0]["ok"], listed
+        assert sum(f["kind"] == "block" and f["count"] for f in listed) == len(
+            result.trace.blocks), listed

@@ -71,7 +71,8 @@ def check(trace: Trace, variant: str, work: float = 0.8) -> list[Finding]:
         f"its longest step held the loop {duration(longest_ns)}",
         ok=(len(steps) == 1 and not waits and longest_ns >= 0.8 * work_ns) if variant == PITFALL
         else (len(steps) >= 10 and longest_ns < 0.25 * work_ns),
-        data={"steps": len(steps), "waits": len(waits), "longest_step_s": longest_ns / 1e9}))
+        data={"steps": len(steps), "waits": len(waits), "longest_step_s": longest_ns / 1e9,
+              **(ev.block_during(trace, longest.start_ns, longest.end_ns) if longest else {})}))
     spin = ev.first_task(trace, "spinner")
     late = ev.timer_lateness(trace.waits_of(spin.id)) if spin else []
     worst = max(late, default=0)

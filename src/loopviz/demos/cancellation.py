@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import time
 
+from loopviz.demos import evidence as ev
 from loopviz.demos._control import ended, task_called, typical, waits_in
 from loopviz.demos.base import FIXED, PITFALL, Demo, Param, Question
 from loopviz.trace import Finding, Trace
@@ -83,18 +84,20 @@ def _cancel_moments(trace: Trace) -> tuple[int, int] | None:
     return (ends[0], ends[0]) if ends else None
 
 
-def _held(trace: Trace, requested: int) -> tuple[int, int, int]:
+def _held(trace: Trace, requested: int) -> tuple[int, int, int, dict[str, int]]:
     """(how long analyse kept the thread past the request: the rest of the step it was in;
     its longest and its typical (median) step: one CPU chunk with checkpoints, the whole
-    loop without)."""
+    loop without; the UI block its longest step made, if any)."""
     task = task_called(trace, "analyse")
     if task is None:
-        return 0, 0, 0
+        return 0, 0, 0, {}
     steps = trace.steps_of(task.id)
     running = [s for s in steps if s.start_ns <= requested < s.end_ns]
     lengths = sorted(s.end_ns - s.start_ns for s in steps if s.end_ns - s.start_ns > 1e6)
-    longest = lengths[-1] if lengths else 0
-    return (running[0].end_ns - requested if running else 0), longest, int(typical(lengths))
+    longest = max(steps, key=lambda s: s.end_ns - s.start_ns, default=None)
+    block = ev.block_during(trace, longest.start_ns, longest.end_ns) if longest else {}
+    return ((running[0].end_ns - requested if running else 0), lengths[-1] if lengths else 0,
+            int(typical(lengths)), block)
 
 
 def _too_long(ns: int, chunk_s: float) -> bool:
@@ -116,7 +119,7 @@ def check(trace: Trace, variant: str, cancel_after: float = 0.6, chunks: int = 3
     cleanups = waits_in(trace, clean_up, [t.id for t in workers])
     after = {w.task for w in cleanups
              if delivered <= w.start_ns <= ended(trace, trace.task(w.task))}
-    held, longest, usual = _held(trace, requested)
+    held, longest, usual, block = _held(trace, requested)
     button = task_called(trace, "cancel-button") is not None
     out = [
         Finding(f"Cancel {'pressed' if button else 'reached main'} at {duration(requested)}, "
@@ -138,7 +141,7 @@ def check(trace: Trace, variant: str, cancel_after: float = 0.6, chunks: int = 3
         out.append(Finding(
             f"analyse's CPU loop (no await) ran as one {duration(longest)} step: {where}",
             ok=_too_long(longest, chunk_s) and (not button or _too_long(held, chunk_s)),
-            data=data))
+            data={**data, **block}))
     else:
         out.append(Finding(
             f"analyse yielded at every checkpoint: its CPU steps took {duration(usual)} "
@@ -150,7 +153,7 @@ def check(trace: Trace, variant: str, cancel_after: float = 0.6, chunks: int = 3
 
 def _answer(trace: Trace, variant: str, **params: float) -> int:
     moments = _cancel_moments(trace)
-    _, _, usual = _held(trace, moments[0] if moments else 0)
+    _, _, usual, _ = _held(trace, moments[0] if moments else 0)
     return 1 if not _too_long(usual, float(params.get("chunk_s", 0.04))) else 2
 
 

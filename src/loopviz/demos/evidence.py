@@ -48,6 +48,16 @@ def ui_blocks(trace: Trace, min_ns: int = 0) -> list[Block]:
             if (ui is None or b.thread == ui) and b.end_ns - b.start_ns >= min_ns]
 
 
+def block_during(trace: Trace, start_ns: int, end_ns: int) -> dict[str, int]:
+    """``{"at_ns": start}`` of the UI block that overlaps [start_ns, end_ns] most, for a
+    finding that restates it (the findings then list the two as one line:
+    :mod:`loopviz.trace.facts`); ``{}`` when no block overlaps it."""
+    overlap = [(min(b.end_ns, end_ns) - max(b.start_ns, start_ns), b.start_ns)
+               for b in ui_blocks(trace)]
+    best = max((o for o in overlap if o[0] > 0), default=None)
+    return {"at_ns": best[1]} if best else {}
+
+
 def timer_lateness(waits: Iterable[Wait]) -> list[int]:
     """How late each finished timer fired (ready - due), for sleeps that had a due time."""
     return [w.ready_ns - w.due_ns for w in waits

@@ -98,7 +98,8 @@ def check(trace: Trace, variant: str, jobs: int = 2, limit: int = 150_000) -> li
         how = "in worker processes (no job ran on a thread of this process)"
     out = [Finding(f"{jobs} count_primes jobs took {duration(end - start)}, {how}",
                    ok=(len(where_ran) == jobs) == (variant == THREAD),
-                   data={"work_s": (end - start) / 1e9})]
+                   data={"work_s": (end - start) / 1e9,  # inline: the block it caused
+                         **(ev.block_during(trace, start, end) if variant == PITFALL else {})})]
     frames_text = (f"{len(busy)} animation frames during the work; their timers fired "
                    f"{duration(busy_p50)} late (p50; before the work: {duration(calm_p50)}), "
                    f"at worst {duration(worst_late)}; "

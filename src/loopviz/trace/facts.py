@@ -10,7 +10,8 @@ can raise the same diagnostic hundreds of times. :func:`facts` makes one :class:
 - a finding about a block or diagnostic is merged into it: the finding's verdict and place in
   the list, the block's or diagnostic's time and line. Which one it is about: its
   ``data["at_ns"]`` (the block's start or the diagnostic's time), else the same sentence (the
-  finding's text equals the other's or quotes it);
+  finding's text equals the other's or quotes it). A finding that names its block keeps its
+  own sentence (the demo's lesson), the block's line added;
 - the run's status, when it did not simply finish, comes right after the findings.
 
 Pure (no Qt): the findings panel and ``loopviz run``'s summary both list these.
@@ -23,7 +24,7 @@ from dataclasses import dataclass, field, replace
 
 from loopviz.trace.model import Trace
 from loopviz.trace.records import Finding
-from loopviz.trace.wording import block_sentence
+from loopviz.trace.wording import block_sentence, place
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +98,18 @@ def _same_fact(finding: Finding, fact: Fact) -> bool:
     return len(sentence) >= MIN_CONTAINED and sentence in finding.text
 
 
+def _merged(finding: Finding, fact: Fact) -> Fact:
+    """The fact with the finding's verdict. A demo's finding that names its block (``at_ns``)
+    keeps its own sentence, the lesson ("analyse's CPU loop ran as one 1.34 s step: ..."),
+    with the block's line added if it does not say it; other merges keep the block's or
+    diagnostic's sentence (a quoting finding adds nothing to it but its own count)."""
+    if fact.kind != "block" or "at_ns" not in finding.data or finding.text == fact.text:
+        return replace(fact, ok=finding.ok)
+    at = place(fact.file, fact.line) if fact.file else ""
+    text = finding.text if not at or at in finding.text else f"{finding.text} ({at})"
+    return replace(fact, ok=finding.ok, text=text)
+
+
 def facts(trace: Trace | None, findings: Sequence[Finding] = (),
           status: tuple[str, str | None] | None = None) -> list[Fact]:
     """Findings first (merged with the block or diagnostic they restate), then the run's
@@ -110,7 +123,7 @@ def facts(trace: Trace | None, findings: Sequence[Finding] = (),
         fresh = next((i for i in same if i not in taken), None)
         if fresh is not None:
             taken.add(fresh)
-            out.append(replace(timed[fresh], ok=finding.ok))
+            out.append(_merged(finding, timed[fresh]))
         elif not same:
             out.append(Fact(finding.text, finding.ok))
         # else: a second finding restating a fact already listed adds nothing
