@@ -125,5 +125,7 @@ class SideBySideView(QWidget):
             view.set_trace(result.trace)
             label.setText(f"{short_name(result)}  ·  {result.target.title} "
                           f"({result.target.variant})  ·  {run_total_ns(result) / 1e9:.2f} s")
+        for view in self.timelines:  # room by lanes: a two-lane run needs no half the window
+            self._layout.setStretchFactor(view, 2 + len(view.model.rows))
         self.timelines[0].view_box.setXRange(0.0, max(longest, 1e-3) * 1.03, padding=0)
         self.totals.setText(totals_line(results))
