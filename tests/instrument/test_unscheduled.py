@@ -46,6 +46,24 @@ def test_a_thread_blocked_in_a_call_that_releases_the_gil_is_a_block() -> None:
     assert not sleeping.unscheduled(100 * MS, 500 * MS)
 
 
+def test_a_thread_seen_in_its_loops_own_wait_using_no_cpu_was_not_run() -> None:
+    """The watchdog ticked all along and every sample found the UI thread in the loop's own
+    wait (select, Qt's exec), yet the heartbeat came 60 ms late and the thread used no CPU:
+    its wake-up was not run (a loaded machine), no line of the program's ran; a blocked thread
+    is sampled in the program's call instead."""
+    from loopviz.instrument.watchdog import EVENT_PROCESSING, Sample, Watchdog
+    from loopviz.trace.recorder import Recorder
+
+    waiting = Sample(130 * MS, "", 0, EVENT_PROCESSING, "unknown", (), None, None)
+    for cpu_per_tick, blamed in [(0.0, False), (5.0, True)]:  # no CPU used, or all of it
+        dog = Watchdog()
+        dog._cpu = cpu_log(*ticks(0, 600, cpu_per_tick))
+        dog.recorder, dog.ui_ident = Recorder(), 1
+        dog._samples[100 * MS] = [waiting]
+        dog._finish(100 * MS, 160 * MS)
+        assert (dog.unscheduled == []) == blamed and bool(dog.recorder.blocks) == blamed
+
+
 def test_a_c_call_holding_the_gil_is_a_block() -> None:
     # the watchdog starved (no ticks), but the UI thread used the CPU all along
     busy = cpu_log(*ticks(0, 100, 1.0), (505, 500), *ticks(510, 600, 1.0))

@@ -47,6 +47,15 @@ class ThreadCpu:
         except OSError:  # the thread has ended
             pass
 
+    def used(self, start: int, end: int) -> int | None:
+        """CPU ns the thread used between the last reading at or before ``start`` and the
+        first at or after ``end`` (None when no readings cover the stretch)."""
+        log = self._log
+        last = next((i for i in range(len(log) - 1, -1, -1) if log[i][0] <= start), None)
+        after = next((log[i] for i in range(last, len(log)) if log[i][0] >= end), None) \
+            if last is not None else None
+        return None if after is None or last is None else after[1] - log[last][1]
+
     def unscheduled(self, start: int, end: int, share: float = 0.25) -> bool:
         """True when, between the last reading at or before ``start`` and the first at or after
         ``end``, the thread used less than ``share`` of the wall time in CPU and the reader

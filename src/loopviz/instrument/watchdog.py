@@ -335,7 +335,9 @@ class Watchdog:
         self._dumped = [s for s in self._dumped if s not in dumped]
         if self._cpu is not None:
             self._cpu.record(_now())  # the beat that ended it may be newer than this tick's start
-        if self._cpu is not None and self._cpu.unscheduled(start, end, UNSCHEDULED_SHARE):
+        seen = samples + dumped
+        if self._cpu is not None and (self._cpu.unscheduled(start, end, UNSCHEDULED_SHARE)
+                                      or self._waited(seen, start, end)):
             # The process was not running (see thread_cpu.py): none of the program's code ran
             # (samples, if any, were taken on resuming), so nothing is blamed on the program;
             # the heartbeat's gap still shows in the chart.
@@ -344,7 +346,7 @@ class Watchdog:
                 self.stall = None
             self._claims.pop(start, None)
             return
-        block, backstop = self._block(start, end, samples + dumped)
+        block, backstop = self._block(start, end, seen)
         self.blocks.append(block)
         if block.culprit == "loopviz":
             # The observer's own stall (a first paint, a trace rebuild): shown as loopviz's
@@ -368,6 +370,14 @@ class Watchdog:
                 text += " (a C call holding the GIL, caught by the faulthandler backstop)"
             emit(self.recorder, Diagnostic(block.end_ns, "blocked-loop", text, block.task,
                                            block.file, block.line))
+
+    def _waited(self, seen: list[Sample], start: int, end: int) -> bool:
+        """Every look found the thread in its loop's own wait, and it used less CPU than a
+        block lasts: its wake-up was not run (a loaded machine). A call that releases the GIL
+        is sampled in the program's code; one that holds it uses the CPU."""
+        used = self._cpu.used(start, end) if self._cpu is not None else None
+        return (bool(seen) and all(s.function == EVENT_PROCESSING for s in seen)
+                and used is not None and used < self.threshold_s * 1e9)
 
     def _block(self, start: int, end: int, samples: list[Sample]) -> tuple[Block, bool]:
         """The block and whether only the backstop saw its culprit."""
