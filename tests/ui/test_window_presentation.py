@@ -61,3 +61,32 @@ def test_a_chosen_panel_is_remembered_and_shown(window, settings) -> None:
     window.presentation_mode.actions["code"].setChecked(True)
     assert window.code.isVisible()
     assert "code" in settings.presentation_panels(frozenset())
+
+
+def test_a_presentation_with_the_code_shows_every_line_whole_at_1600x1000(window, qtbot,
+                                                                           run_to_end) -> None:
+    """The code column gets the width its longest line needs (at most about two fifths of
+    the window: the timeline keeps the rest) and a line that still does not fit wraps: no
+    line is cut off at the edge, and nothing needs a horizontal scroll."""
+    from PySide6.QtWidgets import QPlainTextEdit
+
+    choose(window, "blocking-sleep", "pitfall", block=0.2)
+    window.resize(1600, 1000)
+    qtbot.wait(50)
+    before = window.splitters["main"].sizes()
+    window.actions.presentation.trigger()
+    window.presentation_mode.actions["code"].setChecked(True)
+    run_to_end(window)
+    qtbot.wait(50)
+    code = window.code
+    assert code.isVisible() and inside(window, code)
+    assert code.lineWrapMode() == QPlainTextEdit.LineWrapMode.WidgetWidth
+    assert code.horizontalScrollBar().maximum() == 0
+    columns = QFontMetricsF(code.font()).horizontalAdvance("x" * 50)
+    assert code.viewport().width() >= columns  # 50 columns of the big font at least
+    assert window.timeline.width() >= 0.5 * window.width()
+    window.actions.presentation.trigger()
+    assert code.lineWrapMode() == QPlainTextEdit.LineWrapMode.NoWrap
+    qtbot.wait(50)
+    after = window.splitters["main"].sizes()
+    assert all(abs(a - b) <= 8 for a, b in zip(after, before, strict=True)), (after, before)

@@ -201,6 +201,18 @@ class CodeView(QPlainTextEdit):
         self.setFont(font)
         self._update_margins()
 
+    def set_wrap(self, on: bool) -> None:
+        """Wrap long lines at the view's width (presentation: nothing is cut off), or scroll."""
+        self.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth if on
+                             else QPlainTextEdit.LineWrapMode.NoWrap)
+
+    def width_for_longest_line(self) -> int:
+        """Pixels the view needs to show its longest line whole, at its current font."""
+        longest = max(self.toPlainText().splitlines() or [""], key=len).expandtabs()
+        margins = 2 * (self.frameWidth() + round(self.document().documentMargin()))
+        return (self.gutter_width() + self.fontMetrics().horizontalAdvance(longest + "  ")
+                + margins + self.verticalScrollBar().sizeHint().width())
+
     def set_marks(self, marks: CodeMarks) -> None:
         self.marks = marks
         selections = []

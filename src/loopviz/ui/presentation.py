@@ -31,6 +31,7 @@ TIMELINE_SHARE = 0.7  # of the centre column, in presentation mode (lanes are ta
 # The toolbar is the teacher's, not the room's: it grows less, and Run/Cancel show icons only,
 # so a demo's knobs still fit a 1280 px projector.
 TOOLBAR_SCALE = 1.2
+CODE_SHARE = 0.42  # of the window's width at most for the code, when a presentation shows it
 
 
 class Presentation:
@@ -41,6 +42,7 @@ class Presentation:
         self.on = False
         self.panels: set[str] = set(window.settings.presentation_panels(DEFAULT_PANELS))
         self._saved: dict[QWidget, bool] = {}
+        self._saved_columns: list[int] = []
         self.menu = QMenu("Presentation &panels", window)
         self.actions: dict[str, QAction] = {}
         for name, label in PANELS.items():
@@ -87,6 +89,7 @@ class Presentation:
         w = self.window
         if on and not self.on:
             self._saved = {x: not x.isHidden() for x in self._all()}
+            self._saved_columns = w.splitters["main"].sizes()
         self.on = on
         watcher = getattr(QApplication.instance(), "loopviz_theme", None)
         if watcher is not None:
@@ -102,6 +105,9 @@ class Presentation:
             for widget, visible in self._saved.items():
                 widget.setVisible(visible)
             self._saved = {}
+            w.code.set_wrap(False)
+            if self._saved_columns:
+                w.splitters["main"].setSizes(self._saved_columns)
             teaching = getattr(w, "teaching", None)
             if teaching is not None:
                 teaching.caption.setWordWrap(False)
@@ -142,7 +148,23 @@ class Presentation:
             teaching.caption.setWordWrap(True)  # a long sentence wraps, never clipped
             teaching.dock.setTitleBarWidget(QWidget())  # no title: the room reads the caption
         self.window.splitters["main"].setStretchFactor(1, 1)
+        self._fit_code()
         dock = teaching.dock if teaching is not None else None
         if dock is not None and dock.isVisible():  # as tall as what it shows, no more
             self.window.resizeDocks([dock], [dock.widget().minimumSizeHint().height()],
                                     Qt.Orientation.Vertical)
+
+    def _fit_code(self) -> None:
+        """The code column as wide as its longest line needs at the presentation font, at most
+        ``CODE_SHARE`` of the window (the timeline keeps the rest); a line that still does not
+        fit wraps instead of being cut off at the edge."""
+        w = self.window
+        w.code.set_wrap(True)
+        if "code" not in self.panels:
+            return
+        columns = w.splitters["main"]
+        sizes = columns.sizes()
+        total = sum(sizes)
+        left = sizes[0] if "demos" in self.panels else 0
+        code = min(w.code.width_for_longest_line(), round(CODE_SHARE * total))
+        columns.setSizes([left, max(0, total - left - code), code])
