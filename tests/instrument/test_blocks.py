@@ -118,3 +118,24 @@ def test_a_stall_loopvizs_own_updates_and_paints_took_is_its_own_whatever_was_sa
     assert block.culprit == "loopviz"
     block, _ = dog._block(0, 250 * ms, [paint, step, step])
     assert (block.culprit, block.line) == ("user", 26)
+
+
+def test_a_block_that_went_on_in_loopvizs_paints_is_the_programs_only_up_to_them() -> None:
+    """time.sleep returned at 250 ms, then the window painted until 400 ms before the next
+    heartbeat: the block is the program's 0-250 ms, its line the sleep's (the paints are on
+    the UI lane as loopviz's own work)."""
+    from loopviz.instrument.watchdog import Sample, Watchdog
+    from loopviz.trace.recorder import Recorder
+
+    dog = Watchdog()
+    dog.recorder, dog.ui_ident = Recorder(), 1
+    thread = dog.recorder.thread_id(1, role="ui-loop")
+    ms = 1_000_000
+    dog.recorder.add_callback(thread, 250 * ms, 330 * ms, "loopviz: update")
+    dog.recorder.add_callback(thread, 331 * ms, 400 * ms, "loopviz: repaint")
+    sleep = [Sample(t * ms, "prog.py", 7, "time.sleep", "user", (), None, None) for t in (90, 200)]
+    paint = [Sample(t * ms, "view.py", 3, "paint", "loopviz", (), None, None)
+             for t in (280, 300, 350)]
+    block, _ = dog._block(0, 400 * ms, sleep + paint)
+    assert (block.culprit, block.line, block.function) == ("user", 7, "time.sleep")
+    assert (block.start_ns, block.end_ns) == (dog.recorder.ns(0), dog.recorder.ns(250 * ms))

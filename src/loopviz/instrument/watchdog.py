@@ -47,7 +47,7 @@ from loopviz.instrument.gc_pauses import GcPauses
 from loopviz.instrument.plugin import RecordingView
 from loopviz.instrument.report import callee_at, emit, is_user_file
 from loopviz.instrument.thread_cpu import ThreadCpu
-from loopviz.trace.observer import own_ns_between
+from loopviz.trace.observer import own_ns_between, without_own_edges
 from loopviz.trace.records import Block, Culprit, Diagnostic, DiagnosticKind
 from loopviz.trace.wording import block_sentence
 
@@ -394,6 +394,8 @@ class Watchdog:
             own = Counter(s.function for s in samples if s.culprit == "loopviz").most_common(1)
             return Block(thread, rec.ns(start), rec.ns(end), "", 0,
                          own[0][0] if own else "its window's updates", (), None, "loopviz"), False
+        start, end = without_own_edges(rec.callbacks, thread, start, end)  # the program's part
+        samples = [s for s in samples if start <= s.t <= end] or samples
         collecting = self._gc.culprit(self.ui_ident, start, end)
         if collecting is not None:  # it held the GIL: where it started, if a sample says
             at = user[-1] if user else None

@@ -22,12 +22,12 @@ Trace = Any  # a loopviz.trace.Trace (not imported: the model imports this modul
 OWN_PREFIX = "loopviz"
 
 
-def own_ns_between(callbacks: Sequence[tuple[int, int, int, str]], thread: int,
-                   start: int, end: int) -> int:
-    """How much of [start, end] loopviz's own callbacks on ``thread`` covered, overlaps counted
-    once: a Recorder's raw ``callbacks`` (appended as each ends, by any thread: read from the
-    newest back until one ended a second before ``start``). Safe from another thread while the
-    UI thread appends and a ring drops the oldest."""
+def _own_spans(callbacks: Sequence[tuple[int, int, int, str]], thread: int,
+               start: int, end: int) -> list[tuple[int, int]]:
+    """loopviz's own callbacks on ``thread`` inside [start, end], clipped and merged: a
+    Recorder's raw ``callbacks`` (appended as each ends, by any thread: read from the newest
+    back until one ended a second before ``start``). Safe from another thread while the UI
+    thread appends and a ring drops the oldest."""
     spans: list[tuple[int, int]] = []
     i = len(callbacks) - 1
     while i >= 0:
@@ -37,15 +37,40 @@ def own_ns_between(callbacks: Sequence[tuple[int, int, int, str]], thread: int,
             break
         if e < start - 1_000_000_000:
             break
-        if th == thread and label.startswith(OWN_PREFIX) and s < end:
+        if th == thread and label.startswith(OWN_PREFIX) and s < end and e > start:
             spans.append((max(s, start), min(e, end)))
         i -= 1
-    covered, reach = 0, start
+    merged: list[tuple[int, int]] = []
     for s, e in sorted(spans):
-        if e > reach:
-            covered += e - max(s, reach)
-            reach = e
-    return covered
+        if merged and s <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], e))
+        else:
+            merged.append((s, e))
+    return merged
+
+
+def own_ns_between(callbacks: Sequence[tuple[int, int, int, str]], thread: int,
+                   start: int, end: int) -> int:
+    """How much of [start, end] loopviz's own callbacks on ``thread`` covered, overlaps
+    counted once (see :func:`_own_spans`)."""
+    return sum(e - s for s, e in _own_spans(callbacks, thread, start, end))
+
+
+def without_own_edges(callbacks: Sequence[tuple[int, int, int, str]], thread: int,
+                      start: int, end: int, gap_ns: int = 2_000_000) -> tuple[int, int]:
+    """[start, end] less loopviz's own work at either edge (stretches closer than ``gap_ns``
+    chained): a stall that went on in loopviz's paints after the program's call returned is
+    the program's only up to there."""
+    spans = _own_spans(callbacks, thread, start, end)
+    for s, e in reversed(spans):
+        if e < end - gap_ns:
+            break
+        end = min(end, s)
+    for s, e in spans:
+        if s > start + gap_ns:
+            break
+        start = max(start, e)
+    return start, max(start, end)
 
 
 @dataclass(frozen=True, slots=True)
