@@ -191,7 +191,9 @@ class ResponsivenessChart(pg.PlotWidget):
             self.series = None
             return
         seen = (len(trace.ui_heartbeat), len(trace.loop_lag), len(trace.blocks),
-                len(trace.callbacks))
+                len(trace.callbacks),  # and a replay's freeze growing with its cursor:
+                trace.blocks[-1].end_ns if trace.blocks else 0,
+                trace.callbacks[-1].end_ns if trace.callbacks else 0)
         if seen == self._seen:
             return  # nothing new to draw: the cheap path of a live run between samples
         self._seen = seen

@@ -114,3 +114,18 @@ def test_replay_mid_way_shows_the_run_as_it_was_then(window, run_to_end, qtbot):
     assert window.timeline.model.trace.duration_ns == trace.duration_ns // 2
     teaching.show_end()
     assert window.timeline.model.trace is trace and not teaching.replaying
+
+
+def test_a_replays_chart_shades_the_freeze_up_to_the_frame_shown(window, run_to_end):
+    """Mid-block, each replay frame shows the freeze growing to its instant in the chart, as
+    the UI lane does (the chart once kept its first frame's sliver: no new sample had come)."""
+    from loopviz.trace.timeslice import timeslice
+
+    choose(window, "blocking-sleep", "pitfall", block=0.4)
+    run_to_end(window)
+    trace = window.trace
+    block = trace.longest_block()
+    assert block is not None
+    for t in (block.start_ns + 50_000_000, block.start_ns + 300_000_000):
+        window.teaching.show_frame(timeslice(trace, t), t)
+        assert any(abs(b - t / 1e9) < 1e-6 for _a, b in window.chart.freeze_regions())
