@@ -54,12 +54,14 @@ def test_a_thread_seen_in_its_loops_own_wait_using_no_cpu_was_not_run() -> None:
     from loopviz.instrument.watchdog import EVENT_PROCESSING, Sample, Watchdog
     from loopviz.trace.recorder import Recorder
 
-    waiting = Sample(130 * MS, "", 0, EVENT_PROCESSING, "unknown", (), None, None)
+    in_qt = Sample(130 * MS, "", 0, EVENT_PROCESSING, "unknown", (), None, None)
+    in_select = Sample(140 * MS, "/lib/selectors.py", 468, "EpollSelector.select", "loop", (),
+                       None, None)
     for cpu_per_tick, blamed in [(0.0, False), (5.0, True)]:  # no CPU used, or all of it
         dog = Watchdog()
         dog._cpu = cpu_log(*ticks(0, 600, cpu_per_tick))
         dog.recorder, dog.ui_ident = Recorder(), 1
-        dog._samples[100 * MS] = [waiting]
+        dog._samples[100 * MS] = [in_qt, in_select]
         dog._finish(100 * MS, 160 * MS)
         assert (dog.unscheduled == []) == blamed and bool(dog.recorder.blocks) == blamed
 

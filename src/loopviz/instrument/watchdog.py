@@ -376,7 +376,8 @@ class Watchdog:
         block lasts: its wake-up was not run (a loaded machine). A call that releases the GIL
         is sampled in the program's code; one that holds it uses the CPU."""
         used = self._cpu.used(start, end) if self._cpu is not None else None
-        return (bool(seen) and all(s.function == EVENT_PROCESSING for s in seen)
+        return (bool(seen) and all(s.function == EVENT_PROCESSING or (s.culprit == "loop" and (
+            s.function.endswith("Selector.select"))) for s in seen)  # asyncio's own wait
                 and used is not None and used < self.threshold_s * 1e9)
 
     def _block(self, start: int, end: int, samples: list[Sample]) -> tuple[Block, bool]:
