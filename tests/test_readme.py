@@ -40,3 +40,10 @@ def test_catalogue_table_lists_every_demo_with_its_lesson():
     for demo in all_demos():
         assert f"| `{demo.id}` |" in README, f"{demo.id} missing from the README catalogue"
         assert demo.summary in README
+
+
+def test_every_picture_the_readme_shows_is_in_assets_and_every_asset_is_shown():
+    shown = set(re.findall(r"!\[[^\]]*\]\((assets/[^)\s]+)\)", README))
+    kept = {f"assets/{p.name}" for p in (ROOT / "assets").iterdir() if p.is_file()}
+    assert shown <= kept, f"missing from assets/: {sorted(shown - kept)}"
+    assert kept <= shown, f"in assets/ but never shown: {sorted(kept - shown)}"
