@@ -75,13 +75,15 @@ def test_a_slow_view_update_is_loopvizs_own_work_never_a_finding_about_the_progr
     run_to_end(window)
     assert stalled
     trace = window.trace
-    [block] = trace.blocks
-    assert (block.file, block.line, block.function) == (str(path), 5, "time.sleep")
+    [block] = [b for b in trace.blocks if b.line == 5]  # (a loaded machine may add others)
+    assert (block.file, block.function) == (str(path), "time.sleep")
     own = [c for c in trace.callbacks if c.label.startswith("loopviz: stalled")]
     assert own and max(c.end_ns - c.start_ns for c in own) >= 0.2e9
     assert not any(c.start_ns <= block.start_ns < c.end_ns for c in own)
+    assert not any(b.start_ns < c.end_ns and c.start_ns < b.end_ns  # none over the view's
+                   for b in trace.blocks for c in own)
     longest = max(own, key=lambda c: c.end_ns - c.start_ns)  # shaded grey in the chart too
     assert any(a <= longest.start_ns / 1e9 + 1e-6 and b >= longest.end_ns / 1e9 - 1e-6
                for a, b in window.chart.own_regions())
     listed = [e.shown for e in window.findings_panel.entries()]
-    assert sum("blocked" in text for text in listed) == 1, listed
+    assert sum("blocked" in text for text in listed) == len(trace.blocks), listed

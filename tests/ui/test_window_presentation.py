@@ -74,7 +74,7 @@ def test_a_presentation_with_the_code_shows_every_line_whole_at_1600x1000(window
     window.resize(1600, 1000)
     qtbot.wait(50)
     before = window.splitters["main"].sizes()
-    window.actions.presentation.trigger()
+    window.commands.presentation.trigger()
     window.presentation_mode.actions["code"].setChecked(True)
     run_to_end(window)
     qtbot.wait(50)
@@ -85,7 +85,7 @@ def test_a_presentation_with_the_code_shows_every_line_whole_at_1600x1000(window
     columns = QFontMetricsF(code.font()).horizontalAdvance("x" * 50)
     assert code.viewport().width() >= columns  # 50 columns of the big font at least
     assert window.timeline.width() >= 0.5 * window.width()
-    window.actions.presentation.trigger()
+    window.commands.presentation.trigger()
     assert code.lineWrapMode() == QPlainTextEdit.LineWrapMode.NoWrap
     qtbot.wait(50)
     after = window.splitters["main"].sizes()
