@@ -139,3 +139,25 @@ def test_a_block_that_went_on_in_loopvizs_paints_is_the_programs_only_up_to_them
     block, _ = dog._block(0, 400 * ms, sleep + paint)
     assert (block.culprit, block.line, block.function) == ("user", 7, "time.sleep")
     assert (block.start_ns, block.end_ns) == (dog.recorder.ns(0), dog.recorder.ns(250 * ms))
+
+
+def test_in_the_app_a_stall_of_qt_drawing_with_no_line_of_the_programs_is_the_windows():
+    """The window records its work on this thread: a stall whose every sample found Qt's event
+    processing (C paints) or loopviz's own code, and no line of the program's, is the
+    window's (an aiohttp run in the app listed 'blocked 285 ms by the event loop's own
+    waiting'); without a window the same samples stay unexplained, as before."""
+    from loopviz.instrument.watchdog import EVENT_PROCESSING, Sample, Watchdog
+    from loopviz.trace.recorder import Recorder
+
+    ms = 1_000_000
+    drawing = [Sample(t * ms, "", 0, EVENT_PROCESSING, "unknown", (), None, None)
+               for t in (1100, 1150)] + [Sample(1200 * ms, "view.py", 3, "paint", "loopviz",
+                                                (), None, None)]
+    for window, culprit in [(True, "loopviz"), (False, "unknown")]:
+        dog = Watchdog()
+        dog.recorder, dog.ui_ident = Recorder(), 1
+        thread = dog.recorder.thread_id(1, role="ui-loop")
+        if window:  # a repaint half a second before: this thread has a window
+            dog.recorder.add_callback(thread, 500 * ms, 510 * ms, "loopviz: repaint")
+        block, _ = dog._block(1000 * ms, 1300 * ms, drawing)
+        assert block.culprit == culprit

@@ -46,6 +46,7 @@ from loopviz.instrument import sites
 from loopviz.instrument.gc_pauses import GcPauses
 from loopviz.instrument.plugin import RecordingView
 from loopviz.instrument.report import callee_at, emit, is_user_file
+from loopviz.instrument.stall_owner import EVENT_PROCESSING, in_loop_wait, only_drawing
 from loopviz.instrument.thread_cpu import ThreadCpu
 from loopviz.trace.observer import own_ns_between, without_own_edges
 from loopviz.trace.records import Block, Culprit, Diagnostic, DiagnosticKind
@@ -120,7 +121,6 @@ _DISPATCH_FILE = _DISPATCH_CODE.co_filename
 # stall is that processing's (a window's paint inside a program's asyncio.run), not the user
 # line that started the loop. (``_exec`` is loopviz's Qt loop's call of Qt's exec().)
 _RUNS_LOOP = _cpython.LOOP_RUNNERS | {"_exec"}
-EVENT_PROCESSING = "the event loop's own waiting and Qt's event processing"
 
 
 def _runs_loop(function: str, filename: str) -> bool:
@@ -372,13 +372,14 @@ class Watchdog:
                                            block.file, block.line))
 
     def _waited(self, seen: list[Sample], start: int, end: int) -> bool:
-        """Every look found the thread in its loop's own wait, and it used less CPU than a
-        block lasts: its wake-up was not run (a loaded machine). A call that releases the GIL
-        is sampled in the program's code; one that holds it uses the CPU."""
+        """The thread sat in its loop's own wait, not run (see ``stall_owner``)."""
         used = self._cpu.used(start, end) if self._cpu is not None else None
-        return (bool(seen) and all(s.function == EVENT_PROCESSING or (s.culprit == "loop" and (
-            s.function.endswith("Selector.select"))) for s in seen)  # asyncio's own wait
-                and used is not None and used < self.threshold_s * 1e9)
+        return in_loop_wait(seen, used, self.threshold_s * 1e9)
+
+    def _own_block(self, thread: int, start: int, end: int, samples: list[Sample]) -> Block:
+        own = Counter(s.function for s in samples if s.culprit == "loopviz").most_common(1)
+        return Block(thread, self.recorder.ns(start), self.recorder.ns(end), "", 0,
+                     own[0][0] if own else "its window's updates", (), None, "loopviz")
 
     def _block(self, start: int, end: int, samples: list[Sample]) -> tuple[Block, bool]:
         """The block and whether only the backstop saw its culprit."""
@@ -392,9 +393,7 @@ class Watchdog:
             # loopviz's recorded updates and paints (a collection inside them included) took all
             # but a sub-threshold rest: the observer's stall whatever its few samples caught
             # (the GIL is rarely free to sample in a paint; between paints Qt draws in C).
-            own = Counter(s.function for s in samples if s.culprit == "loopviz").most_common(1)
-            return Block(thread, rec.ns(start), rec.ns(end), "", 0,
-                         own[0][0] if own else "its window's updates", (), None, "loopviz"), False
+            return self._own_block(thread, start, end, samples), False
         start, end = without_own_edges(rec.callbacks, thread, start, end)  # the program's part
         samples = [s for s in samples if start <= s.t <= end] or samples
         collecting = self._gc.culprit(self.ui_ident, start, end)
@@ -403,6 +402,9 @@ class Watchdog:
             return Block(thread, rec.ns(start), rec.ns(end), at.file if at else "",
                          at.line if at else 0, collecting, at.stack if at else (), None,
                          "gc"), False
+        windowed = own_ns_between(rec.callbacks, thread, start - 1_000_000_000, end) > 0
+        if not user and only_drawing(samples, windowed):  # the app's window drew: its stall
+            return self._own_block(thread, start, end, samples), False
         # A user line is the culprit when it held most of the stall: one sample of a task step
         # among many of a repaint does not make the step the cause of the whole stall.
         pool = user if len(user) * 2 >= len(samples) else samples
