@@ -209,7 +209,7 @@ class ResponsivenessChart(pg.PlotWidget):
         added above it so no curve runs under the legend."""
         vb = self.getViewBox()
         top = max(self.series.top_ms() if self.series is not None else 0.0, 1.0)
-        room = self.legend.boundingRect().height() + 10
+        room = self.legend.boundingRect().height() + 18
         above = min(0.5, room / vb.height()) if vb.height() > 0 else 0.25
         span = top / (1.0 - above)
         vb.setYRange(-0.04 * span, span, padding=0)
