@@ -84,7 +84,6 @@ class ResponsivenessChart(pg.PlotWidget):
         item.getViewBox().addItem(self.grid, ignoreBounds=True)
         item.setLabel("left", "ms")
         item.setLabel("bottom", "time", units="s")  # the timeline's unit and SI prefix
-        item.getAxis("bottom").setStyle(hideOverlappingLabels=12)  # "0" at the edge stays
         self._leader: pg.ViewBox | None = None
         self.legend = item.addLegend(offset=(8, 4), colCount=2)
         self.heartbeat_curve = item.plot([], [], name="UI heartbeat interval", stepMode=None)

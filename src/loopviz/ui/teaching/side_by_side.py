@@ -127,5 +127,6 @@ class SideBySideView(QWidget):
                           f"({result.target.variant})  ·  {run_total_ns(result) / 1e9:.2f} s")
         for view in self.timelines:  # room by lanes: a two-lane run needs no half the window
             self._layout.setStretchFactor(view, 2 + len(view.model.rows))
-        self.timelines[0].view_box.setXRange(0.0, max(longest, 1e-3) * 1.03, padding=0)
+        span = max(longest, 1e-3)  # a margin before 0: its tick label is drawn whole
+        self.timelines[0].view_box.setXRange(-0.015 * span, span * 1.03, padding=0)
         self.totals.setText(totals_line(results))

@@ -101,7 +101,6 @@ class TimelineView(QWidget):
         self.cursor_line.sigDragged.connect(lambda ln: self.cursorMoved.emit(float(ln.value())))
         self.bottom = plot_item.getAxis("bottom")
         self.bottom.setLabel("time", units="s")
-        self.bottom.setStyle(hideOverlappingLabels=12)  # the "0" at the left edge stays
 
         self.scrollbar = QScrollBar(Qt.Orientation.Vertical)
         self.scrollbar.valueChanged.connect(self._set_top_row)
