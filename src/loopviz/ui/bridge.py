@@ -23,6 +23,10 @@ Invariants:
 - A program watched from outside (its recorder a remote mirror) is followed with
   ``own_work=False``: this window's work is not the program's and is not recorded into it.
 - ``loopviz:`` callbacks are recorded only between ``attach`` and ``finish``/``detach``.
+- A local run (:meth:`follow`) is built on a worker thread (:class:`BuildWorker`): a poll
+  hands the views the trace built since the last one and asks for the next, so the UI
+  thread pays only for the views (their cost sets the batch size); ``worker_cpu_ns`` is the
+  worker's CPU time, reported beside the UI thread's share (it shares the GIL).
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ from PySide6.QtCore import QCoreApplication, QEventLoop, QObject, QTimer, Signal
 
 from loopviz.trace import Recorder, Trace
 from loopviz.trace.incremental import IncrementalBuilder
+from loopviz.ui.live_build import BuildWorker
 
 if TYPE_CHECKING:
     from loopviz.recording import Recording
@@ -90,6 +95,8 @@ class TraceBridge(QObject):
         self.feed: LiveFeed | None = None
         self.trace: Trace | None = None
         self.behind = False
+        self._worker: BuildWorker | None = None
+        self.worker_cpu_ns = 0  # CPU time of the current run's builds on the worker thread
         self._timer = QTimer(self)
         self._timer.setInterval(interval_ms)
         self._timer.timeout.connect(self.poll)
@@ -109,6 +116,7 @@ class TraceBridge(QObject):
         self.own_ns = 0  # all loopviz work recorded for the current recorder
         self.longest_tick_ns = 0
         self.steps_read = 0
+        self.worker_cpu_ns = 0
 
     @property
     def live(self) -> bool:
@@ -140,6 +148,7 @@ class TraceBridge(QObject):
     def attach_feed(self, feed: LiveFeed, recorder: Recorder | None = None) -> None:
         """Follow any live feed; ``recorder``, when given, is where news is looked for and
         loopviz's own work recorded (a remote feed has none: every tick asks the feed)."""
+        self._close_worker()
         self.feed = feed
         self.recorder = recorder
         self._own_work = True
@@ -152,6 +161,7 @@ class TraceBridge(QObject):
 
     def detach(self) -> None:
         self._timer.stop()
+        self._close_worker()
         self.recorder = None
         self.feed = None
         self._set_behind(False)
@@ -159,8 +169,15 @@ class TraceBridge(QObject):
     def follow(self, recording: Recording) -> None:
         """Follow a local run: its final trace is then this bridge's builder's, the rest
         read in slices when the run ends (:meth:`catch_up`)."""
-        recording.builder = self.attach(recording.recorder)
+        recording.builder = builder = self.attach(recording.recorder)
         recording.catch_up = self.catch_up
+        self._worker = BuildWorker(builder)
+
+    def _close_worker(self) -> None:
+        worker, self._worker = self._worker, None
+        if worker is not None:
+            self.worker_cpu_ns = worker.cpu_ns
+            worker.close()
 
     def catch_up(self, builder: IncrementalBuilder) -> Trace:
         """The run ended with the views behind it: read the rest a slice at a time, the views
@@ -174,12 +191,41 @@ class TraceBridge(QObject):
         self._own_work = False
         aim_ms = 4 * self.slice_ms
         steps = max(MIN_STEPS, int(aim_ms / self._ms_per_step))
+        if self._worker is not None:
+            return self._catch_up_on(self._worker, steps, aim_ms)
         while True:
             start = time.monotonic_ns()
             trace = builder.build(steps)
             self.trace = trace
             if builder.caught_up:
                 return trace  # the window shows it next (``finish``)
+            self.traceUpdated.emit(trace)
+            self.steps_read = len(trace.steps)
+            cost_ms = (time.monotonic_ns() - start) / 1e6
+            steps = steps * 2 if cost_ms < aim_ms / 2 else \
+                max(MIN_STEPS, steps // 2) if cost_ms > aim_ms else steps
+            QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 5)
+
+    def _catch_up_on(self, worker: BuildWorker, steps: int, aim_ms: float) -> Trace:
+        """:meth:`catch_up` with the builds on the worker: each slice is built while the
+        views take the one before, the window's events handled while it waits. A build
+        under way when the run ended is shown first; the final trace is the first caught-up
+        build asked for after the end."""
+        asked = worker.idle and worker.request(steps)
+        while True:
+            while not worker.wait(0.005):
+                QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 5)
+            trace = worker.take()
+            if trace is None:  # nothing was under way: ask for the first slice after the end
+                asked = worker.request(steps)
+                continue
+            self.worker_cpu_ns = worker.cpu_ns
+            if asked and worker.builder.caught_up:
+                self.trace = trace
+                return trace  # the window shows it next (``finish``)
+            asked = worker.request(steps)  # built while the views take this one
+            start = time.monotonic_ns()
+            self.trace = trace
             self.traceUpdated.emit(trace)
             self.steps_read = len(trace.steps)
             cost_ms = (time.monotonic_ns() - start) / 1e6
@@ -217,6 +263,8 @@ class TraceBridge(QObject):
             return False
         start = time.monotonic_ns()
         self._fill(start)
+        if self._worker is not None:
+            return self._poll_worker(self._worker, start)
         seen = fingerprint(recorder, self._own) if recorder is not None else (start,)
         if seen == self._seen and feed.caught_up:
             self.skipped += 1
@@ -251,6 +299,52 @@ class TraceBridge(QObject):
             self._set_behind(False)
         else:
             self._note_behind(end)
+        return True
+
+    def _poll_worker(self, worker: BuildWorker, start: int) -> bool:
+        """One frame of a local run built on the worker: the trace it finished goes to the
+        views (if the budget allows), and the next build is asked for whenever there is
+        news, sized so the views can take it within a slice."""
+        shown = False
+        if not worker.idle:
+            if worker.wait(0):  # a build is waiting to be taken
+                if self._tokens_ms <= 0 and start - self._last_tick_ns < MAX_WAIT_NS:
+                    self.deferred += 1
+                    self._note_behind(start)
+                    return False
+                shown = self._show_built(worker, start)
+            else:
+                return False  # still building
+        assert self.recorder is not None
+        seen = fingerprint(self.recorder, self._own)
+        if seen != self._seen or not worker.builder.caught_up:
+            self._seen = seen
+            allowed_ms = min(self.slice_ms, max(self._tokens_ms, 1.0))
+            worker.request(max(MIN_STEPS, int(allowed_ms / self._ms_per_step)))
+        elif not shown:
+            self.skipped += 1
+        return shown
+
+    def _show_built(self, worker: BuildWorker, start: int) -> bool:
+        trace = worker.take()
+        if trace is None:
+            return False
+        self.worker_cpu_ns = worker.cpu_ns
+        self.trace = trace
+        self.traceUpdated.emit(trace)
+        end = self._last_tick_ns = time.monotonic_ns()
+        self.ticks += 1
+        self.record_own(start, end, UPDATE_LABEL)
+        cost_ms = (end - start) / 1e6
+        self._tokens_ms -= cost_ms
+        self.longest_tick_ns = max(self.longest_tick_ns, end - start)
+        if not worker.builder.caught_up:  # the budget, not the recording, ended it
+            self._learn(cost_ms, len(trace.steps) - self.steps_read)
+            self._note_behind(end)
+        else:
+            self._behind_since_ns = None
+            self._set_behind(False)
+        self.steps_read = len(trace.steps)
         return True
 
     def _fill(self, now_ns: int) -> None:
