@@ -39,6 +39,20 @@ def test_a_query_returns_exactly_the_segments_overlapping_the_window(first, late
     assert np.all(np.diff(index.all().x0) >= 0)
 
 
+@settings(max_examples=60, deadline=None)
+@given(st.lists(seg_lists, min_size=1, max_size=5), st.sets(st.integers(0, 5)),
+       st.floats(0, 120), st.floats(0, 30))
+def test_a_query_by_lane_returns_those_lanes_segments_in_the_window(batches, keys, lo, width):
+    index = SegmentIndex()
+    for items in batches:
+        index.append(segments(items))
+    got = index.query_keys(np.array(sorted(keys), np.int32), lo, lo + width)
+    window = index.query(lo, lo + width)
+    want = window.take(np.isin(window.key, list(keys)))
+    assert sorted(zip(got.x0.tolist(), got.x1.tolist(), got.key.tolist(), strict=True)) == \
+        sorted(zip(want.x0.tolist(), want.x1.tolist(), want.key.tolist(), strict=True))
+
+
 def test_to_pixels_gives_a_subpixel_segment_exactly_one_column():
     p0, p1 = to_pixels(np.array([0.12, 1.0, 0.0]), np.array([0.17, 3.5, 0.2]), 0.0, 10.0, 100)
     assert (p0.tolist(), p1.tolist()) == ([1, 10, 0], [2, 35, 2])

@@ -219,3 +219,32 @@ def test_deferred_lane_ordering_hides_new_lanes_until_the_next_ordering(family_t
     assert len(seg)
     m.reorder_lanes()
     assert not m.lanes_stale and m.row_of("task", 4) > 0
+
+
+def test_a_few_lanes_of_many_show_the_same_segments_as_all_lanes_cut_to_them():
+    import asyncio
+
+    import loopviz
+
+    async def hop(n: int) -> None:
+        for _ in range(n):
+            await asyncio.sleep(0.0005)
+
+    traces = []
+
+    async def main() -> None:
+        with loopviz.record() as rec:
+            await asyncio.gather(*(hop(5 + i % 7) for i in range(80)))
+        traces.append(rec.trace)
+
+    asyncio.run(main())
+    m = model_of(traces[0])
+    end = m.now
+    for rmin, rmax, xmin, xmax in ((10, 20, 0, end), (0, 3, 0, end), (40, 45, end / 3, end / 2)):
+        every, every_rows = m.visible(xmin, xmax)  # all lanes: no lane is picked out
+        cut = (every_rows >= rmin) & (every_rows <= rmax)
+        few, few_rows = m.visible(xmin, xmax, rmin, rmax)
+        assert cut.any()
+        assert sorted(zip(few.x0.tolist(), few.state.tolist(), few_rows.tolist(), strict=True)) \
+            == sorted(zip(every.x0[cut].tolist(), every.state[cut].tolist(),
+                          every_rows[cut].tolist(), strict=True))

@@ -103,13 +103,22 @@ class _Run:
         for f in ("x0", "x1", "key", "state", "ref"):
             getattr(self.cols, f)[at:end] = getattr(seg, f)
 
-    def query(self, xmin: float, xmax: float) -> Segments:
+    def query(self, xmin: float, xmax: float, wanted: np.ndarray | None = None) -> Segments:
+        """The run's segments overlapping [xmin, xmax]; with ``wanted`` (a mask over lane
+        keys), only those of the lanes it marks."""
         x0 = self.cols.x0[: self.n]
         lo = int(np.searchsorted(x0, xmin - self.maxdur, "left"))
         hi = int(np.searchsorted(x0, xmax, "right"))
         if hi <= lo:
             return Segments.empty()
-        part = self.cols.take(slice(lo, hi))
+        if wanted is None:
+            part = self.cols.take(slice(lo, hi))
+        else:
+            keys = self.cols.key[lo:hi]
+            inside = keys < len(wanted)
+            mine = np.zeros(hi - lo, bool)
+            mine[inside] = wanted[keys[inside]]
+            part = self.cols.take(lo + np.flatnonzero(mine))
         keep = part.x1 >= xmin
         return part if keep.all() else part.take(keep)
 
@@ -121,7 +130,8 @@ def duration_level(x0: np.ndarray, x1: np.ndarray) -> np.ndarray:
 
 
 class SegmentIndex:
-    """Closed segments, queryable by time window (see the module docstring)."""
+    """Closed segments, queryable by time window (see the module docstring), or by lane
+    (:meth:`query_keys`)."""
 
     def __init__(self) -> None:
         self._runs: dict[int, _Run] = {}
@@ -134,6 +144,16 @@ class SegmentIndex:
         for level in np.unique(levels):
             self._runs.setdefault(int(level), _Run()).append(seg.take(levels == level))
         self.count += len(seg)
+
+    def query_keys(self, keys: np.ndarray, xmin: float, xmax: float) -> Segments:
+        """The segments of lanes ``keys`` overlapping [xmin, xmax]: a paint of 40 lanes out
+        of 10,000 picks those lanes' segments out of the window by one lookup per segment
+        (a key mask), copying only theirs, instead of copying the window's every segment."""
+        if not len(keys):
+            return Segments.empty()
+        wanted = np.zeros(int(keys.max()) + 1, bool)
+        wanted[keys] = True
+        return Segments.concat([run.query(xmin, xmax, wanted) for run in self._runs.values()])
 
     def query(self, xmin: float, xmax: float) -> Segments:
         """Every segment with ``x0 <= xmax`` and ``x1 >= xmin`` (in no particular order)."""

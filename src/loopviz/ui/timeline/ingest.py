@@ -9,11 +9,13 @@ thread ids in bulk; ``OpenWaits`` holds the waits still open (their segments end
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
+from loopviz.trace import Trace
 from loopviz.trace.columns import NA, StepTable, WaitTable
 from loopviz.trace.records import WAIT_KINDS
 from loopviz.trace.task_table import TaskTable
@@ -57,11 +59,20 @@ class KeyMap:
         self.of = np.full(64, -1, np.int32)
 
     def set(self, ident: int, key: int) -> None:
+        self._room(ident)
+        self.of[ident] = key
+
+    def set_many(self, idents: np.ndarray, keys: np.ndarray | int) -> None:
+        """:meth:`set` for a batch (a live tick's few thousand tasks: one numpy store)."""
+        if len(idents):
+            self._room(int(idents.max()))
+            self.of[idents] = keys
+
+    def _room(self, ident: int) -> None:
         if ident >= len(self.of):
             grown = np.full(max(ident + 1, 2 * len(self.of)), -1, np.int32)
             grown[:len(self.of)] = self.of
             self.of = grown
-        self.of[ident] = key
 
     def of_one(self, ident: int) -> int:
         return int(self.of[ident]) if 0 <= ident < len(self.of) else -1
@@ -195,3 +206,24 @@ def outcome_markers(tasks: TaskTable, rows: np.ndarray, task_keys: KeyMap,
     rows, ids = rows[shown], tasks.id[rows[shown]]
     return np.column_stack([tasks.ended_ns[rows] / 1e9, task_keys(ids), outcome[shown],
                             ids]).astype(np.float64).reshape(-1, 4)
+
+
+def thread_records(trace: Trace, callbacks_from: int, blocks_from: int,
+                   thread_key: Callable[[int], int],
+                   task_key: Callable[[int], int]) -> list[tuple[float, float, int, int, int]]:
+    """Segments (x0, x1, key, state, ref) of the callbacks and blocks from these indexes:
+    on their thread's lane (a callback labelled "loopviz..." is the visualiser's own), a
+    block on its task's lane too."""
+    out = []
+    own, plain, blocked = (STATE_KEYS.index(k) for k in ("loopviz", "callback", "blocked"))
+    for i in range(callbacks_from, len(trace.callbacks)):
+        c = trace.callbacks[i]
+        state = own if c.label.startswith("loopviz") else plain
+        out.append((c.start_ns / 1e9, c.end_ns / 1e9, thread_key(c.thread), state, i))
+    for i in range(blocks_from, len(trace.blocks)):
+        b = trace.blocks[i]
+        x0, x1 = b.start_ns / 1e9, b.end_ns / 1e9
+        out.append((x0, x1, thread_key(b.thread), blocked, i))
+        if b.task is not None:
+            out.append((x0, x1, task_key(b.task), blocked, i))
+    return out

@@ -47,6 +47,7 @@ from loopviz.ui.timeline.ingest import (
     identity,
     outcome_markers,
     step_segments,
+    thread_records,
 )
 from loopviz.ui.timeline.lanes import Hit, Lane, ancestors, order_lanes, visible_lanes
 from loopviz.ui.timeline.library import Judging
@@ -62,8 +63,7 @@ RECORD_KIND: dict[str, str] = {
 }
 LANE_BUDGET = 40  # see TimelineModel.defer_lanes
 _RUN, _BLOCKED = STATE_CODE["running"], STATE_CODE["blocked"]
-_JOB, _CALLBACK, _OWN = STATE_CODE["job"], STATE_CODE["callback"], STATE_CODE["loopviz"]
-_QUEUED = STATE_CODE["queued"]
+_JOB, _QUEUED = STATE_CODE["job"], STATE_CODE["queued"]
 
 
 class TimelineModel:
@@ -92,7 +92,7 @@ class TimelineModel:
         self.lanes: list[Lane] = []
         self.rows: list[Lane] = []
         self.n_thread_rows = 0
-        self.row_of_key = np.empty(0, np.int32)
+        self.row_of_key = self.key_of_row = np.empty(0, np.int32)
         self._keys: dict[tuple[str, int], int] = {}
         self._lane_cache: dict[int, Lane] = {}
         self.lanes_stale = False
@@ -181,16 +181,8 @@ class TimelineModel:
         self._consume_waits(trace, batches, growth)
         self._consume_jobs(trace, out)
         self._consume_diagnostics(trace)
-        for i in range(cur.n.get("callbacks", 0), len(trace.callbacks)):
-            c = trace.callbacks[i]
-            state = _OWN if c.label.startswith("loopviz") else _CALLBACK
-            out.append((c.start_ns / 1e9, c.end_ns / 1e9, self._thread_key(c.thread), state, i))
-        for i in range(cur.n.get("blocks", 0), len(trace.blocks)):
-            b = trace.blocks[i]
-            x0, x1 = b.start_ns / 1e9, b.end_ns / 1e9
-            out.append((x0, x1, self._thread_key(b.thread), _BLOCKED, i))
-            if b.task is not None:
-                out.append((x0, x1, self.key("task", b.task), _BLOCKED, i))
+        out += thread_records(trace, cur.n.get("callbacks", 0), cur.n.get("blocks", 0),
+                              self._thread_key, lambda task: self.key("task", task))
         for kind in ("steps", "waits", "jobs", "callbacks", "blocks", "tasks", "diagnostics"):
             recs = getattr(trace, kind)
             cur.n[kind] = len(recs)
@@ -251,8 +243,9 @@ class TimelineModel:
         cur, tasks = self._cur, TaskTable.of(trace.tasks)
         n0, n = cur.n.get("tasks", 0), len(tasks)
         dirty = n != n0
-        for tid in tasks.id[n0:].tolist():
-            self._task_keys.set(tid, self.key("task", tid))
+        new_ids = tasks.id[n0:]
+        self._task_keys.set_many(new_ids, np.array(
+            [self.key("task", tid) for tid in new_ids.tolist()], np.int32))
         pending = cur.pending_tasks
         again = list(pending) if growth is None else \
             [i for i in growth.tasks_changed if i in pending]
@@ -363,9 +356,9 @@ class TimelineModel:
         self.rows = visible_lanes(self.lanes, self.collapsed)
         self.n_thread_rows = sum(1 for lane in self.lanes if lane.kind in ("thread", "queue"))
         self.rows_version += 1
+        self.key_of_row = np.array([lane.key for lane in self.rows], np.int32)
         self.row_of_key = np.full(max(len(self._keys), 1), -1, np.int32)
-        for r, lane in enumerate(self.rows):
-            self.row_of_key[lane.key] = r
+        self.row_of_key[self.key_of_row] = np.arange(len(self.rows), dtype=np.int32)
 
     def toggle_collapsed(self, task_id: int) -> None:
         self.set_collapsed(self.collapsed ^ {task_id})
@@ -400,8 +393,11 @@ class TimelineModel:
 
     def visible(self, xmin: float, xmax: float, rmin: float = -np.inf,
                 rmax: float = np.inf) -> tuple[Segments, np.ndarray]:
-        """Segments overlapping [xmin, xmax] on rows in [rmin, rmax], and their rows."""
-        seg = self.index.query(xmin, xmax)
+        """Segments overlapping [xmin, xmax] on rows in [rmin, rmax], and their rows (only
+        those lanes' segments are copied out of the index when they are few of many)."""
+        lo, hi = max(rmin, 0), min(rmax, len(self.rows) - 1)
+        seg = self.index.query_keys(self.key_of_row[int(lo):int(hi) + 1], xmin, xmax) \
+            if 4 * (hi - lo + 1) < len(self.rows) else self.index.query(xmin, xmax)
         live = self.open_segments()
         if len(live):
             seg = Segments.concat([seg, live.take((live.x0 <= xmax) & (live.x1 >= xmin))])

@@ -117,8 +117,7 @@ class Judging:
                 self.library.add(task_id)
 
     def suspended(self, tasks: np.ndarray) -> None:
-        for tid in np.unique(tasks).tolist():
-            self._suspended.set(tid, 1)
+        self._suspended.set_many(tasks, 1)
 
     def waits(self, trace: Trace, a: int, b: int) -> None:
         """Judge each task not judged yet by its first wait among rows [a, b)."""
