@@ -130,3 +130,21 @@ def test_a_library_coroutine_calling_user_code_is_library_but_anyios_wrapper_is_
     assert m.library == {2, 4}
     assert [lane.label.split(" · ")[0] for lane in m.rows if lane.kind != "thread"] == [
         "Task-1", "__main__.producer", "Task-40", "library tasks (2)"]
+
+
+def test_tasks_alike_but_for_a_name_given_by_the_program_are_judged_apart() -> None:
+    def waiting_in(tid: int) -> Wait:
+        where = "main" if tid == 1 else "hello"
+        return Wait(tid, 1 * MS, 5 * MS, None, 6 * MS, "sleep", (), "asyncio.sleep",
+                    "/home/me/app.py", 8, (f"/home/me/app.py:8 in {where}",))
+
+    handler = "RequestHandler._handle_request"
+    tasks = (task(1, "Task-1", coro="main"), *(task(i, f"Task-{i}", coro=handler)
+                                               for i in range(2, 40)),
+             task(40, "my-handler", coro=handler),  # the program named it: the user's
+             *(task(i, f"Task-{i}", coro="RequestHandler.shutdown", ended=9, outcome="result")
+               for i in range(41, 45)))  # never suspended, not the program's
+    trace = make_trace(tasks=tasks, waits=tuple(waiting_in(i) for i in range(1, 41)),
+                       meta={"target": "app.py", "started_at": "t0",
+                             "source": "async def main(): ...\nasync def hello(r): ...\n"})
+    assert model_of(trace).library == set(range(2, 40)) | set(range(41, 45))

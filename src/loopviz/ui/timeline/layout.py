@@ -259,8 +259,7 @@ class TimelineModel:
                 pending[i] = name
             else:
                 pending.pop(i, None)
-        for tid in tasks.id[rows[ended != NA]].tolist():
-            self._judging.ended(trace, tid)
+        self._judging.ended(trace, tasks.id[rows[ended != NA]])
         self.markers = np.concatenate([self.markers, outcome_markers(
             tasks, rows[ended != NA], self._task_keys, OUTCOME_CODES)])
         return dirty

@@ -97,25 +97,34 @@ class Judging:
         self._suspended = KeyMap()  # 1: has waited at least once
         self._judge: LibraryJudge | None = None
 
-    def _verdict(self, trace: Trace, task_id: int, site: tuple[str, int, Sequence[str]] | None,
-                 row: int | None = None) -> None:
-        """Judge one task (its ``row`` in the task table, when known) by the ``site`` (file,
-        line, async stack) of its first wait, or by its end; reads columns, makes no
-        record."""
+    def _judge_all(self, trace: Trace, tids: np.ndarray, sites: np.ndarray | None) -> None:
+        """Judge tasks ``tids`` by the ``sites`` (indexes into the wait table's sites: file,
+        line, async stack) of their first waits, or (None) by their ends; reads columns,
+        makes no record. A verdict depends on the coroutine, the site and whether asyncio
+        named the task: each distinct triple is judged once (a 10,000-task gather has a
+        handful)."""
         if self._judge is None:
             self._judge = LibraryJudge(trace.meta)
-        tasks = TaskTable.of(trace.tasks)
-        row = tasks.row_of(task_id) if row is None else row
-        if row is None or row < 0:
-            return
-        name = str(tasks.name[row])
-        coro = tasks.strings[tasks.coro[row]] if tasks.coro[row] >= 0 else ""
-        verdict = self._judge.by_end(name, coro) if site is None else \
-            self._judge.by_wait(name, coro, site[0], site[2])
-        if verdict is not None:
-            self._judged.set(task_id, 1)
-            if verdict:
-                self.library.add(task_id)
+        judge, tasks, all_sites = self._judge, TaskTable.of(trace.tasks), trace.wait_table.sites
+        rows = tasks.rows_of(tids)
+        known = rows >= 0
+        tids, rows = tids[known], rows[known]
+        site_of = np.full(len(rows), -1, np.int64) if sites is None else sites[known]
+        named = np.array([_DEFAULT_NAME.fullmatch(n) is not None
+                          for n in tasks.name[rows].tolist()], np.int64)
+        distinct, which = np.unique(np.stack([tasks.coro[rows].astype(np.int64),
+                                              site_of.astype(np.int64), named]),
+                                    axis=1, return_inverse=True)
+        verdicts = []
+        for coro_id, site, default in distinct.T.tolist():
+            name, coro = "Task-1" if default else "", tasks.strings[coro_id] if coro_id >= 0 \
+                else ""
+            v = judge.by_end(name, coro) if site < 0 else \
+                judge.by_wait(name, coro, all_sites[site][0], all_sites[site][2])
+            verdicts.append(_UNKNOWN if v is None else int(v))
+        verdict = np.array(verdicts, np.int8)[which.reshape(-1)]
+        self._judged.set_many(tids[verdict != _UNKNOWN], 1)
+        self.library.update(tids[verdict == 1].tolist())
 
     def suspended(self, tasks: np.ndarray) -> None:
         self._suspended.set_many(tasks, 1)
@@ -128,27 +137,11 @@ class Judging:
         if not open_.any():
             return
         tids, first = np.unique(task[open_], return_index=True)
-        tasks = TaskTable.of(trace.tasks)
-        rows = tasks.rows_of(tids)
-        tids, rows = tids[rows >= 0], rows[rows >= 0]
-        sites = wt.site[np.flatnonzero(open_)[first] + a][rows >= 0]
-        if self._judge is None:
-            self._judge = LibraryJudge(trace.meta)
-        # a verdict depends on the coroutine, the site and whether asyncio named the task:
-        # judged once per distinct triple (a 10,000-task gather has a handful)
-        named = np.array([_DEFAULT_NAME.fullmatch(n) is not None
-                          for n in tasks.name[rows].tolist()], bool)
-        triples = np.stack([tasks.coro[rows].astype(np.int64), sites.astype(np.int64),
-                            named.astype(np.int64)])
-        distinct, which = np.unique(triples, axis=1, return_inverse=True)
-        verdicts = np.array([_UNKNOWN if v is None else int(v) for v in (
-            self._judge.by_wait("Task-1" if default else "", tasks.strings[coro] if coro >= 0
-                                else "", wt.sites[site][0], wt.sites[site][2])
-            for coro, site, default in distinct.T.tolist())], np.int8)[which.reshape(-1)]
-        self._judged.set_many(tids[verdicts != _UNKNOWN], 1)
-        self.library.update(tids[verdicts == 1].tolist())
+        self._judge_all(trace, tids, wt.site[np.flatnonzero(open_)[first] + a])
 
-    def ended(self, trace: Trace, task_id: int) -> None:
-        """A task ended: judged by its end if it never suspended."""
-        if self._judged.of_one(task_id) < 0 and self._suspended.of_one(task_id) < 0:
-            self._verdict(trace, task_id, None)
+    def ended(self, trace: Trace, task_ids: np.ndarray) -> None:
+        """Tasks ended: each judged by its end if it never suspended."""
+        task_ids = np.asarray(task_ids, np.int64)
+        open_ = (self._judged(task_ids) < 0) & (self._suspended(task_ids) < 0)
+        if open_.any():
+            self._judge_all(trace, task_ids[open_], None)
