@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from loopviz.ui.palette import STATE_KEYS
-from loopviz.ui.timeline.index import SegmentIndex, Segments
+from loopviz.ui.timeline.index import MERGE_GAP_S, DenseLanes, SegmentIndex, Segments
 from loopviz.ui.timeline.raster import merge_subpixel, rasterize, to_pixels
 
 seg_lists = st.lists(st.tuples(st.floats(0, 100), st.floats(0, 50), st.integers(0, 5)),
@@ -51,6 +51,43 @@ def test_a_query_by_lane_returns_those_lanes_segments_in_the_window(batches, key
     want = window.take(np.isin(window.key, list(keys)))
     assert sorted(zip(got.x0.tolist(), got.x1.tolist(), got.key.tolist(), strict=True)) == \
         sorted(zip(want.x0.tolist(), want.x1.tolist(), want.key.tolist(), strict=True))
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.floats(2, 50), st.floats(0, 0.9), st.floats(0.1, 1))
+def test_a_threads_steps_merged_when_zoomed_out_are_drawn_where_they_ran(seed, px_gaps, lo, span):
+    rng = np.random.default_rng(seed)
+    n = 5000  # steps of 2-30 us, back to back on two threads with gaps of 0-60 us
+    dur = rng.uniform(2e-6, 30e-6, n)
+    gap = np.where(rng.random(n) < 0.9, rng.uniform(0, 8e-6, n), rng.uniform(0, 60e-6, n))
+    x0 = np.cumsum(dur + gap) - dur
+    key = rng.integers(0, 2, n).astype(np.int32)
+    x0 = x0 + key * 1e-3  # the second thread's steps interleave the first's
+    lanes = DenseLanes()
+    for part in np.array_split(np.arange(n), 7):  # appended in live batches
+        lanes.append(Segments.of(x0[part], x0[part] + dur[part], key[part],
+                                 [STATE_KEYS.index("running")] * len(part), part))
+    px_s = px_gaps * MERGE_GAP_S
+    xmin = lo * x0[-1]
+    xmax = xmin + 400 * px_s * span
+    width = int(np.ceil((xmax - xmin) / px_s))  # the paint's width for this window
+    fine, coarse = lanes.query(xmin, xmax), lanes.query(xmin, xmax, px_s)
+    assert len(coarse) <= len(fine)
+
+    def painted(seg):  # a pixel past each edge: a step there is within a pixel of one inside
+        p0, p1 = to_pixels(seg.x0, seg.x1, xmin - px_s, 1 / px_s, width + 2)
+        return rasterize(p0, p1, seg.key, seg.state, 0, 2, width + 2) >= 0
+
+    def near(cells):  # the cells and their neighbours on the same lane
+        out = cells.copy()
+        out[:, 1:] |= cells[:, :-1]
+        out[:, :-1] |= cells[:, 1:]
+        return out
+
+    # a stretch of steps merged is drawn where its steps were, to within a pixel at its ends
+    a, b = painted(fine), painted(coarse)
+    assert not (b & ~near(a))[:, 1:-1].any() and not (a & ~near(b))[:, 1:-1].any()
+    assert lanes.fine.count == n
 
 
 def test_to_pixels_gives_a_subpixel_segment_exactly_one_column():

@@ -163,3 +163,42 @@ class SegmentIndex:
         """Every segment, sorted by x0 (tests and exports; not for the paint path)."""
         seg = Segments.concat([run.view() for run in self._runs.values()])
         return seg.take(np.argsort(seg.x0, kind="stable"))
+
+
+MERGE_GAP_S = 20e-6  # a gap this short between two steps on a thread never shows when zoomed out
+
+
+def merge_gaps(seg: Segments, gap_s: float) -> Segments:
+    """``seg`` with each key's same-state segments that follow one another within ``gap_s``
+    joined into one (its ``ref``: the first's). Segments of one key and state must not
+    overlap (a thread runs one step at a time)."""
+    if len(seg) < 2:
+        return seg
+    seg = seg.take(np.lexsort((seg.x0, seg.state, seg.key)))
+    starts = np.flatnonzero(np.concatenate([[True], (seg.key[1:] != seg.key[:-1]) |
+                                            (seg.state[1:] != seg.state[:-1]) |
+                                            (seg.x0[1:] - seg.x1[:-1] > gap_s)]))
+    return Segments(seg.x0[starts], np.maximum.reduceat(seg.x1, starts), seg.key[starts],
+                    seg.state[starts], seg.ref[starts])
+
+
+class DenseLanes:
+    """The segments of a few dense lanes (a thread's steps: 60,000 a second on the loop's
+    lane) kept twice: as they are, and with the gaps under :data:`MERGE_GAP_S` closed up
+    within each appended batch. A paint at a scale where a pixel spans at least twice that
+    gap reads the merged ones: a fraction of the segments (a zoomed-out paint of a
+    10,000-task run's loop lane read 200,000), drawn where their steps ran to within a pixel
+    at each end of a busy stretch (such a gap is under half a pixel)."""
+
+    def __init__(self) -> None:
+        self.fine = SegmentIndex()
+        self.coarse = SegmentIndex()
+
+    def append(self, seg: Segments) -> None:
+        self.fine.append(seg)
+        self.coarse.append(merge_gaps(seg, MERGE_GAP_S))
+
+    def query(self, xmin: float, xmax: float, px_s: float = 0.0) -> Segments:
+        """Segments overlapping [xmin, xmax], merged when a pixel spans ``px_s`` >= twice
+        the gap (0: as they are, for hover and exports)."""
+        return (self.coarse if px_s >= 2 * MERGE_GAP_S else self.fine).query(xmin, xmax)

@@ -140,7 +140,7 @@ class TimelineItem(pg.GraphicsObject):
             p.setRenderHint(QPainter.RenderHint.Antialiasing, False)
             p.setPen(Qt.PenStyle.NoPen)
             self._paint_lanes(p, rmin, rmax, base, width, sy, oy)
-            seg, rows = self.model.visible(xmin, xmax, rmin, rmax)
+            seg, rows = self.model.visible(xmin, xmax, rmin, rmax, px_s=1.0 / sx)
             if len(seg):
                 p0, p1 = to_pixels(seg.x0, seg.x1, xmin, sx, width)
                 thin = (p1 - p0) < NARROW_PX

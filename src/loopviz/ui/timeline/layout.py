@@ -37,7 +37,7 @@ from loopviz.trace.columns import NA
 from loopviz.trace.model import Growth
 from loopviz.trace.task_table import TaskTable
 from loopviz.ui.palette import STATE_KEYS
-from loopviz.ui.timeline.index import SegmentIndex, Segments
+from loopviz.ui.timeline.index import DenseLanes, SegmentIndex, Segments
 from loopviz.ui.timeline.ingest import (
     Cursor,
     KeyMap,
@@ -87,6 +87,7 @@ class TimelineModel:
     def _reset(self, trace: Trace | None) -> None:
         self.trace: Trace | None = trace
         self.index = SegmentIndex()
+        self.thread_steps = DenseLanes()  # thread lanes' running segments (not in ``index``)
         self.present: set[str] = set()  # state keys that occur (the legend shows those)
         self.now = 0.0
         self.lanes: list[Lane] = []
@@ -273,7 +274,9 @@ class TimelineModel:
         thread_keys = np.empty(b - a, np.int32)
         for th in np.unique(threads).tolist():
             thread_keys[threads == th] = self._thread_key(th)
-        out += step_segments(st, a, b, self._task_keys(st.task[a:b]), thread_keys)
+        on_tasks, on_threads = step_segments(st, a, b, self._task_keys(st.task[a:b]), thread_keys)
+        out.append(on_tasks)
+        self.thread_steps.append(on_threads)
 
     def _consume_waits(self, trace: Trace, out: list[Segments], growth: Growth | None) -> None:
         """Open waits that closed (with ``growth``: only those it names) become closed
@@ -379,7 +382,7 @@ class TimelineModel:
     # ---- queries (what the item paints) ----------------------------------------------------
     @property
     def segment_count(self) -> int:
-        return self.index.count + len(self._open_segs)
+        return self.index.count + self.thread_steps.fine.count + len(self._open_segs)
 
     def open_segments(self) -> Segments:
         seg = self._open_segs
@@ -390,13 +393,14 @@ class TimelineModel:
                         seg.key, seg.state, seg.ref)
         return live.take(live.x1 > live.x0)  # a timer not due yet has no late piece
 
-    def visible(self, xmin: float, xmax: float, rmin: float = -np.inf,
-                rmax: float = np.inf) -> tuple[Segments, np.ndarray]:
-        """Segments overlapping [xmin, xmax] on rows in [rmin, rmax], and their rows (only
-        those lanes' segments are copied out of the index when they are few of many)."""
+    def visible(self, xmin: float, xmax: float, rmin: float = -np.inf, rmax: float = np.inf,
+                px_s: float = 0.0) -> tuple[Segments, np.ndarray]:
+        """Segments overlapping [xmin, xmax] on rows in [rmin, rmax] and their rows (only those
+        lanes' copied out when few of many; threads' steps merged at ``px_s`` s a pixel)."""
         lo, hi = max(rmin, 0), min(rmax, len(self.rows) - 1)
         seg = self.index.query_keys(self.key_of_row[int(lo):int(hi) + 1], xmin, xmax) \
             if 4 * (hi - lo + 1) < len(self.rows) else self.index.query(xmin, xmax)
+        seg = Segments.concat([seg, self.thread_steps.query(xmin, xmax, px_s)])
         live = self.open_segments()
         if len(live):
             seg = Segments.concat([seg, live.take((live.x0 <= xmax) & (live.x1 >= xmin))])
@@ -408,7 +412,8 @@ class TimelineModel:
 
     def columns(self, state: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(x0, x1, row) of one state's visible-lane segments, sorted by x0."""
-        seg = Segments.concat([self.index.all(), self.open_segments()])
+        seg = Segments.concat([self.index.all(), self.thread_steps.fine.all(),
+                               self.open_segments()])
         seg = seg.take(seg.state == STATE_CODE[state])
         rows = self.row_of_key[seg.key] if len(seg) else np.empty(0, np.int32)
         seg, rows = seg.take(rows >= 0), rows[rows >= 0]
