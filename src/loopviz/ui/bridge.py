@@ -283,22 +283,7 @@ class TraceBridge(QObject):
         allowed_ms = min(self.slice_ms, max(self._tokens_ms, 1.0))
         max_steps = max(MIN_STEPS, int(allowed_ms / self._ms_per_step))
         trace = feed.build(None if whole else max_steps)
-        self.trace = trace
-        self.traceUpdated.emit(trace)
-        end = self._last_tick_ns = time.monotonic_ns()
-        self.ticks += 1
-        self.record_own(start, end, UPDATE_LABEL)
-        cost_ms = (end - start) / 1e6
-        self._tokens_ms -= cost_ms
-        self.longest_tick_ns = max(self.longest_tick_ns, end - start)
-        if not whole and not feed.caught_up:  # the budget, not the recording, ended it
-            self._learn(cost_ms, len(trace.steps) - self.steps_read)
-        self.steps_read = len(trace.steps)
-        if feed.caught_up:
-            self._behind_since_ns = None
-            self._set_behind(False)
-        else:
-            self._note_behind(end)
+        self._present(trace, start, feed.caught_up, learn=not whole)
         return True
 
     def _poll_worker(self, worker: BuildWorker, start: int) -> bool:
@@ -330,6 +315,13 @@ class TraceBridge(QObject):
         if trace is None:
             return False
         self.worker_cpu_ns = worker.cpu_ns
+        self._present(trace, start, worker.builder.caught_up, learn=True)
+        return True
+
+    def _present(self, trace: Trace, start: int, caught_up: bool, *, learn: bool) -> None:
+        """The views take ``trace`` (built here or on the worker): their time is loopviz's own
+        work, out of the budget; ``learn``: a build the budget cut short teaches the cost per
+        step (a whole backlog's does not)."""
         self.trace = trace
         self.traceUpdated.emit(trace)
         end = self._last_tick_ns = time.monotonic_ns()
@@ -338,14 +330,14 @@ class TraceBridge(QObject):
         cost_ms = (end - start) / 1e6
         self._tokens_ms -= cost_ms
         self.longest_tick_ns = max(self.longest_tick_ns, end - start)
-        if not worker.builder.caught_up:  # the budget, not the recording, ended it
+        if learn and not caught_up:  # the budget, not the recording, ended it
             self._learn(cost_ms, len(trace.steps) - self.steps_read)
-            self._note_behind(end)
-        else:
+        self.steps_read = len(trace.steps)
+        if caught_up:
             self._behind_since_ns = None
             self._set_behind(False)
-        self.steps_read = len(trace.steps)
-        return True
+        else:
+            self._note_behind(end)
 
     def _fill(self, now_ns: int) -> None:
         """The token bucket: ``max_share`` of the time since the last poll comes in, paint
