@@ -15,7 +15,9 @@ import loopviz
 from loopviz.export.framing import encode_frame
 from loopviz.export.mirror import Mirror
 from loopviz.export.wire import Batch, Welcome, decode_batch, encode_batch
+from loopviz.recording import Recording
 from loopviz.remote.stream import Streamer
+from loopviz.trace import Recorder
 from loopviz.trace.build import build_trace
 from loopviz.trace.invariants import violations
 
@@ -240,3 +242,30 @@ def test_a_running_task_is_sent_again_only_once_it_ended_or_was_renamed() -> Non
 
 def rec_id(mirror: Mirror, name: str) -> int:
     return next(t for t, e in mirror.recorder.tasks.items() if e.name == name)
+
+
+def test_the_serving_threads_ring_trim_leaves_a_finished_recording_alone():
+    # A finished recording's final build borrows its raw columns outside the lock (raw_all);
+    # the serving thread's periodic trim must not resize them meanwhile (it raised
+    # "BufferError: cannot resize an array that is exporting buffers" there).
+    rec = Recorder(keep_last_s=0.05)
+
+    async def main():
+        recording = Recording(probes=False, recorder=rec, diagnostics=False).start()
+
+        async def ticker():
+            for _ in range(20):
+                await asyncio.sleep(0)
+
+        await asyncio.gather(*(ticker() for _ in range(20)))
+        return recording
+
+    recording = asyncio.run(main())
+    streamer = Streamer(rec)
+    recording.detach()  # finished: what a served program's stop leaves
+    with rec.lock:
+        lent = rec.raw_all()
+    steps = len(lent[0])
+    time.sleep(0.1)  # past the ring's window
+    streamer.trim(0)
+    assert len(lent[0]) == steps and steps > 0

@@ -120,10 +120,12 @@ class Streamer:
     def trim(self, every_s: float) -> None:
         """The ring buffer, applied from the streaming thread: the loop's thread trims only as
         it compacts, which an idle program may never do, and its samples would pile up. Skips
-        when the loop's thread trimmed in the last ``every_s``; never before the window fills."""
+        when the loop's thread trimmed in the last ``every_s``; never before the window fills,
+        nor once the recording finished (its ring was applied then, and its final build may be
+        borrowing its columns: see :meth:`Recorder.raw_all`)."""
         rec = self.rec
         keep = rec.keep_last_ns
-        if keep is None:
+        if keep is None or rec.finished_ns is not None:
             return
         cutoff = time.monotonic_ns() - keep
         if cutoff <= rec.t0:

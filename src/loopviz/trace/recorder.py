@@ -432,8 +432,8 @@ class Recorder:
         return items[max(0, seen - dropped):], dropped + len(items)
 
     def trim(self) -> None:
-        """Apply the ring buffer now (all of it, not only when much is due)."""
-        if self.keep_last_ns is not None:
+        """Apply the ring buffer now, all of it; not to a finished recording (see raw_all)."""
+        if self.keep_last_ns is not None and self.finished_ns is None:
             with self.lock:
                 self._steps.compact()
                 self._wakes.compact()
