@@ -73,10 +73,13 @@ def test_a_late_viewer_gets_the_rings_tasks_and_steps_as_columns_a_chunk_at_a_ti
         late.apply(batch)
     late.finish("done")
     late.recorder.finished_ns = late.recorder.t0 + (rec.finished_ns - rec.t0)
-    seen = build_trace(late.recorder)
-    same_records(seen, build_trace(rec))
+    seen, own = build_trace(late.recorder), build_trace(rec)
+    same_records(seen, own)
     assert sum(t.outcome == "exception" for t in seen.tasks) == 6
-    assert sum(t.name.startswith("Task-") for t in seen.tasks) >= 300
+    # The program's own names (CPython 3.13.0 names every task a factory made "None": its
+    # create_task calls set_name(None), with or without loopviz).
+    assert len(seen.tasks) >= 300
+    assert sorted(t.name for t in seen.tasks) == sorted(t.name for t in own.tasks)
 
 
 def test_the_past_is_read_as_it_is_taken_so_a_task_that_ended_since_comes_ended():
