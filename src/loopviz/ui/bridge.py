@@ -56,6 +56,14 @@ DEFAULT_SHARE = 0.05  # of the UI thread, which a local run's program shares wit
 ATTACHED_SHARE = 0.5  # a program watched from outside runs elsewhere: only the views pay
 
 
+
+def next_slice(steps: int, cost_ms: float, aim_ms: float) -> int:
+    """The end of a run's next slice: twice as many steps when this one cost under half the
+    aim, half as many (at least MIN_STEPS) when it cost more than the aim."""
+    if cost_ms < aim_ms / 2:
+        return steps * 2
+    return max(MIN_STEPS, steps // 2) if cost_ms > aim_ms else steps
+
 class LiveFeed(Protocol):
     """Successive traces of one growing run (see ``loopviz.trace.incremental``)."""
 
@@ -202,8 +210,7 @@ class TraceBridge(QObject):
             self.traceUpdated.emit(trace)
             self.steps_read = len(trace.steps)
             cost_ms = (time.monotonic_ns() - start) / 1e6
-            steps = steps * 2 if cost_ms < aim_ms / 2 else \
-                max(MIN_STEPS, steps // 2) if cost_ms > aim_ms else steps
+            steps = next_slice(steps, cost_ms, aim_ms)
             QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 5)
 
     def _catch_up_on(self, worker: BuildWorker, steps: int, aim_ms: float) -> Trace:
@@ -229,8 +236,7 @@ class TraceBridge(QObject):
             self.traceUpdated.emit(trace)
             self.steps_read = len(trace.steps)
             cost_ms = (time.monotonic_ns() - start) / 1e6
-            steps = steps * 2 if cost_ms < aim_ms / 2 else \
-                max(MIN_STEPS, steps // 2) if cost_ms > aim_ms else steps
+            steps = next_slice(steps, cost_ms, aim_ms)
             QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 5)
 
     def finish(self, trace: Trace) -> None:
